@@ -1,0 +1,199 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// maxJSONBody caps every JSON request body. Imports, which take files, set
+// their own larger limit. Defaults to 1 MiB.
+const maxJSONBody = 1 << 20
+
+// apiError is an error with everything the client is allowed to see. Any
+// other error reaching writeError is logged and shown as "internal".
+type apiError struct {
+	Status  int
+	Code    string
+	Message string
+	Field   string // the request field at fault, when there is one
+}
+
+func (e *apiError) Error() string { return e.Code + ": " + e.Message }
+
+func errorf(status int, code, format string, args ...any) *apiError {
+	return &apiError{Status: status, Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// invalidField reports a request field that failed validation.
+func invalidField(field, format string, args ...any) *apiError {
+	return &apiError{Status: http.StatusBadRequest, Code: "invalid_field", Field: field, Message: field + ": " + fmt.Sprintf(format, args...)}
+}
+
+var (
+	errUnauthorized = errorf(http.StatusUnauthorized, "unauthorized", "sign in first")
+	errForbidden    = errorf(http.StatusForbidden, "forbidden", "you may not do that")
+)
+
+// errorBody is the JSON error shape every endpoint uses.
+type errorBody struct {
+	Error struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+		Field   string `json:"field,omitempty"`
+	} `json:"error"`
+}
+
+// writeError turns any error into a status and the JSON error shape. Only
+// apiErrors and the store's sentinels are shown as they are; anything else
+// is logged and reported as an internal error, so no detail leaks.
+func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	var ae *apiError
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &ae):
+	case errors.As(err, &tooBig):
+		ae = errorf(http.StatusRequestEntityTooLarge, "too_large", "request body is larger than %d bytes", tooBig.Limit)
+	case errors.Is(err, errNotFound):
+		ae = errorf(http.StatusNotFound, "not_found", "not found")
+	case errors.Is(err, errConflict):
+		ae = errorf(http.StatusConflict, "conflict", "already exists")
+	case errors.Is(err, errClosed):
+		ae = errorf(http.StatusServiceUnavailable, "shutting_down", "the server is shutting down; try again shortly")
+	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
+		return // the client went away; nobody is listening
+	default:
+		log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		ae = errorf(http.StatusInternalServerError, "internal", "something went wrong on the server; it has been logged")
+	}
+	var body errorBody
+	body.Error.Code, body.Error.Message, body.Error.Field = ae.Code, ae.Message, ae.Field
+	writeJSON(w, ae.Status, body)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) error {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	return json.NewEncoder(w).Encode(v)
+}
+
+// decodeJSON reads a JSON object body of at most maxJSONBody bytes into dst.
+func decodeJSON(w http.ResponseWriter, r *http.Request, dst any) error {
+	r.Body = http.MaxBytesReader(w, r.Body, maxJSONBody)
+	dec := json.NewDecoder(r.Body)
+	if err := dec.Decode(dst); err != nil {
+		var tooBig *http.MaxBytesError
+		var syntax *json.SyntaxError
+		var typ *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &tooBig):
+			return err
+		case errors.Is(err, io.EOF):
+			return errorf(http.StatusBadRequest, "invalid_json", "request body is empty; send a JSON object")
+		case errors.As(err, &syntax):
+			return errorf(http.StatusBadRequest, "invalid_json", "request body is not valid JSON (at byte %d)", syntax.Offset)
+		case errors.As(err, &typ):
+			if typ.Field != "" {
+				return invalidField(typ.Field, "must be a JSON %s", typ.Type.Kind())
+			}
+			return errorf(http.StatusBadRequest, "invalid_json", "request body must be a JSON object")
+		default:
+			return errorf(http.StatusBadRequest, "invalid_json", "request body is not valid JSON: %v", err)
+		}
+	}
+	if dec.More() {
+		return errorf(http.StatusBadRequest, "invalid_json", "request body must hold a single JSON object")
+	}
+	return nil
+}
+
+// pathID parses a numeric path parameter; anything else is "not found", the
+// same answer a missing object gets.
+func pathID(r *http.Request, name string) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, errNotFound
+	}
+	return id, nil
+}
+
+// apiHandler is an HTTP handler that returns its failure instead of writing it.
+type apiHandler func(w http.ResponseWriter, r *http.Request) error
+
+// handle registers h at pattern with the request metrics and error writing
+// every route shares.
+func (s *server) handle(pattern string, h apiHandler) {
+	route := pattern
+	if i := strings.IndexByte(pattern, ' '); i >= 0 {
+		route = pattern[i+1:]
+	}
+	s.mux.Handle(pattern, s.metrics.instrument(route, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			writeError(w, r, s.log, err)
+		}
+	})))
+}
+
+// routes registers every endpoint. Handlers that need a signed-in user are
+// wrapped with s.user, and admin-only ones with s.admin.
+func (s *server) routes() {
+	s.handle("GET /healthz", s.healthz)
+	s.mux.Handle("GET /metrics", s.metrics.handler())
+
+	s.handle("GET /api/instance", s.instance)
+	s.handle("POST /api/signup", s.signup)
+	s.handle("POST /api/login", s.login)
+	s.handle("POST /api/logout", s.logout)
+	s.handle("GET /api/me", s.user(s.me))
+	s.handle("POST /api/me/password", s.user(s.changePassword))
+	s.handle("GET /api/sessions", s.user(s.listSessions))
+	s.handle("DELETE /api/sessions/{id}", s.user(s.deleteSession))
+	s.handle("GET /api/tokens", s.user(s.listTokens))
+	s.handle("POST /api/tokens", s.user(s.createToken))
+	s.handle("DELETE /api/tokens/{id}", s.user(s.deleteToken))
+	s.handle("GET /api/users", s.admin(s.listUsers))
+	s.handle("POST /api/users", s.admin(s.createUser))
+
+	// Anything else under /api/ is a JSON 404, never the UI's index page.
+	s.handle("/api/", func(w http.ResponseWriter, r *http.Request) error {
+		return errorf(http.StatusNotFound, "not_found", "no such endpoint: %s %s", r.Method, r.URL.Path)
+	})
+	s.mux.Handle("/", s.ui)
+}
+
+func (s *server) healthz(w http.ResponseWriter, r *http.Request) error {
+	if _, err := s.store.HasUsers(r.Context()); err != nil {
+		return errorf(http.StatusServiceUnavailable, "unhealthy", "database is not answering")
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{
+		"status":  "ok",
+		"version": version,
+		"schema":  schemaVersion,
+		"uptime":  time.Since(s.started).Round(time.Second).String(),
+	})
+}
+
+// instance tells the sign-in page what it needs before anyone is signed in.
+func (s *server) instance(w http.ResponseWriter, r *http.Request) error {
+	has, err := s.store.HasUsers(r.Context())
+	if err != nil {
+		return err
+	}
+	signup := "closed"
+	if s.cfg.SignupOpen || !has {
+		signup = "open"
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{
+		"version":     version,
+		"signup":      signup,
+		"needs_setup": !has,
+	})
+}

@@ -1,0 +1,387 @@
+// Command fitcast is a self-hosted, real-time fitness tracker and live
+// scoreboard: one binary that keeps workouts and goals in SQLite and serves
+// its web UI, JSON API and WebSocket endpoints.
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"golang.org/x/term"
+)
+
+// version is set at build time with -ldflags "-X main.version=v1.2.3".
+var version = "dev"
+
+// Defaults for the command-line flags.
+const (
+	DefaultAddr      = "localhost:8080"
+	DefaultDB        = "fitcast.db"
+	DefaultSignup    = "closed"
+	DefaultLogFormat = "text"
+	DefaultLogLevel  = "info"
+	// shutdownGrace is how long in-flight requests get to finish on Ctrl-C
+	// or SIGTERM before their connections are cut.
+	shutdownGrace = 10 * time.Second
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	if errors.Is(err, flag.ErrHelp) {
+		return
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "fitcast:", err)
+		os.Exit(1)
+	}
+}
+
+// config is everything the flags and environment decide.
+type config struct {
+	Addr        string
+	DB          string
+	SignupOpen  bool
+	LogFormat   string
+	LogLevel    string
+	BehindProxy bool
+	BaseURL     string
+}
+
+const usageText = `fitcast: a self-hosted, real-time fitness tracker and live scoreboard.
+
+Usage:
+  fitcast [flags]                     serve the app (the default)
+  fitcast [flags] backup FILE         write a consistent copy of the database to FILE
+  fitcast [flags] user add NAME       create an account (password from stdin or a prompt)
+  fitcast [flags] user passwd NAME    set an account's password and sign it out everywhere
+  fitcast [flags] user list           list accounts
+
+Every flag can also be set with the environment variable named in its help.
+
+Flags:
+`
+
+// flagSet declares every flag on a new FlagSet, with defaults taken from
+// base. Subcommands get the same flags, so "fitcast backup -db x.db out.db"
+// works as well as "fitcast -db x.db backup out.db".
+func flagSet(name string, base config, cfg *config, signup *string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, usageText)
+		fs.PrintDefaults()
+	}
+	current := "closed"
+	if base.SignupOpen {
+		current = "open"
+	}
+	fs.StringVar(&cfg.Addr, "addr", base.Addr, "address to listen on, host:port (env FITCAST_ADDR)")
+	fs.StringVar(&cfg.DB, "db", base.DB, "SQLite database file, created if missing (env FITCAST_DB)")
+	fs.StringVar(signup, "signup", current, "who may create an account: closed (only the admin, after the first account) or open (env FITCAST_SIGNUP)")
+	fs.StringVar(&cfg.LogFormat, "log-format", base.LogFormat, "log format: text or json (env FITCAST_LOG_FORMAT)")
+	fs.StringVar(&cfg.LogLevel, "log-level", base.LogLevel, "log level: debug, info, warn or error (env FITCAST_LOG_LEVEL)")
+	fs.BoolVar(&cfg.BehindProxy, "behind-proxy", base.BehindProxy, "trust X-Forwarded-For and X-Forwarded-Proto from a reverse proxy (env FITCAST_BEHIND_PROXY)")
+	fs.StringVar(&cfg.BaseURL, "base-url", base.BaseURL, "public URL of this fitcast, used for share links and origin checks, e.g. https://fit.example.com (env FITCAST_BASE_URL)")
+	return fs
+}
+
+// configFromEnv reads the environment fallbacks; flags override them.
+func configFromEnv(getenv func(string) string) (config, error) {
+	cfg := config{
+		Addr:      DefaultAddr,
+		DB:        DefaultDB,
+		LogFormat: DefaultLogFormat,
+		LogLevel:  DefaultLogLevel,
+		BaseURL:   getenv("FITCAST_BASE_URL"),
+	}
+	set := func(dst *string, key string) {
+		if v := getenv(key); v != "" {
+			*dst = v
+		}
+	}
+	set(&cfg.Addr, "FITCAST_ADDR")
+	set(&cfg.DB, "FITCAST_DB")
+	set(&cfg.LogFormat, "FITCAST_LOG_FORMAT")
+	set(&cfg.LogLevel, "FITCAST_LOG_LEVEL")
+	if v := getenv("FITCAST_BEHIND_PROXY"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return cfg, fmt.Errorf("FITCAST_BEHIND_PROXY=%q: want true or false", v)
+		}
+		cfg.BehindProxy = b
+	}
+	switch v := getenv("FITCAST_SIGNUP"); v {
+	case "", "closed":
+	case "open":
+		cfg.SignupOpen = true
+	default:
+		return cfg, fmt.Errorf("FITCAST_SIGNUP=%q: want open or closed", v)
+	}
+	return cfg, nil
+}
+
+// parseFlags parses args over base and checks the values that have a
+// fixed set of choices.
+func parseFlags(name string, base config, args []string, stderr io.Writer) (config, []string, error) {
+	cfg := base
+	var signup string
+	fs := flagSet(name, base, &cfg, &signup, stderr)
+	if err := fs.Parse(args); err != nil {
+		return cfg, nil, err
+	}
+	switch signup {
+	case "open":
+		cfg.SignupOpen = true
+	case "closed":
+		cfg.SignupOpen = false
+	default:
+		return cfg, nil, fmt.Errorf("-signup %q: want open or closed", signup)
+	}
+	if cfg.LogFormat != "text" && cfg.LogFormat != "json" {
+		return cfg, nil, fmt.Errorf("-log-format %q: want text or json", cfg.LogFormat)
+	}
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
+		return cfg, nil, fmt.Errorf("-log-level %q: want debug, info, warn or error", cfg.LogLevel)
+	}
+	if cfg.BaseURL != "" && !strings.HasPrefix(cfg.BaseURL, "http://") && !strings.HasPrefix(cfg.BaseURL, "https://") {
+		return cfg, nil, fmt.Errorf("-base-url %q: want an http:// or https:// URL", cfg.BaseURL)
+	}
+	return cfg, fs.Args(), nil
+}
+
+// run is the whole program, so that tests can start it on port 0 with
+// their own environment and output, and stop it by cancelling ctx.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	base, err := configFromEnv(getenv)
+	if err != nil {
+		return err
+	}
+	cfg, rest, err := parseFlags("fitcast", base, args, stderr)
+	if err != nil {
+		return err
+	}
+	if len(rest) == 0 {
+		return serve(ctx, cfg, stdout, stderr)
+	}
+	cmd, cmdArgs := rest[0], rest[1:]
+	if cfg, cmdArgs, err = parseFlags("fitcast "+cmd, cfg, cmdArgs, stderr); err != nil {
+		return err
+	}
+	switch cmd {
+	case "serve":
+		return serve(ctx, cfg, stdout, stderr)
+	case "backup":
+		return backupCommand(ctx, cfg, cmdArgs, stdout)
+	case "user":
+		return userCommand(ctx, cfg, cmdArgs, stdin, stdout, stderr)
+	default:
+		return fmt.Errorf("unknown command %q; run fitcast -h for the list", cmd)
+	}
+}
+
+func newLogger(cfg config, w io.Writer) *slog.Logger {
+	var lvl slog.Level
+	lvl.UnmarshalText([]byte(cfg.LogLevel)) // checked by parseFlags
+	opts := &slog.HandlerOptions{Level: lvl}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// serve runs the server until ctx ends, then shuts down in order: stop
+// accepting, let in-flight requests finish, commit pending writes, close
+// the database.
+func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
+	log := newLogger(cfg, stderr)
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("cannot listen on %s: %w", cfg.Addr, errors.Unwrap(err))
+	}
+	defer ln.Close()
+	store, err := OpenStore(cfg.DB, nil)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	srv, err := newServer(cfg, store, log)
+	if err != nil {
+		return err
+	}
+	httpServer := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- httpServer.Serve(ln) }()
+
+	fmt.Fprintf(stdout, "fitcast %s serving on %s (database %s)\n", version, listenURL(cfg.Addr, ln.Addr()), cfg.DB)
+	log.Info("serving", "addr", ln.Addr().String(), "db", cfg.DB, "signup_open", cfg.SignupOpen)
+
+	select {
+	case err := <-serveErr:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := httpServer.Shutdown(shutdownCtx); err != nil {
+		log.Warn("in-flight requests cut off at shutdown", "err", err)
+		httpServer.Close()
+	}
+	if err := store.Close(); err != nil {
+		return fmt.Errorf("close database: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// listenURL is the address to print for people: the configured host (or
+// localhost when listening on all interfaces) with the port actually bound.
+func listenURL(configured string, bound net.Addr) string {
+	host, _, err := net.SplitHostPort(configured)
+	if err != nil || host == "" || host == "0.0.0.0" || host == "::" {
+		host = "localhost"
+	}
+	_, port, _ := net.SplitHostPort(bound.String())
+	return "http://" + net.JoinHostPort(host, port)
+}
+
+func backupCommand(ctx context.Context, cfg config, args []string, stdout io.Writer) error {
+	if len(args) != 1 {
+		return errors.New("usage: fitcast backup FILE")
+	}
+	if err := Backup(ctx, cfg.DB, args[0]); err != nil {
+		return err
+	}
+	info, err := os.Stat(args[0])
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "backed up %s to %s (%d bytes)\n", cfg.DB, args[0], info.Size())
+	return nil
+}
+
+func userCommand(ctx context.Context, cfg config, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("fitcast user", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	admin := fs.Bool("admin", false, "make the new account an admin (user add)")
+	if len(args) == 0 {
+		return errors.New("usage: fitcast user add|passwd|list [NAME]")
+	}
+	sub := args[0]
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	store, err := OpenStore(cfg.DB, nil)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+
+	if sub == "list" {
+		users, err := store.Users(ctx)
+		if err != nil {
+			return err
+		}
+		for _, u := range users {
+			role := "user"
+			if u.Admin {
+				role = "admin"
+			}
+			fmt.Fprintf(stdout, "%d\t%s\t%s\t%s\n", u.ID, u.Username, role, u.CreatedAt.Format(time.DateOnly))
+		}
+		return nil
+	}
+	if fs.NArg() != 1 || (sub != "add" && sub != "passwd") {
+		return errors.New("usage: fitcast user add|passwd NAME")
+	}
+	name := fs.Arg(0)
+	if sub == "add" {
+		if err := validateUsername(name); err != nil {
+			return errors.New(err.(*apiError).Message)
+		}
+	}
+	var u User
+	if sub == "passwd" {
+		if u, err = store.UserByName(ctx, name); err != nil {
+			return fmt.Errorf("user %q: %w", name, err)
+		}
+	}
+	password, err := readPassword(stdin, stderr)
+	if err != nil {
+		return err
+	}
+	if err := validatePassword("password", password); err != nil {
+		return errors.New(err.(*apiError).Message)
+	}
+	switch sub {
+	case "add":
+		u, err = store.CreateUser(ctx, name, hashPassword(password), *admin, false, false)
+		if errors.Is(err, errConflict) {
+			return fmt.Errorf("user %q already exists", name)
+		}
+		if err != nil {
+			return err
+		}
+		role := "user"
+		if u.Admin {
+			role = "admin"
+		}
+		fmt.Fprintf(stdout, "created %s %s (id %d)\n", role, u.Username, u.ID)
+	case "passwd":
+		if err := store.SetPassword(ctx, u.ID, hashPassword(password), 0); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "password changed for %s; all of its sessions were signed out\n", u.Username)
+	}
+	return nil
+}
+
+// readPassword prompts twice on a terminal, without echo; otherwise it
+// reads the first line of stdin, so scripts can pipe a password in.
+func readPassword(stdin io.Reader, stderr io.Writer) (string, error) {
+	if f, ok := stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		fmt.Fprint(stderr, "Password: ")
+		first, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(stderr)
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprint(stderr, "Again: ")
+		second, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(stderr)
+		if err != nil {
+			return "", err
+		}
+		if string(first) != string(second) {
+			return "", errors.New("the passwords do not match")
+		}
+		return string(first), nil
+	}
+	line, err := bufio.NewReader(stdin).ReadString('\n')
+	if err != nil && !(errors.Is(err, io.EOF) && line != "") {
+		return "", errors.New("no password on standard input")
+	}
+	return strings.TrimRight(line, "\r\n"), nil
+}

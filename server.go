@@ -1,0 +1,98 @@
+package main
+
+import (
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// server is fitcast's HTTP side: the JSON API, the UI and (later) the
+// WebSocket endpoints, all sharing one store.
+type server struct {
+	cfg     config
+	store   *Store
+	log     *slog.Logger
+	metrics *metrics
+	mux     *http.ServeMux
+	ui      http.Handler
+	now     func() time.Time
+	started time.Time
+
+	ipFailures      *failureLimiter // failed sign-ins and sign-ups per client address
+	accountFailures *failureLimiter // failed sign-ins per username
+}
+
+func newServer(cfg config, store *Store, log *slog.Logger) (*server, error) {
+	ui, err := newUIHandler()
+	if err != nil {
+		return nil, err
+	}
+	s := &server{
+		cfg:             cfg,
+		store:           store,
+		log:             log,
+		metrics:         newMetrics(store),
+		mux:             http.NewServeMux(),
+		ui:              ui,
+		now:             store.now,
+		started:         time.Now(),
+		ipFailures:      newFailureLimiter(30, 15*time.Minute, store.now),
+		accountFailures: newFailureLimiter(10, 15*time.Minute, store.now),
+	}
+	s.routes()
+	return s, nil
+}
+
+// Handler is the whole site with its protective layers: security headers,
+// cross-origin refusal of unsafe requests, and the access log.
+func (s *server) Handler() http.Handler {
+	cop := http.NewCrossOriginProtection()
+	if s.cfg.BaseURL != "" {
+		if err := cop.AddTrustedOrigin(strings.TrimSuffix(s.cfg.BaseURL, "/")); err != nil {
+			s.log.Warn("base URL is not a usable origin", "base_url", s.cfg.BaseURL, "err", err)
+		}
+	}
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, r, s.log, errorf(http.StatusForbidden, "cross_origin", "cross-origin requests that change data are refused"))
+	}))
+	return s.accessLog(securityHeaders(cop.Handler(s.mux)))
+}
+
+// contentSecurityPolicy allows only our own scripts and styles (no inline
+// script at all), OpenStreetMap tiles for route maps, and same-origin
+// sockets.
+const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; " +
+	"img-src 'self' data: blob: https://tile.openstreetmap.org https://*.tile.openstreetmap.org; " +
+	"connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; " +
+	"form-action 'self'; frame-ancestors 'none'; manifest-src 'self'; worker-src 'self'"
+
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", contentSecurityPolicy)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("Permissions-Policy", "geolocation=(self), camera=(), microphone=()")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// accessLog logs one line per request. It logs the path without its query
+// string, because share links carry their token there, and never headers.
+func (s *server) accessLog(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w}
+		next.ServeHTTP(rec, r)
+		level := slog.LevelInfo
+		if r.URL.Path == "/healthz" || r.URL.Path == "/metrics" {
+			level = slog.LevelDebug
+		}
+		s.log.Log(r.Context(), level, "http",
+			"method", r.Method, "path", r.URL.Path, "status", rec.status(),
+			"duration_ms", time.Since(start).Milliseconds(), "ip", s.clientIP(r))
+	})
+}

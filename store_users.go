@@ -1,0 +1,312 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+)
+
+// errSignupClosed is returned when a self sign-up arrives while sign-up is
+// closed and at least one account exists.
+var errSignupClosed = errors.New("sign-up is closed")
+
+// User is an account. The password hash never leaves the store layer in JSON.
+type User struct {
+	ID           int64     `json:"id"`
+	Username     string    `json:"username"`
+	Admin        bool      `json:"admin"`
+	CreatedAt    time.Time `json:"created_at"`
+	passwordHash string
+}
+
+// Session is a signed-in browser. Only the SHA-256 of its cookie is stored.
+type Session struct {
+	ID         int64     `json:"id"`
+	UserID     int64     `json:"-"`
+	CreatedAt  time.Time `json:"created_at"`
+	LastSeenAt time.Time `json:"last_seen_at"`
+	ExpiresAt  time.Time `json:"expires_at"`
+	UserAgent  string    `json:"user_agent"`
+	IP         string    `json:"ip"`
+}
+
+// APIToken is a named credential for scripts and devices. Only the SHA-256
+// of the token is stored; the token itself is shown once, at creation.
+type APIToken struct {
+	ID         int64      `json:"id"`
+	UserID     int64      `json:"-"`
+	Name       string     `json:"name"`
+	CreatedAt  time.Time  `json:"created_at"`
+	LastUsedAt *time.Time `json:"last_used_at"`
+}
+
+func ms(t time.Time) int64        { return t.UnixMilli() }
+func fromMS(v int64) time.Time    { return time.UnixMilli(v).UTC() }
+func nullMS(v sql.NullInt64) *time.Time {
+	if !v.Valid {
+		return nil
+	}
+	t := fromMS(v.Int64)
+	return &t
+}
+
+// CreateUser adds an account. The very first account is always an admin,
+// whatever admin says. With selfSignup, the account is refused with
+// errSignupClosed unless signupOpen or no account exists yet; the check and
+// the insert share one transaction, so two racing first sign-ups cannot both
+// become admin.
+func (s *Store) CreateUser(ctx context.Context, username, passwordHash string, admin, selfSignup, signupOpen bool) (User, error) {
+	u := User{Username: username, Admin: admin, CreatedAt: s.now().UTC().Truncate(time.Millisecond), passwordHash: passwordHash}
+	err := s.Write(ctx, func(tx *Tx) error {
+		var n int
+		if err := tx.QueryRow("SELECT count(*) FROM users").Scan(&n); err != nil {
+			return err
+		}
+		if n == 0 {
+			u.Admin = true
+		} else if selfSignup && !signupOpen {
+			return errSignupClosed
+		}
+		res, err := tx.Exec("INSERT INTO users (username, password_hash, admin, created_at) VALUES (?, ?, ?, ?)",
+			u.Username, u.passwordHash, u.Admin, ms(u.CreatedAt))
+		if isUniqueViolation(err) {
+			return errConflict
+		}
+		if err != nil {
+			return err
+		}
+		u.ID, err = res.LastInsertId()
+		return err
+	})
+	return u, err
+}
+
+// HasUsers reports whether any account exists; the UI offers the first
+// visitor a sign-up page that creates the admin.
+func (s *Store) HasUsers(ctx context.Context) (bool, error) {
+	var exists bool
+	err := s.reader.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM users)").Scan(&exists)
+	return exists, err
+}
+
+const userColumns = "id, username, admin, created_at, password_hash"
+
+func scanUser(row interface{ Scan(...any) error }) (User, error) {
+	var u User
+	var created int64
+	err := row.Scan(&u.ID, &u.Username, &u.Admin, &created, &u.passwordHash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return u, errNotFound
+	}
+	u.CreatedAt = fromMS(created)
+	return u, err
+}
+
+// UserByName looks an account up by name, ignoring case.
+func (s *Store) UserByName(ctx context.Context, username string) (User, error) {
+	return scanUser(s.reader.QueryRowContext(ctx, "SELECT "+userColumns+" FROM users WHERE username = ?", username))
+}
+
+// UserByID looks an account up by id.
+func (s *Store) UserByID(ctx context.Context, id int64) (User, error) {
+	return scanUser(s.reader.QueryRowContext(ctx, "SELECT "+userColumns+" FROM users WHERE id = ?", id))
+}
+
+// Users lists every account, oldest first.
+func (s *Store) Users(ctx context.Context) ([]User, error) {
+	rows, err := s.reader.QueryContext(ctx, "SELECT "+userColumns+" FROM users ORDER BY id")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	users := []User{}
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, err
+		}
+		users = append(users, u)
+	}
+	return users, rows.Err()
+}
+
+// SetPassword replaces a user's password hash and signs out every session
+// of theirs except keepSession (0 signs out all of them).
+func (s *Store) SetPassword(ctx context.Context, userID int64, passwordHash string, keepSession int64) error {
+	return s.Write(ctx, func(tx *Tx) error {
+		res, err := tx.Exec("UPDATE users SET password_hash = ? WHERE id = ?", passwordHash, userID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errNotFound
+		}
+		_, err = tx.Exec("DELETE FROM sessions WHERE user_id = ? AND id != ?", userID, keepSession)
+		return err
+	})
+}
+
+// CreateSession stores a new session and drops the user's expired ones.
+func (s *Store) CreateSession(ctx context.Context, userID int64, tokenHash []byte, ttl time.Duration, userAgent, ip string) (Session, error) {
+	now := s.now().UTC().Truncate(time.Millisecond)
+	sess := Session{UserID: userID, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(ttl), UserAgent: userAgent, IP: ip}
+	err := s.Write(ctx, func(tx *Tx) error {
+		if _, err := tx.Exec("DELETE FROM sessions WHERE user_id = ? AND expires_at <= ?", userID, ms(now)); err != nil {
+			return err
+		}
+		res, err := tx.Exec(`INSERT INTO sessions (user_id, token_hash, created_at, last_seen_at, expires_at, user_agent, ip)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`, userID, tokenHash, ms(now), ms(now), ms(sess.ExpiresAt), userAgent, ip)
+		if err != nil {
+			return err
+		}
+		sess.ID, err = res.LastInsertId()
+		return err
+	})
+	return sess, err
+}
+
+const sessionColumns = "s.id, s.user_id, s.created_at, s.last_seen_at, s.expires_at, s.user_agent, s.ip"
+
+func scanSession(row interface{ Scan(...any) error }, extra ...any) (Session, error) {
+	var sess Session
+	var created, seen, expires int64
+	err := row.Scan(append([]any{&sess.ID, &sess.UserID, &created, &seen, &expires, &sess.UserAgent, &sess.IP}, extra...)...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return sess, errNotFound
+	}
+	sess.CreatedAt, sess.LastSeenAt, sess.ExpiresAt = fromMS(created), fromMS(seen), fromMS(expires)
+	return sess, err
+}
+
+// SessionByHash finds an unexpired session and its user.
+func (s *Store) SessionByHash(ctx context.Context, tokenHash []byte) (Session, User, error) {
+	var u User
+	var created int64
+	sess, err := scanSession(s.reader.QueryRowContext(ctx,
+		"SELECT "+sessionColumns+", u.id, u.username, u.admin, u.created_at, u.password_hash FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ? AND s.expires_at > ?",
+		tokenHash, ms(s.now())), &u.ID, &u.Username, &u.Admin, &created, &u.passwordHash)
+	u.CreatedAt = fromMS(created)
+	return sess, u, err
+}
+
+// TouchSession records activity and slides the session's expiry forward.
+func (s *Store) TouchSession(ctx context.Context, id int64, ttl time.Duration) error {
+	now := s.now()
+	return s.Write(ctx, func(tx *Tx) error {
+		_, err := tx.Exec("UPDATE sessions SET last_seen_at = ?, expires_at = ? WHERE id = ?", ms(now), ms(now.Add(ttl)), id)
+		return err
+	})
+}
+
+// Sessions lists a user's unexpired sessions, most recently used first.
+func (s *Store) Sessions(ctx context.Context, userID int64) ([]Session, error) {
+	rows, err := s.reader.QueryContext(ctx, "SELECT "+sessionColumns+" FROM sessions s WHERE s.user_id = ? AND s.expires_at > ? ORDER BY s.last_seen_at DESC, s.id DESC", userID, ms(s.now()))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	list := []Session{}
+	for rows.Next() {
+		sess, err := scanSession(rows)
+		if err != nil {
+			return nil, err
+		}
+		list = append(list, sess)
+	}
+	return list, rows.Err()
+}
+
+// DeleteSession signs out one of userID's sessions; another user's session
+// is reported as errNotFound, exactly like one that does not exist.
+func (s *Store) DeleteSession(ctx context.Context, userID, id int64) error {
+	return s.deleteOwned(ctx, "DELETE FROM sessions WHERE id = ? AND user_id = ?", id, userID)
+}
+
+// CreateAPIToken stores a token hash under a name.
+func (s *Store) CreateAPIToken(ctx context.Context, userID int64, name string, tokenHash []byte) (APIToken, error) {
+	t := APIToken{UserID: userID, Name: name, CreatedAt: s.now().UTC().Truncate(time.Millisecond)}
+	err := s.Write(ctx, func(tx *Tx) error {
+		res, err := tx.Exec("INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES (?, ?, ?, ?)",
+			userID, name, tokenHash, ms(t.CreatedAt))
+		if err != nil {
+			return err
+		}
+		t.ID, err = res.LastInsertId()
+		return err
+	})
+	return t, err
+}
+
+const tokenColumns = "t.id, t.user_id, t.name, t.created_at, t.last_used_at"
+
+func scanAPIToken(row interface{ Scan(...any) error }, extra ...any) (APIToken, error) {
+	var t APIToken
+	var created int64
+	var used sql.NullInt64
+	err := row.Scan(append([]any{&t.ID, &t.UserID, &t.Name, &created, &used}, extra...)...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return t, errNotFound
+	}
+	t.CreatedAt, t.LastUsedAt = fromMS(created), nullMS(used)
+	return t, err
+}
+
+// APITokenByHash finds a token and its user.
+func (s *Store) APITokenByHash(ctx context.Context, tokenHash []byte) (APIToken, User, error) {
+	var u User
+	var created int64
+	t, err := scanAPIToken(s.reader.QueryRowContext(ctx,
+		"SELECT "+tokenColumns+", u.id, u.username, u.admin, u.created_at, u.password_hash FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?",
+		tokenHash), &u.ID, &u.Username, &u.Admin, &created, &u.passwordHash)
+	u.CreatedAt = fromMS(created)
+	return t, u, err
+}
+
+// TouchAPIToken records that a token was used.
+func (s *Store) TouchAPIToken(ctx context.Context, id int64) error {
+	now := s.now()
+	return s.Write(ctx, func(tx *Tx) error {
+		_, err := tx.Exec("UPDATE api_tokens SET last_used_at = ? WHERE id = ?", ms(now), id)
+		return err
+	})
+}
+
+// APITokens lists a user's tokens, newest first.
+func (s *Store) APITokens(ctx context.Context, userID int64) ([]APIToken, error) {
+	rows, err := s.reader.QueryContext(ctx, "SELECT "+tokenColumns+" FROM api_tokens t WHERE t.user_id = ? ORDER BY t.id DESC", userID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	list := []APIToken{}
+	for rows.Next() {
+		t, err := scanAPIToken(rows)
+		if err != nil {
+			return nil, err
+		}
+		list = append(list, t)
+	}
+	return list, rows.Err()
+}
+
+// DeleteAPIToken revokes one of userID's tokens; another user's token is
+// errNotFound.
+func (s *Store) DeleteAPIToken(ctx context.Context, userID, id int64) error {
+	return s.deleteOwned(ctx, "DELETE FROM api_tokens WHERE id = ? AND user_id = ?", id, userID)
+}
+
+// deleteOwned runs a DELETE scoped to an owner and maps "no row" to
+// errNotFound, so that someone else's row and a missing row look the same.
+func (s *Store) deleteOwned(ctx context.Context, query string, args ...any) error {
+	return s.Write(ctx, func(tx *Tx) error {
+		res, err := tx.Exec(query, args...)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errNotFound
+		}
+		return nil
+	})
+}

@@ -1,0 +1,128 @@
+// app.js: the app shell. It knows who is signed in, routes between pages
+// with the History API, and hands each page the <main> element to fill.
+import { api, ApiError } from './api.js';
+import { h } from './dom.js';
+import { signInPage, signUpPage, settingsPage } from './account.js';
+
+export const app = {
+  /** The signed-in user ({id, username, admin}) or null. */
+  me: null,
+  /** What the server told us before sign-in: {signup, needs_setup, version}. */
+  instance: null,
+  navigate,
+  refreshMe,
+};
+
+// Each route renders into main. public routes work signed out.
+const routes = {
+  '/': { nav: 'dashboard', title: 'Dashboard', render: dashboardPage },
+  '/workouts': { nav: 'workouts', title: 'Workouts', render: (m) => comingSoon(m, 'Workouts',
+    'Your workout history will live here: runs, rides, swims and strength sessions set by set, with a calendar and personal records.') },
+  '/goals': { nav: 'goals', title: 'Goals', render: (m) => comingSoon(m, 'Goals',
+    'Weekly, monthly and yearly goals with progress rings will live here.') },
+  '/live': { nav: 'live', title: 'Live', render: (m) => comingSoon(m, 'Live',
+    'Record a session from your phone and let friends follow it live.') },
+  '/games': { nav: 'games', title: 'Games', render: (m) => comingSoon(m, 'Games',
+    'Keep score of a game from the touchline while everyone watching sees it update.') },
+  '/settings': { nav: 'settings', title: 'Settings', render: settingsPage },
+  '/login': { public: true, title: 'Sign in', render: signInPage },
+  '/signup': { public: true, title: 'Create account', render: signUpPage },
+};
+
+async function refreshMe() {
+  try {
+    app.me = await api('GET', '/api/me');
+  } catch (err) {
+    if (!(err instanceof ApiError) || err.status !== 401) throw err;
+    app.me = null;
+  }
+  document.getElementById('nav').hidden = !app.me;
+  return app.me;
+}
+
+function navigate(path, { replace = false } = {}) {
+  if (replace) history.replaceState(null, '', path);
+  else history.pushState(null, '', path);
+  render();
+}
+
+async function render() {
+  const main = document.getElementById('main');
+  let path = location.pathname;
+  let route = routes[path];
+  if (!route) {
+    main.replaceChildren(h('section', { className: 'card empty' },
+      h('h1', {}, 'Page not found'),
+      h('p', {}, 'There is nothing at ', h('code', {}, path), '.'),
+      h('a', { href: '/', 'data-link': true, className: 'button' }, 'Go to the dashboard')));
+    return;
+  }
+  if (!route.public && !app.me) {
+    path = app.instance && app.instance.needs_setup ? '/signup' : '/login';
+    history.replaceState(null, '', path);
+    route = routes[path];
+  } else if (route.public && app.me) {
+    path = '/';
+    history.replaceState(null, '', path);
+    route = routes[path];
+  }
+  document.title = route.title + ' · fitcast';
+  for (const a of document.querySelectorAll('[data-nav]')) {
+    if (a.dataset.nav === route.nav) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
+  }
+  main.replaceChildren();
+  try {
+    await route.render(main);
+  } catch (err) {
+    main.replaceChildren(h('section', { className: 'card error' },
+      h('h1', {}, 'Something went wrong'), h('p', {}, err.message)));
+  }
+  main.focus({ preventScroll: true });
+}
+
+function dashboardPage(main) {
+  const hour = new Date().getHours();
+  const greeting = hour < 12 ? 'Good morning' : hour < 18 ? 'Good afternoon' : 'Good evening';
+  main.append(
+    h('h1', { className: 'page-title' }, `${greeting}, ${app.me.username}`),
+    h('section', { className: 'card empty' },
+      h('div', { className: 'empty-art', 'aria-hidden': 'true' }, '🏃'),
+      h('h2', {}, 'Nothing logged yet'),
+      h('p', {}, 'This week at a glance, your goal rings and your latest records will appear here once workouts can be logged.'),
+      h('p', { className: 'muted' }, 'Workout logging is not part of this version of fitcast yet.')),
+  );
+}
+
+function comingSoon(main, title, text) {
+  main.append(
+    h('h1', { className: 'page-title' }, title),
+    h('section', { className: 'card empty' },
+      h('p', {}, text),
+      h('p', { className: 'muted' }, 'This part of fitcast is not built yet.')));
+}
+
+// Same-origin links marked data-link navigate without a page load.
+document.addEventListener('click', (e) => {
+  const a = e.target.closest('a[data-link]');
+  if (!a || e.metaKey || e.ctrlKey || e.shiftKey || e.button !== 0) return;
+  e.preventDefault();
+  navigate(a.getAttribute('href'));
+});
+window.addEventListener('popstate', render);
+
+async function start() {
+  try {
+    [app.instance] = await Promise.all([api('GET', '/api/instance'), refreshMe()]);
+  } catch (err) {
+    document.getElementById('main').replaceChildren(h('section', { className: 'card error' },
+      h('h1', {}, 'Cannot reach fitcast'), h('p', {}, err.message)));
+    return;
+  }
+  await render();
+}
+
+if ('serviceWorker' in navigator) {
+  navigator.serviceWorker.register('/sw.js').catch(() => { /* the app works without it */ });
+}
+start();
