@@ -323,7 +323,8 @@ func Backup(ctx context.Context, src, dest string) error {
 	if _, err := os.Stat(dest); err == nil {
 		return fmt.Errorf("%s already exists; choose a new file name", dest)
 	}
-	db, err := sql.Open("sqlite", dsn(src, true))
+	// Not the read-only DSN: query_only also forbids VACUUM INTO.
+	db, err := sql.Open("sqlite", dsn(src, false))
 	if err != nil {
 		return err
 	}

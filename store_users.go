@@ -41,8 +41,8 @@ type APIToken struct {
 	LastUsedAt *time.Time `json:"last_used_at"`
 }
 
-func ms(t time.Time) int64        { return t.UnixMilli() }
-func fromMS(v int64) time.Time    { return time.UnixMilli(v).UTC() }
+func ms(t time.Time) int64     { return t.UnixMilli() }
+func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
 func nullMS(v sql.NullInt64) *time.Time {
 	if !v.Valid {
 		return nil

@@ -1,0 +1,124 @@
+package main
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// browserPath finds a Chromium to drive: $FITCAST_CHROME, then the names
+// Debian and others install it under.
+func browserPath() string {
+	if p := os.Getenv("FITCAST_CHROME"); p != "" {
+		return p
+	}
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
+// newBrowser starts a headless Chromium for one test, sized like a phone.
+// Without a browser the test is skipped, unless FITCAST_E2E=1 (set by CI),
+// where a missing browser is a failure rather than a silent skip.
+func newBrowser(t *testing.T) context.Context {
+	t.Helper()
+	path := browserPath()
+	if path == "" {
+		if os.Getenv("FITCAST_E2E") == "1" {
+			t.Fatal("FITCAST_E2E=1 but no Chromium found; install Debian's chromium package or set FITCAST_CHROME")
+		}
+		t.Skip("browser test skipped: no Chromium installed (apt-get install chromium, or set FITCAST_CHROME)")
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path),
+		chromedp.NoSandbox, // CI runs as root
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.UserDataDir(filepath.Join(t.TempDir(), "chrome")),
+		chromedp.WindowSize(390, 844),
+	)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(allocCtx)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(func() {
+		cancelTimeout()
+		cancelCtx()
+		cancelAlloc()
+	})
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start %s: %v", path, err)
+	}
+	return ctx
+}
+
+// browserDo runs steps in the browser and fails the test on an error.
+func browserDo(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// browserGet runs one action that reads something from the page.
+func browserGet[T any](t *testing.T, ctx context.Context, a chromedp.Action[T]) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// TestBrowserSignUpAndStaySignedIn signs up through the real UI, lands on
+// the dashboard, reloads, and is still signed in.
+func TestBrowserSignUpAndStaySignedIn(t *testing.T) {
+	ctx := newBrowser(t)
+	app := startApp(t, nil, "-addr", "127.0.0.1:0", "-db", filepath.Join(t.TempDir(), "e2e.db"))
+	defer app.Stop(t)
+
+	// A fresh instance sends the first visitor to create the admin.
+	browserDo(t, ctx, chromedp.Navigate(app.URL), chromedp.WaitVisible(chromedp.CSS(`input[name=username]`)))
+	if h := browserGet(t, ctx, chromedp.Text(chromedp.CSS(`main h1`))); h != "Welcome to fitcast" {
+		t.Errorf("first page heading = %q", h)
+	}
+	browserDo(t, ctx,
+		chromedp.SendKeys(chromedp.CSS(`input[name=username]`), "ann"),
+		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), "a long password"),
+		chromedp.Click(chromedp.CSS(`button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#nav`)),
+		chromedp.WaitVisible(chromedp.CSS(`h1.page-title`)),
+	)
+	if title := browserGet(t, ctx, chromedp.Title()); title != "Dashboard · fitcast" {
+		t.Errorf("after sign-up the title is %q", title)
+	}
+
+	browserDo(t, ctx, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`h1.page-title`)))
+	greeting := browserGet(t, ctx, chromedp.Text(chromedp.CSS(`h1.page-title`)))
+	location := browserGet(t, ctx, chromedp.Location())
+	if !strings.HasSuffix(greeting, ", ann") || !strings.HasSuffix(location, "/") {
+		t.Errorf("after reload: heading %q at %s", greeting, location)
+	}
+
+	// Settings shows this browser's session, and signing out returns to sign-in.
+	browserDo(t, ctx, chromedp.Click(chromedp.CSS(`a[data-nav=settings]`)), chromedp.WaitVisible(chromedp.CSS(`ul.rows li`)))
+	if sessions := browserGet(t, ctx, chromedp.Text(chromedp.CSS(`main`))); !strings.Contains(sessions, "this device") {
+		t.Errorf("settings page lacks the current session: %q", sessions)
+	}
+	browserDo(t, ctx,
+		chromedp.Click(chromedp.Search(`//button[text()="Sign out"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`input[name=password]`)),
+	)
+	if location := browserGet(t, ctx, chromedp.Location()); !strings.HasSuffix(location, "/login") {
+		t.Errorf("after sign-out at %s", location)
+	}
+}
