@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -308,5 +309,44 @@ func TestBackupIsAConsistentCopy(t *testing.T) {
 	u, err := copyStore.UserByName(ctx, "ann")
 	if err != nil || !u.Admin || !checkPassword(u.passwordHash, "password123") {
 		t.Fatalf("user in backup = %+v, %v", u, err)
+	}
+}
+
+// BenchmarkStoreWrite measures committed writes per second through the
+// single writer: serial (one caller, one transaction each) and with many
+// concurrent callers, where group commit folds them into shared
+// transactions.
+func BenchmarkStoreWrite(b *testing.B) {
+	for _, perCPU := range []int{1, 32} {
+		// RunParallel starts perCPU × GOMAXPROCS calling goroutines.
+		b.Run(fmt.Sprintf("callers=%d", perCPU*runtime.GOMAXPROCS(0)), func(b *testing.B) {
+			s, err := OpenStore(filepath.Join(b.TempDir(), "bench.db"), nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.Close()
+			if _, err := s.writer.Exec("CREATE TABLE t (k INTEGER PRIMARY KEY, v BLOB)"); err != nil {
+				b.Fatal(err)
+			}
+			payload := make([]byte, 100)
+			ctx := context.Background()
+			batches := s.batches.Load()
+			b.SetParallelism(perCPU)
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					err := s.Write(ctx, func(tx *Tx) error {
+						_, err := tx.Exec("INSERT INTO t (v) VALUES (?)", payload)
+						return err
+					})
+					if err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "writes/s")
+			b.ReportMetric(float64(b.N)/float64(s.batches.Load()-batches), "writes/txn")
+		})
 	}
 }
