@@ -165,6 +165,7 @@ func (s *server) logout(w http.ResponseWriter, r *http.Request) error {
 			if err := s.store.DeleteSession(r.Context(), sess.UserID, sess.ID); err != nil && !errors.Is(err, errNotFound) {
 				return err
 			}
+			s.hub.dropCredential(func(p *principal) bool { return p.SessionID == sess.ID })
 		} else if !errors.Is(err, errNotFound) {
 			return err
 		}
@@ -198,6 +199,9 @@ func (s *server) changePassword(w http.ResponseWriter, r *http.Request, p *princ
 	if err := s.store.SetPassword(r.Context(), p.User.ID, hashPassword(body.New), p.SessionID); err != nil {
 		return err
 	}
+	s.hub.dropCredential(func(o *principal) bool {
+		return o.User.ID == p.User.ID && o.SessionID != 0 && o.SessionID != p.SessionID
+	})
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
@@ -228,6 +232,7 @@ func (s *server) deleteSession(w http.ResponseWriter, r *http.Request, p *princi
 	if err := s.store.DeleteSession(r.Context(), p.User.ID, id); err != nil {
 		return err
 	}
+	s.hub.dropCredential(func(o *principal) bool { return o.SessionID == id })
 	if id == p.SessionID {
 		s.clearSessionCookie(w, r)
 	}
@@ -274,6 +279,7 @@ func (s *server) deleteToken(w http.ResponseWriter, r *http.Request, p *principa
 	if err := s.store.DeleteAPIToken(r.Context(), p.User.ID, id); err != nil {
 		return err
 	}
+	s.hub.dropCredential(func(o *principal) bool { return o.TokenID == id })
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

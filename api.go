@@ -166,6 +166,16 @@ func (s *server) routes() {
 	s.handle("/api/", func(w http.ResponseWriter, r *http.Request) error {
 		return errorf(http.StatusNotFound, "not_found", "no such endpoint: %s %s", r.Method, r.URL.Path)
 	})
+	// WebSocket endpoints: the multiplexed one the UI uses, and the two
+	// paths of the designs fitcast grew from. Not instrumented per request:
+	// a socket's "request" lasts as long as the socket; the hub counts them.
+	s.mux.Handle("GET /ws", s.serveWS(modeMux))
+	s.mux.Handle("GET /ws/{$}", s.serveWS(modeMux))
+	s.mux.Handle("GET /ws/fitness-tracking/{$}", s.serveWS(modeFitness))
+	s.mux.Handle("GET /ws/fitness-tracking", s.serveWS(modeFitness))
+	s.mux.Handle("GET /ws/sports-updates/{$}", s.serveWS(modeSports))
+	s.mux.Handle("GET /ws/sports-updates", s.serveWS(modeSports))
+
 	s.mux.Handle("/", s.ui)
 }
 

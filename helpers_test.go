@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -58,6 +59,7 @@ func newTestServer(t *testing.T, cfg config) *testServer {
 	}
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(func() {
+		srv.hub.Close(context.Background()) // httptest waits for socket handlers
 		ts.Close()
 		store.Close()
 	})

@@ -33,6 +33,9 @@ const (
 	DefaultSignup    = "closed"
 	DefaultLogFormat = "text"
 	DefaultLogLevel  = "info"
+	// DefaultWSMaxPerUser allows a user plenty of tabs and devices while
+	// bounding what one stolen token can open.
+	DefaultWSMaxPerUser = 64
 	// shutdownGrace is how long in-flight requests get to finish on Ctrl-C
 	// or SIGTERM before their connections are cut.
 	shutdownGrace = 10 * time.Second
@@ -60,6 +63,10 @@ type config struct {
 	LogLevel    string
 	BehindProxy bool
 	BaseURL     string
+
+	WSMaxPerUser int                  // sockets per signed-in user
+	Retention    map[string]Retention // topic history kept, by topic kind
+	retention    string               // -retention as given
 }
 
 const usageText = `fitcast: a self-hosted, real-time fitness tracker and live scoreboard.
@@ -97,6 +104,8 @@ func flagSet(name string, base config, cfg *config, signup *string, stderr io.Wr
 	fs.StringVar(&cfg.LogLevel, "log-level", base.LogLevel, "log level: debug, info, warn or error (env FITCAST_LOG_LEVEL)")
 	fs.BoolVar(&cfg.BehindProxy, "behind-proxy", base.BehindProxy, "trust X-Forwarded-For and X-Forwarded-Proto from a reverse proxy (env FITCAST_BEHIND_PROXY)")
 	fs.StringVar(&cfg.BaseURL, "base-url", base.BaseURL, "public URL of this fitcast, used for share links and origin checks, e.g. https://fit.example.com (env FITCAST_BASE_URL)")
+	fs.IntVar(&cfg.WSMaxPerUser, "ws-max-per-user", base.WSMaxPerUser, "WebSocket connections one signed-in user may hold at once (env FITCAST_WS_MAX_PER_USER)")
+	fs.StringVar(&cfg.retention, "retention", base.retention, "topic history kept for resume, as kind=age/count items, e.g. user=168h/10000,games=48h/10000; 0 is no limit (env FITCAST_RETENTION)")
 	return fs
 }
 
@@ -108,6 +117,9 @@ func configFromEnv(getenv func(string) string) (config, error) {
 		LogFormat: DefaultLogFormat,
 		LogLevel:  DefaultLogLevel,
 		BaseURL:   getenv("FITCAST_BASE_URL"),
+		retention: getenv("FITCAST_RETENTION"),
+
+		WSMaxPerUser: DefaultWSMaxPerUser,
 	}
 	set := func(dst *string, key string) {
 		if v := getenv(key); v != "" {
@@ -118,6 +130,13 @@ func configFromEnv(getenv func(string) string) (config, error) {
 	set(&cfg.DB, "FITCAST_DB")
 	set(&cfg.LogFormat, "FITCAST_LOG_FORMAT")
 	set(&cfg.LogLevel, "FITCAST_LOG_LEVEL")
+	if v := getenv("FITCAST_WS_MAX_PER_USER"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return cfg, fmt.Errorf("FITCAST_WS_MAX_PER_USER=%q: want a positive number", v)
+		}
+		cfg.WSMaxPerUser = n
+	}
 	if v := getenv("FITCAST_BEHIND_PROXY"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
@@ -156,8 +175,15 @@ func parseFlags(name string, base config, args []string, stderr io.Writer) (conf
 		return cfg, nil, fmt.Errorf("-log-format %q: want text or json", cfg.LogFormat)
 	}
 	var lvl slog.Level
-	if err := lvl.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
+	var err error
+	if err = lvl.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
 		return cfg, nil, fmt.Errorf("-log-level %q: want debug, info, warn or error", cfg.LogLevel)
+	}
+	if cfg.WSMaxPerUser < 1 {
+		return cfg, nil, fmt.Errorf("-ws-max-per-user %d: want 1 or more", cfg.WSMaxPerUser)
+	}
+	if cfg.Retention, err = parseRetention(cfg.retention); err != nil {
+		return cfg, nil, err
 	}
 	if cfg.BaseURL != "" && !strings.HasPrefix(cfg.BaseURL, "http://") && !strings.HasPrefix(cfg.BaseURL, "https://") {
 		return cfg, nil, fmt.Errorf("-base-url %q: want an http:// or https:// URL", cfg.BaseURL)
@@ -249,6 +275,9 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		log.Warn("in-flight requests cut off at shutdown", "err", err)
 		httpServer.Close()
 	}
+	// Shutdown does not wait for hijacked WebSocket connections: the hub
+	// flushes and closes them (1001), before the store commits what is left.
+	srv.hub.Close(shutdownCtx)
 	if err := store.Close(); err != nil {
 		return fmt.Errorf("close database: %w", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -20,7 +21,7 @@ type metrics struct {
 	latency  *prometheus.HistogramVec
 }
 
-func newMetrics(store *Store) *metrics {
+func newMetrics(store *Store, h *hub) *metrics {
 	m := &metrics{
 		reg: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -51,6 +52,24 @@ func newMetrics(store *Store) *metrics {
 			Help:        "Writes handed to the store's writer, by outcome.",
 			ConstLabels: prometheus.Labels{"result": "failed"},
 		}, func() float64 { return float64(store.writesFailed.Load()) }),
+	)
+	gauge := func(name, help string, v *atomic.Int64) prometheus.Collector {
+		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, func() float64 { return float64(v.Load()) })
+	}
+	counter := func(name, help string, v *atomic.Int64, labels prometheus.Labels) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help, ConstLabels: labels}, func() float64 { return float64(v.Load()) })
+	}
+	const resumeHelp = "Subscriptions that asked to resume, by whether every missed message could be replayed."
+	m.reg.MustRegister(
+		gauge("fitcast_ws_connections", "Open WebSocket connections.", &h.stats.conns),
+		gauge("fitcast_ws_subscriptions", "Topic subscriptions across all connections.", &h.stats.subs),
+		gauge("fitcast_ws_queue_bytes", "Bytes queued for writing to sockets.", &h.stats.queueBytes),
+		counter("fitcast_ws_frames_in_total", "Frames received from clients.", &h.stats.framesIn, nil),
+		counter("fitcast_ws_frames_out_total", "Frames written to clients.", &h.stats.framesOut, nil),
+		counter("fitcast_ws_published_total", "Topic messages fanned out after commit.", &h.stats.published, nil),
+		counter("fitcast_ws_slow_disconnects_total", "Sockets closed because they fell too far behind.", &h.stats.slowClosed, nil),
+		counter("fitcast_ws_resumes_total", resumeHelp, &h.stats.recovered, prometheus.Labels{"recovered": "true"}),
+		counter("fitcast_ws_resumes_total", resumeHelp, &h.stats.notRecovered, prometheus.Labels{"recovered": "false"}),
 	)
 	return m
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 )
@@ -14,6 +15,7 @@ type server struct {
 	store   *Store
 	log     *slog.Logger
 	metrics *metrics
+	hub     *hub
 	mux     *http.ServeMux
 	ui      http.Handler
 	now     func() time.Time
@@ -28,11 +30,19 @@ func newServer(cfg config, store *Store, log *slog.Logger) (*server, error) {
 	if err != nil {
 		return nil, err
 	}
+	hcfg := hubConfig{MaxConnsPerUser: cfg.WSMaxPerUser, Retention: cfg.Retention}
+	if cfg.BaseURL != "" {
+		if u, err := url.Parse(cfg.BaseURL); err == nil && u.Host != "" {
+			hcfg.OriginPatterns = []string{u.Host}
+		}
+	}
+	h := newHub(hcfg, store, log)
 	s := &server{
 		cfg:             cfg,
 		store:           store,
 		log:             log,
-		metrics:         newMetrics(store),
+		hub:             h,
+		metrics:         newMetrics(store, h),
 		mux:             http.NewServeMux(),
 		ui:              ui,
 		now:             store.now,

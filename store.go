@@ -45,6 +45,10 @@ type Store struct {
 	closeOnce sync.Once
 	closeErr  error
 
+	// publish receives each appended topic message after its commit; see
+	// SetPublisher.
+	publish atomic.Pointer[func(Message)]
+
 	// Counters read by the metrics collector.
 	batches      atomic.Int64
 	writesOK     atomic.Int64

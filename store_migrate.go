@@ -40,6 +40,26 @@ CREATE TABLE api_tokens (
 );
 CREATE INDEX api_tokens_user ON api_tokens(user_id);
 `,
+	// 2: the real-time hub's topics and their message history, which
+	// resume replays from.
+	`
+CREATE TABLE topics (
+	name        TEXT PRIMARY KEY,
+	epoch       INTEGER NOT NULL, -- changes when the topic's history restarts
+	last_offset INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE topic_messages (
+	topic      TEXT NOT NULL,
+	offset     INTEGER NOT NULL,
+	created_at INTEGER NOT NULL,
+	sender     INTEGER NOT NULL DEFAULT 0, -- user id, 0 for the server itself
+	client_id  TEXT,                       -- the sender's pub id, for idempotent retries
+	data       BLOB NOT NULL,              -- JSON
+	PRIMARY KEY (topic, offset)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX topic_messages_client_id ON topic_messages(topic, sender, client_id) WHERE client_id IS NOT NULL;
+CREATE INDEX topic_messages_created ON topic_messages(created_at);
+`,
 }
 
 // schemaVersion is the version this binary writes.

@@ -142,8 +142,10 @@ func (s *Store) SetPassword(ctx context.Context, userID int64, passwordHash stri
 		if n, _ := res.RowsAffected(); n == 0 {
 			return errNotFound
 		}
-		_, err = tx.Exec("DELETE FROM sessions WHERE user_id = ? AND id != ?", userID, keepSession)
-		return err
+		if _, err = tx.Exec("DELETE FROM sessions WHERE user_id = ? AND id != ?", userID, keepSession); err != nil {
+			return err
+		}
+		return s.PublishEvent(tx, userTopic(userID), map[string]any{"type": "password.changed", "kept_session": keepSession})
 	})
 }
 
@@ -160,8 +162,10 @@ func (s *Store) CreateSession(ctx context.Context, userID int64, tokenHash []byt
 		if err != nil {
 			return err
 		}
-		sess.ID, err = res.LastInsertId()
-		return err
+		if sess.ID, err = res.LastInsertId(); err != nil {
+			return err
+		}
+		return s.PublishEvent(tx, userTopic(userID), map[string]any{"type": "session.created", "session": sess})
 	})
 	return sess, err
 }
@@ -220,7 +224,7 @@ func (s *Store) Sessions(ctx context.Context, userID int64) ([]Session, error) {
 // DeleteSession signs out one of userID's sessions; another user's session
 // is reported as errNotFound, exactly like one that does not exist.
 func (s *Store) DeleteSession(ctx context.Context, userID, id int64) error {
-	return s.deleteOwned(ctx, "DELETE FROM sessions WHERE id = ? AND user_id = ?", id, userID)
+	return s.deleteOwned(ctx, "DELETE FROM sessions WHERE id = ? AND user_id = ?", id, userID, "session.revoked")
 }
 
 // CreateAPIToken stores a token hash under a name.
@@ -232,8 +236,10 @@ func (s *Store) CreateAPIToken(ctx context.Context, userID int64, name string, t
 		if err != nil {
 			return err
 		}
-		t.ID, err = res.LastInsertId()
-		return err
+		if t.ID, err = res.LastInsertId(); err != nil {
+			return err
+		}
+		return s.PublishEvent(tx, userTopic(userID), map[string]any{"type": "token.created", "token": t})
 	})
 	return t, err
 }
@@ -293,20 +299,21 @@ func (s *Store) APITokens(ctx context.Context, userID int64) ([]APIToken, error)
 // DeleteAPIToken revokes one of userID's tokens; another user's token is
 // errNotFound.
 func (s *Store) DeleteAPIToken(ctx context.Context, userID, id int64) error {
-	return s.deleteOwned(ctx, "DELETE FROM api_tokens WHERE id = ? AND user_id = ?", id, userID)
+	return s.deleteOwned(ctx, "DELETE FROM api_tokens WHERE id = ? AND user_id = ?", id, userID, "token.revoked")
 }
 
-// deleteOwned runs a DELETE scoped to an owner and maps "no row" to
-// errNotFound, so that someone else's row and a missing row look the same.
-func (s *Store) deleteOwned(ctx context.Context, query string, args ...any) error {
+// deleteOwned deletes row id of userID's with query (which takes the id,
+// then the user id), reports a missing row and someone else's row alike as
+// errNotFound, and tells the user's other screens with event.
+func (s *Store) deleteOwned(ctx context.Context, query string, id, userID int64, event string) error {
 	return s.Write(ctx, func(tx *Tx) error {
-		res, err := tx.Exec(query, args...)
+		res, err := tx.Exec(query, id, userID)
 		if err != nil {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return errNotFound
 		}
-		return nil
+		return s.PublishEvent(tx, userTopic(userID), map[string]any{"type": event, "id": id})
 	})
 }

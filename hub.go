@@ -1,0 +1,441 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+	"golang.org/x/time/rate"
+)
+
+// hubConfig holds the hub's limits. Zero fields take the defaults below.
+type hubConfig struct {
+	MaxConns        int           // sockets open at once. Defaults to 50,000.
+	MaxConnsPerUser int           // sockets one signed-in user may hold. Defaults to 64.
+	MaxSubsPerConn  int           // topics one socket may follow. Defaults to 100.
+	MaxQueueBytes   int           // bytes waiting to be written to one socket before it is closed as too slow. Defaults to 1 MiB.
+	ReadLimit       int64         // largest frame a client may send. Defaults to 64 KiB.
+	WriteTimeout    time.Duration // one batch of frames must be written within this. Defaults to 10s.
+	PingInterval    time.Duration // each socket is pinged this often. Defaults to 30s.
+	PongTimeout     time.Duration // a ping unanswered for this long drops the socket. Defaults to 20s.
+	MsgRate         rate.Limit    // client frames per second per socket. Defaults to 100.
+	MsgBurst        int           // burst above MsgRate. Defaults to 200.
+	MaxReplay       int           // most messages a resume replays; more gets a snapshot. Defaults to 5,000.
+	PruneInterval   time.Duration // how often history beyond retention is deleted. Defaults to 10m.
+	Retention       map[string]Retention
+	OriginPatterns  []string // extra origins allowed to open sockets (the request's own host always is)
+}
+
+func (c *hubConfig) setDefaults() {
+	def := func(v *int, d int) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	def(&c.MaxConns, 50_000)
+	def(&c.MaxConnsPerUser, 64)
+	def(&c.MaxSubsPerConn, 100)
+	def(&c.MaxQueueBytes, 1<<20)
+	def(&c.MsgBurst, 200)
+	def(&c.MaxReplay, 5000)
+	if c.ReadLimit <= 0 {
+		c.ReadLimit = 64 << 10
+	}
+	if c.WriteTimeout <= 0 {
+		c.WriteTimeout = 10 * time.Second
+	}
+	if c.PingInterval <= 0 {
+		c.PingInterval = 30 * time.Second
+	}
+	if c.PongTimeout <= 0 {
+		c.PongTimeout = 20 * time.Second
+	}
+	if c.PruneInterval <= 0 {
+		c.PruneInterval = 10 * time.Minute
+	}
+	if c.MsgRate <= 0 {
+		c.MsgRate = 100
+	}
+}
+
+// hubStats are the hub's counters, read by /metrics and the load tool.
+type hubStats struct {
+	conns, subs             atomic.Int64
+	framesIn, framesOut     atomic.Int64
+	slowClosed, queueBytes  atomic.Int64
+	recovered, notRecovered atomic.Int64
+	published               atomic.Int64
+}
+
+// hub routes committed topic messages to the sockets that follow them.
+//
+// The store hands it each message after commit, in offset order
+// (publish). One fan-out goroutine encodes each message once and puts the
+// same bytes on every subscriber's queue; it never waits on a socket.
+// Each socket has its own writer, started when frames are queued and gone
+// when its queue is empty, so an idle socket costs no goroutine beyond its
+// reader.
+type hub struct {
+	cfg   hubConfig
+	store *Store
+	log   *slog.Logger
+	kinds map[string]*topicKind
+	stats hubStats
+
+	mu             sync.RWMutex
+	topics         map[string]map[*wsConn]*subscription
+	conns          map[*wsConn]struct{}
+	perUser        map[int64]int
+	presenceDirty  map[string]struct{}
+	closing        bool
+	nextConnID     uint64
+	sportsHandler  sportsHandler  // set by the games feature; nil refuses every update
+	connsWG        sync.WaitGroup // one per open socket, done when its handler returns
+	loopsWG        sync.WaitGroup
+	outMu          sync.Mutex
+	outbox         []Message
+	wake           chan struct{}
+	stop           chan struct{}
+	stopOnce       sync.Once
+	fanoutFinished chan struct{}
+}
+
+func newHub(cfg hubConfig, store *Store, log *slog.Logger) *hub {
+	cfg.setDefaults()
+	h := &hub{
+		cfg:            cfg,
+		store:          store,
+		log:            log,
+		kinds:          map[string]*topicKind{},
+		topics:         map[string]map[*wsConn]*subscription{},
+		conns:          map[*wsConn]struct{}{},
+		perUser:        map[int64]int{},
+		presenceDirty:  map[string]struct{}{},
+		wake:           make(chan struct{}, 1),
+		stop:           make(chan struct{}),
+		fanoutFinished: make(chan struct{}),
+	}
+	h.registerCoreTopics()
+	store.SetPublisher(h.publish)
+	h.loopsWG.Add(3)
+	go h.fanoutLoop()
+	go h.tickLoop()
+	go h.pruneLoop()
+	return h
+}
+
+// pruneLoop deletes, every PruneInterval, the history each topic kind no
+// longer keeps.
+func (h *hub) pruneLoop() {
+	defer h.loopsWG.Done()
+	t := time.NewTicker(h.cfg.PruneInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-h.stop:
+			return
+		case <-t.C:
+			h.prune(context.Background())
+		}
+	}
+}
+
+// prune applies retention to every kind of topic once.
+func (h *hub) prune(ctx context.Context) {
+	for kind := range h.kinds {
+		n, err := h.store.PruneTopics(ctx, kind, h.retention(kind))
+		if err != nil {
+			if !errors.Is(err, errClosed) {
+				h.log.Error("prune topic history", "kind", kind, "err", err)
+			}
+			return
+		}
+		if n > 0 {
+			h.log.Debug("pruned topic history", "kind", kind, "messages", n)
+		}
+	}
+}
+
+// retention is the history kept for a kind of topic: -retention's value,
+// else the kind's default.
+func (h *hub) retention(kind string) Retention {
+	if r, ok := h.cfg.Retention[kind]; ok {
+		return r
+	}
+	if k := h.kinds[kind]; k != nil {
+		return k.retention
+	}
+	return Retention{MaxAge: defaultRetentionAge, MaxCount: defaultRetentionCount}
+}
+
+// publish takes a committed message from the store's writer. It only
+// queues it, so the writer is never held up by fan-out.
+func (h *hub) publish(m Message) {
+	h.outMu.Lock()
+	h.outbox = append(h.outbox, m)
+	h.outMu.Unlock()
+	select {
+	case h.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (h *hub) fanoutLoop() {
+	defer h.loopsWG.Done()
+	defer close(h.fanoutFinished)
+	for {
+		select {
+		case <-h.wake:
+		case <-h.stop:
+			h.fanoutPending() // what committed before shutdown still goes out
+			return
+		}
+		h.fanoutPending()
+	}
+}
+
+func (h *hub) fanoutPending() {
+	h.outMu.Lock()
+	batch := h.outbox
+	h.outbox = nil
+	h.outMu.Unlock()
+	for _, m := range batch {
+		h.fanout(m)
+	}
+}
+
+func (h *hub) fanout(m Message) {
+	h.stats.published.Add(1)
+	frame := encodeMsgFrame(m)
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	for c, sub := range h.topics[m.Topic] {
+		c.deliver(sub, m.Offset, frame, m.Data)
+	}
+}
+
+// tickLoop is the hub's one shared timer: each second it sends the
+// presence counts that changed, and pings the slice of sockets whose turn
+// it is, so that pings are spread evenly over PingInterval.
+func (h *hub) tickLoop() {
+	defer h.loopsWG.Done()
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	slots := uint64(h.cfg.PingInterval / time.Second)
+	if slots == 0 {
+		slots = 1
+	}
+	for tick := uint64(0); ; tick++ {
+		select {
+		case <-h.stop:
+			return
+		case <-t.C:
+		}
+		h.flushPresence()
+		var due []*wsConn
+		h.mu.RLock()
+		for c := range h.conns {
+			if c.id%slots == tick%slots {
+				due = append(due, c)
+			}
+		}
+		h.mu.RUnlock()
+		for _, c := range due {
+			c.ping()
+		}
+	}
+}
+
+// flushPresence sends {"op":"presence"} to every topic whose subscriber
+// count changed since the last tick: at most once a second per topic.
+func (h *hub) flushPresence() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for topic := range h.presenceDirty {
+		subs := h.topics[topic]
+		n := len(subs)
+		frame := serverFrame{Op: opPresence, Topic: topic, Count: &n}.encode()
+		for c, sub := range subs {
+			if !sub.raw {
+				c.send(frame)
+			}
+		}
+		delete(h.presenceDirty, topic)
+	}
+}
+
+// errHubFull and friends refuse a socket before it is upgraded.
+var (
+	errHubClosing  = errorf(http.StatusServiceUnavailable, "shutting_down", "the server is shutting down; reconnect shortly")
+	errHubFull     = errorf(http.StatusServiceUnavailable, "too_many_connections", "the server has too many open sockets; try again later")
+	errUserTooMany = errorf(http.StatusTooManyRequests, "too_many_connections", "you have too many open sockets; close some tabs or devices")
+)
+
+// admit registers a socket, enforcing the connection limits. Its errors
+// are *apiError.
+func (h *hub) admit(c *wsConn) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	switch {
+	case h.closing:
+		return errHubClosing
+	case len(h.conns) >= h.cfg.MaxConns:
+		return errHubFull
+	case c.p != nil && h.perUser[c.p.User.ID] >= h.cfg.MaxConnsPerUser:
+		return errUserTooMany
+	}
+	h.nextConnID++
+	c.id = h.nextConnID
+	h.conns[c] = struct{}{}
+	if c.p != nil {
+		h.perUser[c.p.User.ID]++
+	}
+	h.connsWG.Add(1)
+	h.stats.conns.Add(1)
+	return nil
+}
+
+// release forgets a socket and all its subscriptions.
+func (h *hub) release(c *wsConn) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if _, ok := h.conns[c]; !ok {
+		return
+	}
+	delete(h.conns, c)
+	if c.p != nil {
+		if h.perUser[c.p.User.ID]--; h.perUser[c.p.User.ID] <= 0 {
+			delete(h.perUser, c.p.User.ID)
+		}
+	}
+	c.mu.Lock()
+	topics := make([]string, 0, len(c.subs))
+	for topic := range c.subs {
+		topics = append(topics, topic)
+	}
+	c.mu.Unlock()
+	for _, topic := range topics {
+		h.removeSubLocked(topic, c)
+	}
+	h.stats.conns.Add(-1)
+	h.connsWG.Done()
+}
+
+func (h *hub) addSub(topic string, c *wsConn, sub *subscription) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	subs := h.topics[topic]
+	if subs == nil {
+		subs = map[*wsConn]*subscription{}
+		h.topics[topic] = subs
+	}
+	if _, existed := subs[c]; !existed {
+		h.stats.subs.Add(1)
+	}
+	subs[c] = sub
+	h.markPresence(topic)
+}
+
+func (h *hub) removeSub(topic string, c *wsConn) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.removeSubLocked(topic, c)
+}
+
+func (h *hub) removeSubLocked(topic string, c *wsConn) {
+	subs := h.topics[topic]
+	if _, ok := subs[c]; !ok {
+		return
+	}
+	delete(subs, c)
+	h.stats.subs.Add(-1)
+	if len(subs) == 0 {
+		delete(h.topics, topic)
+	}
+	h.markPresence(topic)
+}
+
+func (h *hub) markPresence(topic string) {
+	kind, _, _ := parseTopic(topic)
+	if k := h.kinds[kind]; k != nil && k.presence {
+		h.presenceDirty[topic] = struct{}{}
+	}
+}
+
+// subscriberCount is how many sockets follow topic.
+func (h *hub) subscriberCount(topic string) int {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return len(h.topics[topic])
+}
+
+// dropCredential closes, with 4001, every socket signed in with a session
+// or token that match says is gone, so a revoked device stops receiving
+// at once rather than at its next reconnect.
+func (h *hub) dropCredential(match func(p *principal) bool) {
+	h.mu.RLock()
+	var gone []*wsConn
+	for c := range h.conns {
+		if c.p != nil && match(c.p) {
+			gone = append(gone, c)
+		}
+	}
+	h.mu.RUnlock()
+	for _, c := range gone {
+		c.closeNow(closeCredentialsRevoked, "signed out: this session or token was revoked")
+	}
+}
+
+// Close stops the hub for shutdown: it refuses new sockets, sends out what
+// has already committed, then flushes every socket's queue and closes it
+// with 1001 (going away), waiting up to ctx's deadline.
+func (h *hub) Close(ctx context.Context) {
+	h.mu.Lock()
+	h.closing = true
+	h.mu.Unlock()
+	h.stopOnce.Do(func() { close(h.stop) })
+	<-h.fanoutFinished
+
+	h.mu.RLock()
+	conns := make([]*wsConn, 0, len(h.conns))
+	for c := range h.conns {
+		conns = append(conns, c)
+	}
+	h.mu.RUnlock()
+	for _, c := range conns {
+		c.closeAfterFlush(websocket.StatusGoingAway, "server shutting down; reconnect and resume")
+	}
+	done := make(chan struct{})
+	go func() {
+		h.connsWG.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		for _, c := range conns {
+			c.ws.CloseNow()
+		}
+		<-done
+	}
+	h.loopsWG.Wait()
+}
+
+// sportsHandler applies a score update sent on /ws/sports-updates/ and
+// returns the frame to answer with; a *frameError is shown to the client.
+type sportsHandler func(ctx context.Context, c *wsConn, data json.RawMessage) ([]byte, error)
+
+// errNoSportsUpdates answers a frame on the sports-updates path from a
+// socket that keeps no game.
+var errNoSportsUpdates = newFrameError("forbidden", "only a game's scorekeeper may send updates here")
+
+func isCloseOrCanceled(err error) bool {
+	return websocket.CloseStatus(err) != -1 || errors.Is(err, context.Canceled) || errors.Is(err, net.ErrClosed) || errors.Is(err, errClosed)
+}

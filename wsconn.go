@@ -1,0 +1,631 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/coder/websocket"
+	"golang.org/x/time/rate"
+)
+
+// connMode is which endpoint a socket came in on.
+type connMode int
+
+const (
+	modeMux     connMode = iota // /ws: the full protocol
+	modeFitness                 // /ws/fitness-tracking/: the user's own topic; bare JSON frames are pubs to it
+	modeSports                  // /ws/sports-updates/: the games feed, each frame a bare game update
+)
+
+// subscription is one socket following one topic.
+type subscription struct {
+	topic  string
+	access access
+	raw    bool // send the message's data alone, not the msg envelope (sports-updates seed path)
+
+	// Guarded by the socket's mu.
+	last       int64 // highest offset queued to this socket
+	catchingUp bool  // resume or snapshot in progress: live messages wait in pending
+	pending    []pendingMsg
+}
+
+type pendingMsg struct {
+	offset int64
+	frame  []byte
+}
+
+// wsConn is one WebSocket. Its handler goroutine reads; a writer
+// goroutine exists only while frames wait in its queue.
+type wsConn struct {
+	id     uint64
+	hub    *hub
+	ws     *websocket.Conn
+	p      *principal // nil for an anonymous socket
+	mode   connMode
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	limiter    *rate.Limiter
+	violations int // consecutive frames over the rate limit
+	pinging    atomic.Bool
+
+	mu          sync.Mutex
+	queue       [][]byte
+	queued      int // bytes in queue
+	writing     bool
+	closed      bool // no more frames are accepted
+	closeCode   websocket.StatusCode
+	closeReason string // set by closeAfterFlush: the writer closes once the queue is empty
+	subs        map[string]*subscription
+}
+
+// serveWS upgrades a request on one of the three socket paths and runs the
+// socket until it ends.
+func (s *server) serveWS(mode connMode) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p, err := s.authenticate(r)
+		if err != nil {
+			var ae *apiError
+			if !errors.As(err, &ae) || ae.Code != "unauthorized" || mode == modeFitness {
+				writeError(w, r, s.log, err) // a bad token is an error; no credentials at all is anonymous
+				return
+			}
+			p = nil
+		}
+		c := &wsConn{
+			hub:     s.hub,
+			p:       p,
+			mode:    mode,
+			limiter: rate.NewLimiter(s.hub.cfg.MsgRate, s.hub.cfg.MsgBurst),
+			subs:    map[string]*subscription{},
+		}
+		ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: s.hub.cfg.OriginPatterns})
+		if err != nil {
+			return // Accept has answered (403 for a foreign Origin)
+		}
+		ws.SetReadLimit(s.hub.cfg.ReadLimit)
+		c.ws = ws
+		c.ctx, c.cancel = context.WithCancel(context.WithoutCancel(r.Context()))
+		defer c.cancel()
+		// Limits are enforced after the upgrade: a browser cannot read an
+		// HTTP status of a refused upgrade, but it can read a close reason.
+		if err := s.hub.admit(c); err != nil {
+			code := websocket.StatusTryAgainLater
+			if err == errUserTooMany {
+				code = websocket.StatusPolicyViolation
+			}
+			ws.Close(code, err.(*apiError).Message)
+			return
+		}
+		defer s.hub.release(c)
+
+		switch mode {
+		case modeFitness:
+			c.subscribe(clientFrame{Op: opSub, Topic: userTopic(p.User.ID)})
+		case modeSports:
+			c.subscribeRaw(gamesTopic)
+		}
+		c.readLoop()
+	}
+}
+
+func (c *wsConn) readLoop() {
+	defer func() {
+		c.mu.Lock()
+		c.closed = true
+		c.mu.Unlock()
+		c.ws.CloseNow()
+	}()
+	for {
+		typ, data, err := c.ws.Read(c.ctx)
+		if err != nil {
+			return
+		}
+		c.hub.stats.framesIn.Add(1)
+		if !c.limiter.Allow() {
+			if c.violations++; c.violations > 100 {
+				c.closeNow(websocket.StatusPolicyViolation, "too many messages; slow down")
+				return
+			}
+			c.sendError(nil, "", newFrameError("rate_limited", "too many messages; this one was dropped"))
+			continue
+		}
+		c.violations = 0
+		if typ != websocket.MessageText {
+			c.sendError(nil, "", newFrameError("invalid_json", "binary frames are not understood; send JSON text frames"))
+			continue
+		}
+		switch c.mode {
+		case modeMux:
+			c.handleFrame(data)
+		case modeFitness:
+			c.handleFitnessFrame(data)
+		case modeSports:
+			c.handleSportsFrame(data)
+		}
+	}
+}
+
+func (c *wsConn) handleFrame(data []byte) {
+	f, ferr := decodeClientFrame(data)
+	if ferr != nil {
+		c.sendError(nil, "", ferr)
+		return
+	}
+	switch f.Op {
+	case opPing:
+		c.send(serverFrame{Op: opPong, ID: f.ID}.encode())
+	case opSub:
+		c.subscribe(f)
+	case opUnsub:
+		c.unsubscribe(f)
+	case opPub:
+		c.publish(f)
+	case "":
+		c.sendError(f.ID, f.Topic, newFrameError("invalid_op", `every frame needs an "op": sub, unsub, pub or ping`))
+	default:
+		c.sendError(f.ID, f.Topic, newFrameError("unknown_op", "unknown op "+strconv.Quote(f.Op)+"; use sub, unsub, pub or ping"))
+	}
+}
+
+// handleFitnessFrame takes the seed's fitness updates: a full protocol
+// frame (it has an "op"), or a bare JSON object, which is published to the
+// user's own topic and acknowledged like a pub (its "id", if any, is the
+// idempotency key).
+func (c *wsConn) handleFitnessFrame(data []byte) {
+	var probe struct {
+		Op *string         `json:"op"`
+		ID json.RawMessage `json:"id"`
+	}
+	if !jsonObject(data) || json.Unmarshal(data, &probe) != nil {
+		c.sendError(nil, "", newFrameError("invalid_json",
+			`fitness updates are JSON objects, e.g. {"id":"u1","type":"sample","hr":142}; full protocol frames with an "op" also work`))
+		return
+	}
+	if probe.Op != nil {
+		c.handleFrame(data)
+		return
+	}
+	if !validClientID(probe.ID) {
+		c.sendError(nil, "", newFrameError("invalid_id", "id must be a string of at most 128 characters or a number"))
+		return
+	}
+	c.publish(clientFrame{Op: opPub, Topic: userTopic(c.p.User.ID), ID: probe.ID, Data: data})
+}
+
+// handleSportsFrame takes a score update on the sports-updates seed path.
+// Only a game's scorekeeper may send one; the games feature installs the
+// handler that checks that and applies it.
+func (c *wsConn) handleSportsFrame(data []byte) {
+	if !jsonObject(data) || !json.Valid(data) {
+		c.sendError(nil, "", newFrameError("invalid_json",
+			`score updates are JSON objects, e.g. {"game":"12","kind":"score","team":"home","points":1}`))
+		return
+	}
+	var probe struct {
+		ID json.RawMessage `json:"id"`
+	}
+	json.Unmarshal(data, &probe)
+	if !validClientID(probe.ID) {
+		probe.ID = nil
+	}
+	handler := c.hub.sportsHandler
+	if handler == nil || c.p == nil {
+		c.sendError(probe.ID, "", errNoSportsUpdates)
+		return
+	}
+	ack, err := handler(c.ctx, c, data)
+	if err != nil {
+		var fe *frameError
+		if !errors.As(err, &fe) {
+			c.hub.log.Error("sports update failed", "err", err)
+			fe = newFrameError("internal", "the update could not be saved")
+		}
+		c.sendError(probe.ID, "", fe)
+		return
+	}
+	c.send(ack)
+}
+
+// authorize works out what this socket may do on topic, with share as the
+// share token offered.
+func (c *wsConn) authorize(topic, share string) (access, *frameError) {
+	kindName, id, ok := parseTopic(topic)
+	if !ok {
+		return accessNone, newFrameError("invalid_topic", `topics look like "user:12", "game:7" or "games"`)
+	}
+	kind := c.hub.kinds[kindName]
+	if kind == nil || kind.needsID != (id != "") {
+		return accessNone, newFrameError("unknown_topic", "there is no topic "+strconv.Quote(topic))
+	}
+	a, err := kind.authorize(c.ctx, c.p, id, share)
+	if err != nil {
+		c.hub.log.Error("authorize topic", "topic", topic, "err", err)
+		return accessNone, newFrameError("internal", "could not check access to this topic")
+	}
+	if a == accessNone {
+		return accessNone, newFrameError("forbidden", "you may not follow "+topic)
+	}
+	return a, nil
+}
+
+// subscribe follows a topic. With an offset it resumes: the messages after
+// that offset follow in order, with no gap and no duplicate; when they are
+// no longer kept (or the epoch differs) the answer says recovered:false and
+// carries a snapshot instead. Live messages that arrive meanwhile wait in
+// the subscription and are queued after the catch-up, skipping any the
+// catch-up already sent.
+func (c *wsConn) subscribe(f clientFrame) {
+	a, ferr := c.authorize(f.Topic, f.Token)
+	if ferr != nil {
+		c.sendError(f.ID, f.Topic, ferr)
+		return
+	}
+	if f.Offset != nil && *f.Offset < 0 {
+		c.sendError(f.ID, f.Topic, newFrameError("invalid_offset", "offset must be 0 or more"))
+		return
+	}
+	c.mu.Lock()
+	_, resub := c.subs[f.Topic]
+	if !resub && len(c.subs) >= c.hub.cfg.MaxSubsPerConn {
+		c.mu.Unlock()
+		c.sendError(f.ID, f.Topic, newFrameError("too_many_subscriptions", "this socket follows too many topics; unsubscribe from some"))
+		return
+	}
+	sub := &subscription{topic: f.Topic, access: a, catchingUp: true}
+	c.subs[f.Topic] = sub
+	c.mu.Unlock()
+	c.hub.addSub(f.Topic, c, sub) // from here on, live messages reach sub.pending
+
+	head, snapshot, err := c.readHead(f.Topic)
+	if err != nil {
+		c.hub.log.Error("subscribe", "topic", f.Topic, "err", err)
+		c.dropSub(f.Topic, sub)
+		c.sendError(f.ID, f.Topic, newFrameError("internal", "could not read the topic"))
+		return
+	}
+
+	var history []Message
+	answer := serverFrame{Op: opSubscribed, Topic: f.Topic, ID: f.ID, Epoch: &head.Epoch}
+	start := head.Last
+	if f.Offset != nil {
+		recovered, msgs, err := c.catchUp(f.Topic, *f.Offset, f.Epoch, head)
+		if err != nil {
+			c.hub.log.Error("resume", "topic", f.Topic, "err", err)
+		}
+		answer.Recovered = &recovered
+		if recovered {
+			history, start, snapshot = msgs, *f.Offset, nil
+			c.hub.stats.recovered.Add(1)
+		} else {
+			c.hub.stats.notRecovered.Add(1)
+		}
+	}
+	answer.Offset = &start
+	answer.Snapshot = snapshot
+
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	sub.last = start
+	c.sendLocked(answer.encode())
+	for _, m := range history {
+		if m.Offset > sub.last {
+			c.sendLocked(encodeMsgFrame(m))
+			sub.last = m.Offset
+		}
+	}
+	c.drainPendingLocked(sub)
+}
+
+// subscribeRaw follows topic for the sports-updates seed path: no
+// envelope, no snapshot, just each message's data as it commits.
+func (c *wsConn) subscribeRaw(topic string) {
+	sub := &subscription{topic: topic, access: accessRead, raw: true, catchingUp: true}
+	c.mu.Lock()
+	c.subs[topic] = sub
+	c.mu.Unlock()
+	c.hub.addSub(topic, c, sub)
+	head, err := c.hub.store.TopicHead(c.ctx, topic)
+	if err != nil {
+		c.hub.log.Error("subscribe", "topic", topic, "err", err)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	sub.last = head.Last
+	c.drainPendingLocked(sub)
+}
+
+func (c *wsConn) drainPendingLocked(sub *subscription) {
+	for _, p := range sub.pending {
+		c.queued -= len(p.frame) // counted while pending; sendLocked counts it again
+		if p.offset > sub.last {
+			c.sendLocked(p.frame)
+			sub.last = p.offset
+		}
+	}
+	sub.pending, sub.catchingUp = nil, false
+}
+
+// readHead reads the topic's head and snapshot in one read transaction,
+// so that the snapshot is the state as of exactly that offset.
+func (c *wsConn) readHead(topic string) (TopicHead, any, error) {
+	kindName, id, _ := parseTopic(topic)
+	kind := c.hub.kinds[kindName]
+	tx, err := c.hub.store.reader.BeginTx(c.ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return TopicHead{}, nil, err
+	}
+	defer tx.Rollback()
+	head, err := topicHead(c.ctx, tx, topic)
+	if err != nil {
+		return head, nil, err
+	}
+	var snapshot any
+	if kind.snapshot != nil {
+		if snapshot, err = kind.snapshot(c.ctx, tx, id); err != nil {
+			return head, nil, err
+		}
+	}
+	return head, snapshot, nil
+}
+
+// catchUp loads what a resuming subscriber missed after offset `from`. It
+// reports recovered only when it has every message from from+1 on (or
+// there is nothing to send) in the same epoch.
+func (c *wsConn) catchUp(topic string, from, epoch int64, head TopicHead) (bool, []Message, error) {
+	sameHistory := from == 0 || epoch == head.Epoch
+	switch {
+	case !sameHistory || from > head.Last:
+		return false, nil, nil
+	case from == head.Last:
+		return true, nil, nil
+	case head.Oldest == 0 || head.Oldest > from+1 || head.Last-from > int64(c.hub.cfg.MaxReplay):
+		return false, nil, nil // pruned, or too much to replay
+	}
+	msgs, err := c.hub.store.MessagesAfter(c.ctx, topic, from, c.hub.cfg.MaxReplay)
+	if err != nil {
+		return false, nil, err
+	}
+	if len(msgs) == 0 || msgs[0].Offset != from+1 {
+		return false, nil, nil // pruned between the head and this read
+	}
+	return true, msgs, nil
+}
+
+func (c *wsConn) unsubscribe(f clientFrame) {
+	c.mu.Lock()
+	sub := c.subs[f.Topic]
+	c.mu.Unlock()
+	if sub == nil {
+		c.sendError(f.ID, f.Topic, newFrameError("not_subscribed", "this socket does not follow "+strconv.Quote(f.Topic)))
+		return
+	}
+	c.dropSub(f.Topic, sub)
+	c.send(serverFrame{Op: opAck, ID: f.ID, Topic: f.Topic}.encode())
+}
+
+func (c *wsConn) dropSub(topic string, sub *subscription) {
+	c.hub.removeSub(topic, c)
+	c.mu.Lock()
+	if c.subs[topic] == sub {
+		delete(c.subs, topic)
+	}
+	c.mu.Unlock()
+}
+
+// publish appends a client's message to a topic it may write, and answers
+// ack with the offset once it has committed. A retried id is acknowledged
+// again with the first offset and duplicate:true, and not appended twice.
+func (c *wsConn) publish(f clientFrame) {
+	c.mu.Lock()
+	sub := c.subs[f.Topic]
+	c.mu.Unlock()
+	a := accessNone
+	if sub != nil {
+		a = sub.access
+	} else {
+		var ferr *frameError
+		if a, ferr = c.authorize(f.Topic, ""); ferr != nil {
+			c.sendError(f.ID, f.Topic, ferr)
+			return
+		}
+	}
+	if a < accessWrite || c.p == nil {
+		c.sendError(f.ID, f.Topic, newFrameError("forbidden", "you may not publish to "+f.Topic))
+		return
+	}
+	if !jsonObject(f.Data) {
+		c.sendError(f.ID, f.Topic, newFrameError("invalid_data", `"data" must be a JSON object`))
+		return
+	}
+	var msg Message
+	var dup bool
+	err := c.hub.store.Write(c.ctx, func(tx *Tx) error {
+		var err error
+		msg, dup, err = c.hub.store.AppendMessage(tx, f.Topic, f.Data, c.p.User.ID, clientIDKey(f.ID))
+		return err
+	})
+	if err != nil {
+		if !isCloseOrCanceled(err) {
+			c.hub.log.Error("publish", "topic", f.Topic, "err", err)
+		}
+		c.sendError(f.ID, f.Topic, newFrameError("unavailable", "the message was not saved; send it again"))
+		return
+	}
+	c.send(serverFrame{Op: opAck, ID: f.ID, Topic: f.Topic, Offset: &msg.Offset, Epoch: &msg.Epoch, Duplicate: dup}.encode())
+}
+
+// clientIDKey is the idempotency key for a request id: the string itself,
+// or a number's literal text.
+func clientIDKey(raw json.RawMessage) string {
+	if len(raw) == 0 {
+		return ""
+	}
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	return "#" + strings.TrimSpace(string(raw)) // numbers never collide with strings
+}
+
+func (c *wsConn) sendError(id json.RawMessage, topic string, e *frameError) {
+	c.send(errorFrame(id, topic, e))
+}
+
+// deliver queues a live message for one subscription, called by the
+// fan-out goroutine. While the subscription catches up the message waits
+// in pending; afterwards it is queued unless already sent.
+func (c *wsConn) deliver(sub *subscription, offset int64, frame, data []byte) {
+	if sub.raw {
+		frame = data
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return
+	}
+	if sub.catchingUp {
+		sub.pending = append(sub.pending, pendingMsg{offset, frame})
+		c.queued += len(frame)
+		if c.queued > c.hub.cfg.MaxQueueBytes {
+			c.tooSlowLocked()
+		}
+		return
+	}
+	if offset <= sub.last {
+		return
+	}
+	sub.last = offset
+	c.sendLocked(frame)
+}
+
+// send queues one frame.
+func (c *wsConn) send(frame []byte) {
+	c.mu.Lock()
+	c.sendLocked(frame)
+	c.mu.Unlock()
+}
+
+// sendLocked queues a frame and makes sure a writer runs. A socket whose
+// queue outgrows MaxQueueBytes is closed as too slow instead: publishing
+// never waits on a socket.
+func (c *wsConn) sendLocked(frame []byte) {
+	if c.closed || c.closeReason != "" {
+		return
+	}
+	if c.queued+len(frame) > c.hub.cfg.MaxQueueBytes {
+		c.tooSlowLocked()
+		return
+	}
+	c.queue = append(c.queue, frame)
+	c.queued += len(frame)
+	c.hub.stats.queueBytes.Add(int64(len(frame)))
+	if !c.writing {
+		c.writing = true
+		go c.writeLoop()
+	}
+}
+
+func (c *wsConn) tooSlowLocked() {
+	c.hub.stats.slowClosed.Add(1)
+	c.closeNowLocked(closeTooSlow, "too slow to keep up; reconnect and resume from your last offset")
+}
+
+// writeLoop writes everything queued, one batch at a time under one
+// deadline, and exits when the queue is empty.
+func (c *wsConn) writeLoop() {
+	for {
+		c.mu.Lock()
+		batch := c.queue
+		c.queue = nil
+		bytes := c.queued
+		c.queued = 0
+		if len(batch) == 0 {
+			c.writing = false
+			code, reason := c.closeCode, c.closeReason
+			if reason != "" {
+				c.closed = true
+			}
+			c.mu.Unlock()
+			if reason != "" {
+				c.ws.Close(code, reason)
+			}
+			return
+		}
+		c.mu.Unlock()
+		c.hub.stats.queueBytes.Add(-int64(bytes))
+
+		ctx, cancel := context.WithTimeout(context.Background(), c.hub.cfg.WriteTimeout)
+		for _, frame := range batch {
+			if err := c.ws.Write(ctx, websocket.MessageText, frame); err != nil {
+				cancel()
+				c.mu.Lock()
+				c.closed, c.writing = true, false
+				c.queue, c.queued = nil, 0
+				c.mu.Unlock()
+				c.ws.CloseNow()
+				return
+			}
+			c.hub.stats.framesOut.Add(1)
+		}
+		cancel()
+	}
+}
+
+// closeAfterFlush closes the socket with code once what is queued has
+// been written (used at shutdown).
+func (c *wsConn) closeAfterFlush(code websocket.StatusCode, reason string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed || c.closeReason != "" {
+		return
+	}
+	c.closeCode, c.closeReason = code, reason
+	if !c.writing {
+		c.writing = true
+		go c.writeLoop()
+	}
+}
+
+// closeNow drops what is queued and closes the socket with code.
+func (c *wsConn) closeNow(code websocket.StatusCode, reason string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.closeNowLocked(code, reason)
+}
+
+func (c *wsConn) closeNowLocked(code websocket.StatusCode, reason string) {
+	if c.closed {
+		return
+	}
+	c.closed = true
+	c.hub.stats.queueBytes.Add(-int64(c.queued))
+	c.queue, c.queued = nil, 0
+	for _, sub := range c.subs {
+		sub.pending = nil
+	}
+	go c.ws.Close(code, reason) // never block the caller (often the fan-out) on the socket
+}
+
+// ping checks the peer is alive; one that does not answer in PongTimeout
+// is dropped. It runs on its own goroutine only while a ping is out.
+func (c *wsConn) ping() {
+	if c.ws == nil || !c.pinging.CompareAndSwap(false, true) {
+		return
+	}
+	go func() {
+		defer c.pinging.Store(false)
+		ctx, cancel := context.WithTimeout(c.ctx, c.hub.cfg.PongTimeout)
+		defer cancel()
+		if err := c.ws.Ping(ctx); err != nil && c.ctx.Err() == nil {
+			c.ws.CloseNow()
+		}
+	}()
+}
