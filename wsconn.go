@@ -55,14 +55,15 @@ type wsConn struct {
 	limiter    *rate.Limiter
 	violations int // consecutive frames over the rate limit
 	pinging    atomic.Bool
+	abort      atomic.Bool // set by closeNow: the writer stops and sends the close frame
 
 	mu          sync.Mutex
 	queue       [][]byte
 	queued      int // bytes in queue
 	writing     bool
-	closed      bool // no more frames are accepted
-	closeCode   websocket.StatusCode
-	closeReason string // set by closeAfterFlush: the writer closes once the queue is empty
+	closed      bool                 // the socket is finished: nothing more is queued or written
+	closeCode   websocket.StatusCode // set with closeReason by closeAfterFlush and closeNow:
+	closeReason string               // the writer sends this close frame, then exits
 	subs        map[string]*subscription
 }
 
@@ -131,7 +132,10 @@ func (c *wsConn) readLoop() {
 		c.hub.stats.framesIn.Add(1)
 		if !c.limiter.Allow() {
 			if c.violations++; c.violations > 100 {
-				c.closeNow(websocket.StatusPolicyViolation, "too many messages; slow down")
+				c.mu.Lock()
+				c.closed = true
+				c.mu.Unlock()
+				c.ws.Close(websocket.StatusPolicyViolation, "too many messages; slow down")
 				return
 			}
 			c.sendError(nil, "", newFrameError("rate_limited", "too many messages; this one was dropped"))
@@ -325,26 +329,20 @@ func (c *wsConn) subscribe(f clientFrame) {
 }
 
 // subscribeRaw follows topic for the sports-updates seed path: no
-// envelope, no snapshot, just each message's data as it commits.
+// envelope, no snapshot, no resume; each message's data as it commits,
+// from the moment the subscription exists.
 func (c *wsConn) subscribeRaw(topic string) {
-	sub := &subscription{topic: topic, access: accessRead, raw: true, catchingUp: true}
+	sub := &subscription{topic: topic, access: accessRead, raw: true}
 	c.mu.Lock()
 	c.subs[topic] = sub
 	c.mu.Unlock()
 	c.hub.addSub(topic, c, sub)
-	head, err := c.hub.store.TopicHead(c.ctx, topic)
-	if err != nil {
-		c.hub.log.Error("subscribe", "topic", topic, "err", err)
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	sub.last = head.Last
-	c.drainPendingLocked(sub)
 }
 
 func (c *wsConn) drainPendingLocked(sub *subscription) {
 	for _, p := range sub.pending {
 		c.queued -= len(p.frame) // counted while pending; sendLocked counts it again
+		c.hub.stats.queueBytes.Add(-int64(len(p.frame)))
 		if p.offset > sub.last {
 			c.sendLocked(p.frame)
 			sub.last = p.offset
@@ -493,7 +491,8 @@ func (c *wsConn) deliver(sub *subscription, offset int64, frame, data []byte) {
 	}
 	if sub.catchingUp {
 		sub.pending = append(sub.pending, pendingMsg{offset, frame})
-		c.queued += len(frame)
+		c.queued += len(frame) // pending frames count against the bound too
+		c.hub.stats.queueBytes.Add(int64(len(frame)))
 		if c.queued > c.hub.cfg.MaxQueueBytes {
 			c.tooSlowLocked()
 		}
@@ -527,10 +526,7 @@ func (c *wsConn) sendLocked(frame []byte) {
 	c.queue = append(c.queue, frame)
 	c.queued += len(frame)
 	c.hub.stats.queueBytes.Add(int64(len(frame)))
-	if !c.writing {
-		c.writing = true
-		go c.writeLoop()
-	}
+	c.startWriterLocked()
 }
 
 func (c *wsConn) tooSlowLocked() {
@@ -539,21 +535,22 @@ func (c *wsConn) tooSlowLocked() {
 }
 
 // writeLoop writes everything queued, one batch at a time under one
-// deadline, and exits when the queue is empty.
+// deadline, and exits when the queue is empty. When a close is pending it
+// writes the close frame last (after the queue for closeAfterFlush, after
+// the frame in flight for closeNow), so the client reads why it was closed.
 func (c *wsConn) writeLoop() {
 	for {
 		c.mu.Lock()
-		batch := c.queue
-		c.queue = nil
-		bytes := c.queued
-		c.queued = 0
-		if len(batch) == 0 {
+		batch, bytes := c.queue, c.queued
+		c.queue, c.queued = nil, 0
+		if len(batch) == 0 || c.abort.Load() {
 			c.writing = false
 			code, reason := c.closeCode, c.closeReason
 			if reason != "" {
 				c.closed = true
 			}
 			c.mu.Unlock()
+			c.hub.stats.queueBytes.Add(-int64(bytes))
 			if reason != "" {
 				c.ws.Close(code, reason)
 			}
@@ -564,10 +561,14 @@ func (c *wsConn) writeLoop() {
 
 		ctx, cancel := context.WithTimeout(context.Background(), c.hub.cfg.WriteTimeout)
 		for _, frame := range batch {
+			if c.abort.Load() {
+				break
+			}
 			if err := c.ws.Write(ctx, websocket.MessageText, frame); err != nil {
 				cancel()
 				c.mu.Lock()
 				c.closed, c.writing = true, false
+				c.hub.stats.queueBytes.Add(-int64(c.queued))
 				c.queue, c.queued = nil, 0
 				c.mu.Unlock()
 				c.ws.CloseNow()
@@ -588,13 +589,11 @@ func (c *wsConn) closeAfterFlush(code websocket.StatusCode, reason string) {
 		return
 	}
 	c.closeCode, c.closeReason = code, reason
-	if !c.writing {
-		c.writing = true
-		go c.writeLoop()
-	}
+	c.startWriterLocked()
 }
 
-// closeNow drops what is queued and closes the socket with code.
+// closeNow drops what is queued and closes the socket with code as soon
+// as the frame being written, if any, is out.
 func (c *wsConn) closeNow(code websocket.StatusCode, reason string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -602,16 +601,24 @@ func (c *wsConn) closeNow(code websocket.StatusCode, reason string) {
 }
 
 func (c *wsConn) closeNowLocked(code websocket.StatusCode, reason string) {
-	if c.closed {
+	if c.closed || c.abort.Load() {
 		return
 	}
-	c.closed = true
+	c.closeCode, c.closeReason = code, reason
+	c.abort.Store(true)
 	c.hub.stats.queueBytes.Add(-int64(c.queued))
 	c.queue, c.queued = nil, 0
 	for _, sub := range c.subs {
 		sub.pending = nil
 	}
-	go c.ws.Close(code, reason) // never block the caller (often the fan-out) on the socket
+	c.startWriterLocked()
+}
+
+func (c *wsConn) startWriterLocked() {
+	if !c.writing {
+		c.writing = true
+		go c.writeLoop()
+	}
 }
 
 // ping checks the peer is alive; one that does not answer in PongTimeout
