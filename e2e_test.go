@@ -116,9 +116,51 @@ func TestBrowserSignUpAndStaySignedIn(t *testing.T) {
 	}
 	browserDo(t, ctx,
 		chromedp.Click(chromedp.Search(`//button[text()="Sign out"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`input[name=password]`)),
+		chromedp.WaitVisible(chromedp.CSS(`form.auth input[name=password]`)),
 	)
 	if location := browserGet(t, ctx, chromedp.Location()); !strings.HasSuffix(location, "/login") {
 		t.Errorf("after sign-out at %s", location)
+	}
+}
+
+// TestBrowserLiveUpdatesAcrossTabs opens the app in two tabs as the same
+// user. A token created in one appears in the other's list at once,
+// without a reload: the change travels through the hub.
+func TestBrowserLiveUpdatesAcrossTabs(t *testing.T) {
+	first := newBrowser(t)
+	app := startApp(t, nil, "-addr", "127.0.0.1:0", "-db", filepath.Join(t.TempDir(), "tabs.db"))
+	defer app.Stop(t)
+
+	browserDo(t, first,
+		chromedp.Navigate(app.URL+"/signup"),
+		chromedp.WaitVisible(chromedp.CSS(`input[name=username]`)),
+		chromedp.SendKeys(chromedp.CSS(`input[name=username]`), "ann"),
+		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), "a long password"),
+		chromedp.Click(chromedp.CSS(`button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`h1.page-title`)),
+		chromedp.Navigate(app.URL+"/settings"),
+		chromedp.WaitVisible(chromedp.CSS(`input[name=name]`)),
+	)
+	second, cancel := chromedp.NewContext(first) // another tab, same cookies
+	defer cancel()
+	browserDo(t, second,
+		chromedp.Navigate(app.URL+"/settings"),
+		chromedp.WaitVisible(chromedp.CSS(`input[name=name]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#conn[data-state=online]`)),
+		chromedp.Evaluate[chromedp.Void](`window.notReloaded = true`),
+	)
+	browserDo(t, first,
+		chromedp.WaitVisible(chromedp.CSS(`#conn[data-state=online]`)),
+		chromedp.SendKeys(chromedp.CSS(`input[name=name]`), "laptop script"),
+		chromedp.Click(chromedp.Search(`//button[text()="Create token"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`code[data-token]`)),
+	)
+	browserDo(t, second, chromedp.WaitVisible(chromedp.Search(`//li[@data-token-id]//strong[text()="laptop script"]`)))
+	if still := browserGet(t, second, chromedp.Evaluate[bool](`window.notReloaded === true`)); !still {
+		t.Fatal("the second tab reloaded instead of updating live")
+	}
+	// The tab that made the token shows it once, not twice.
+	if n := browserGet(t, first, chromedp.Evaluate[int](`document.querySelectorAll('li[data-token-id]').length`)); n != 1 {
+		t.Fatalf("first tab lists %d tokens", n)
 	}
 }

@@ -754,6 +754,61 @@ func TestHubNoGoroutineLeaks(t *testing.T) {
 	}()
 }
 
+// TestHubPings keeps a socket that answers pings, long after its last
+// batch's write deadline, and drops one that stopped answering.
+func TestHubPings(t *testing.T) {
+	ts := newTestServer(t, config{})
+	h := ts.srv.hub
+	h.cfg.PingInterval, h.cfg.PongTimeout, h.cfg.WriteTimeout = time.Second, 500*time.Millisecond, 100*time.Millisecond
+	c := newClient(t, ts.URL)
+	ann := c.signUp("ann", "password123")
+	topic := userTopic(ann.ID)
+
+	// The tick loop was started with the default interval; restart it.
+	h.stopOnce.Do(func() { close(h.stop) })
+	h.loopsWG.Wait()
+	h.stop, h.stopOnce = make(chan struct{}), sync.Once{}
+	h.fanoutFinished = make(chan struct{})
+	h.loopsWG.Add(3)
+	go h.fanoutLoop()
+	go h.tickLoop()
+	go h.pruneLoop()
+
+	alive := c.mustDialWS("/ws")
+	alive.subscribe(topic, nil)
+	dead := c.mustDialWS("/ws")
+	dead.subscribe(topic, nil) // and never reads again, so never answers a ping
+	publish := func(n int) {
+		err := ts.store.Write(context.Background(), func(tx *Tx) error {
+			return ts.store.PublishEvent(tx, topic, map[string]int{"n": n})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	publish(0)
+	assertSequence(t, alive.collectMsgs(1), 0)
+
+	got := make(chan error, 1)
+	go func() { // reading answers pings meanwhile
+		for {
+			data, err := alive.readRaw(15 * time.Second)
+			if err != nil || strings.Contains(string(data), `"n":1`) {
+				got <- err
+				return
+			}
+		}
+	}()
+	time.Sleep(3 * time.Second)
+	publish(1)
+	if err := <-got; err != nil {
+		t.Fatalf("the socket that answered pings was dropped: %v", err)
+	}
+	if n := h.stats.conns.Load(); n != 1 {
+		t.Fatalf("%d sockets open, want 1 (the silent one dropped)", n)
+	}
+}
+
 func FuzzDecodeClientFrame(f *testing.F) {
 	for _, seed := range []string{
 		`{"op":"sub","topic":"user:1","id":"r1","offset":5,"epoch":123}`,

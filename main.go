@@ -77,6 +77,7 @@ Usage:
   fitcast [flags] user add NAME       create an account (password from stdin or a prompt)
   fitcast [flags] user passwd NAME    set an account's password and sign it out everywhere
   fitcast [flags] user list           list accounts
+  fitcast bench [bench flags]         load-test a running fitcast (fitcast bench -h)
 
 Every flag can also be set with the environment variable named in its help.
 
@@ -206,6 +207,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return serve(ctx, cfg, stdout, stderr)
 	}
 	cmd, cmdArgs := rest[0], rest[1:]
+	if cmd == "bench" { // a client of a running fitcast: it has flags of its own
+		return benchCommand(ctx, cmdArgs, stdout, stderr)
+	}
 	if cfg, cmdArgs, err = parseFlags("fitcast "+cmd, cfg, cmdArgs, stderr); err != nil {
 		return err
 	}

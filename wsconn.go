@@ -1,15 +1,19 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/coder/websocket"
 	"golang.org/x/time/rate"
@@ -44,13 +48,12 @@ type pendingMsg struct {
 // wsConn is one WebSocket. Its handler goroutine reads; a writer
 // goroutine exists only while frames wait in its queue.
 type wsConn struct {
-	id     uint64
-	hub    *hub
-	ws     *websocket.Conn
-	p      *principal // nil for an anonymous socket
-	mode   connMode
-	ctx    context.Context
-	cancel context.CancelFunc
+	id   uint64
+	hub  *hub
+	ws   *websocket.Conn
+	net  *corkConn  // the socket under ws, which batches our writes into one syscall
+	p    *principal // nil for an anonymous socket
+	mode connMode
 
 	limiter    *rate.Limiter
 	violations int // consecutive frames over the rate limit
@@ -80,6 +83,11 @@ func (s *server) serveWS(mode connMode) http.HandlerFunc {
 			}
 			p = nil
 		}
+		if p != nil {
+			kept := *p
+			kept.User.passwordHash = "" // the socket outlives the request; keep no secret with it
+			p = &kept
+		}
 		c := &wsConn{
 			hub:     s.hub,
 			p:       p,
@@ -87,14 +95,13 @@ func (s *server) serveWS(mode connMode) http.HandlerFunc {
 			limiter: rate.NewLimiter(s.hub.cfg.MsgRate, s.hub.cfg.MsgBurst),
 			subs:    map[string]*subscription{},
 		}
-		ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: s.hub.cfg.OriginPatterns})
+		cw := &corkingWriter{ResponseWriter: w}
+		ws, err := websocket.Accept(cw, r, &websocket.AcceptOptions{OriginPatterns: s.hub.cfg.OriginPatterns})
 		if err != nil {
 			return // Accept has answered (403 for a foreign Origin)
 		}
 		ws.SetReadLimit(s.hub.cfg.ReadLimit)
-		c.ws = ws
-		c.ctx, c.cancel = context.WithCancel(context.WithoutCancel(r.Context()))
-		defer c.cancel()
+		c.ws, c.net = ws, cw.conn
 		// Limits are enforced after the upgrade: a browser cannot read an
 		// HTTP status of a refused upgrade, but it can read a close reason.
 		if err := s.hub.admit(c); err != nil {
@@ -105,15 +112,19 @@ func (s *server) serveWS(mode connMode) http.HandlerFunc {
 			ws.Close(code, err.(*apiError).Message)
 			return
 		}
-		defer s.hub.release(c)
-
-		switch mode {
-		case modeFitness:
-			c.subscribe(clientFrame{Op: opSub, Topic: userTopic(p.User.ID)})
-		case modeSports:
-			c.subscribeRaw(gamesTopic)
-		}
-		c.readLoop()
+		// The socket lives on in a goroutine of its own, and this handler
+		// returns: that frees the request and the deep stack that serving
+		// it grew, which would otherwise stay with every idle socket.
+		go func() {
+			defer s.hub.release(c)
+			switch mode {
+			case modeFitness:
+				c.subscribe(clientFrame{Op: opSub, Topic: userTopic(p.User.ID)})
+			case modeSports:
+				c.subscribeRaw(gamesTopic)
+			}
+			c.readLoop()
+		}()
 	}
 }
 
@@ -125,7 +136,9 @@ func (c *wsConn) readLoop() {
 		c.ws.CloseNow()
 	}()
 	for {
-		typ, data, err := c.ws.Read(c.ctx)
+		// No context: a cancellable one costs every read a timer hook and
+		// every socket a child context. Closing the socket ends the read.
+		typ, data, err := c.ws.Read(context.Background())
 		if err != nil {
 			return
 		}
@@ -225,7 +238,7 @@ func (c *wsConn) handleSportsFrame(data []byte) {
 		c.sendError(probe.ID, "", errNoSportsUpdates)
 		return
 	}
-	ack, err := handler(c.ctx, c, data)
+	ack, err := handler(context.Background(), c, data)
 	if err != nil {
 		var fe *frameError
 		if !errors.As(err, &fe) {
@@ -249,7 +262,7 @@ func (c *wsConn) authorize(topic, share string) (access, *frameError) {
 	if kind == nil || kind.needsID != (id != "") {
 		return accessNone, newFrameError("unknown_topic", "there is no topic "+strconv.Quote(topic))
 	}
-	a, err := kind.authorize(c.ctx, c.p, id, share)
+	a, err := kind.authorize(context.Background(), c.p, id, share)
 	if err != nil {
 		c.hub.log.Error("authorize topic", "topic", topic, "err", err)
 		return accessNone, newFrameError("internal", "could not check access to this topic")
@@ -356,18 +369,19 @@ func (c *wsConn) drainPendingLocked(sub *subscription) {
 func (c *wsConn) readHead(topic string) (TopicHead, any, error) {
 	kindName, id, _ := parseTopic(topic)
 	kind := c.hub.kinds[kindName]
-	tx, err := c.hub.store.reader.BeginTx(c.ctx, &sql.TxOptions{ReadOnly: true})
+	ctx := context.Background()
+	tx, err := c.hub.store.reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return TopicHead{}, nil, err
 	}
 	defer tx.Rollback()
-	head, err := topicHead(c.ctx, tx, topic)
+	head, err := topicHead(ctx, tx, topic)
 	if err != nil {
 		return head, nil, err
 	}
 	var snapshot any
 	if kind.snapshot != nil {
-		if snapshot, err = kind.snapshot(c.ctx, tx, id); err != nil {
+		if snapshot, err = kind.snapshot(ctx, tx, id); err != nil {
 			return head, nil, err
 		}
 	}
@@ -387,7 +401,7 @@ func (c *wsConn) catchUp(topic string, from, epoch int64, head TopicHead) (bool,
 	case head.Oldest == 0 || head.Oldest > from+1 || head.Last-from > int64(c.hub.cfg.MaxReplay):
 		return false, nil, nil // pruned, or too much to replay
 	}
-	msgs, err := c.hub.store.MessagesAfter(c.ctx, topic, from, c.hub.cfg.MaxReplay)
+	msgs, err := c.hub.store.MessagesAfter(context.Background(), topic, from, c.hub.cfg.MaxReplay)
 	if err != nil {
 		return false, nil, err
 	}
@@ -445,7 +459,7 @@ func (c *wsConn) publish(f clientFrame) {
 	}
 	var msg Message
 	var dup bool
-	err := c.hub.store.Write(c.ctx, func(tx *Tx) error {
+	err := c.hub.store.Write(context.Background(), func(tx *Tx) error {
 		var err error
 		msg, dup, err = c.hub.store.AppendMessage(tx, f.Topic, f.Data, c.p.User.ID, clientIDKey(f.ID))
 		return err
@@ -559,24 +573,27 @@ func (c *wsConn) writeLoop() {
 		c.mu.Unlock()
 		c.hub.stats.queueBytes.Add(-int64(bytes))
 
-		ctx, cancel := context.WithTimeout(context.Background(), c.hub.cfg.WriteTimeout)
+		// ws.Write only fills the corked buffer, so it cannot block; the
+		// batch then goes out in one write under one deadline.
+		c.net.cork()
 		for _, frame := range batch {
 			if c.abort.Load() {
 				break
 			}
-			if err := c.ws.Write(ctx, websocket.MessageText, frame); err != nil {
-				cancel()
-				c.mu.Lock()
-				c.closed, c.writing = true, false
-				c.hub.stats.queueBytes.Add(-int64(c.queued))
-				c.queue, c.queued = nil, 0
-				c.mu.Unlock()
-				c.ws.CloseNow()
-				return
+			if err := c.ws.Write(context.Background(), websocket.MessageText, frame); err != nil {
+				break // closed under us; uncork reports it
 			}
-			c.hub.stats.framesOut.Add(1)
 		}
-		cancel()
+		if err := c.net.uncork(c.hub.cfg.WriteTimeout); err != nil {
+			c.mu.Lock()
+			c.closed, c.writing = true, false
+			c.hub.stats.queueBytes.Add(-int64(c.queued))
+			c.queue, c.queued = nil, 0
+			c.mu.Unlock()
+			c.ws.CloseNow()
+			return
+		}
+		c.hub.stats.framesOut.Add(int64(len(batch)))
 	}
 }
 
@@ -629,10 +646,102 @@ func (c *wsConn) ping() {
 	}
 	go func() {
 		defer c.pinging.Store(false)
-		ctx, cancel := context.WithTimeout(c.ctx, c.hub.cfg.PongTimeout)
+		ctx, cancel := context.WithTimeout(context.Background(), c.hub.cfg.PongTimeout)
 		defer cancel()
-		if err := c.ws.Ping(ctx); err != nil && c.ctx.Err() == nil {
-			c.ws.CloseNow()
+		if err := c.ws.Ping(ctx); err != nil {
+			c.ws.CloseNow() // dead peer, or already closed
 		}
 	}()
+}
+
+// corkConn is the network connection under a server socket. While corked,
+// writes collect in a buffer; uncork sends them in one write. The writer
+// corks around each batch, so a batch of frames costs one system call
+// however many frames it holds. Uncorked, writes (the library's pongs and
+// close frames) go straight through.
+type corkConn struct {
+	net.Conn
+	prefix []byte // bytes the HTTP server had read past the handshake
+
+	mu     sync.Mutex
+	corked bool
+	buf    *[]byte
+}
+
+var corkBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 4<<10); return &b }}
+
+func (c *corkConn) Read(p []byte) (int, error) {
+	if len(c.prefix) > 0 {
+		n := copy(p, c.prefix)
+		c.prefix = c.prefix[n:]
+		return n, nil
+	}
+	return c.Conn.Read(p)
+}
+
+func (c *corkConn) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	if c.corked {
+		*c.buf = append(*c.buf, p...)
+		c.mu.Unlock()
+		return len(p), nil
+	}
+	c.mu.Unlock()
+	return c.Conn.Write(p)
+}
+
+func (c *corkConn) cork() {
+	c.mu.Lock()
+	c.corked = true
+	c.buf = corkBuffers.Get().(*[]byte)
+	c.mu.Unlock()
+}
+
+// uncork writes what collected since cork, within timeout.
+func (c *corkConn) uncork(timeout time.Duration) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.corked = false
+	buf := c.buf
+	c.buf = nil
+	defer func() {
+		if cap(*buf) <= 64<<10 { // keep big one-off batches out of the pool
+			*buf = (*buf)[:0]
+			corkBuffers.Put(buf)
+		}
+	}()
+	if len(*buf) == 0 {
+		return nil
+	}
+	c.Conn.SetWriteDeadline(time.Now().Add(timeout))
+	_, err := c.Conn.Write(*buf)
+	c.Conn.SetWriteDeadline(time.Time{}) // later uncorked writes (pings, pongs) have their own timeouts
+	return err
+}
+
+// corkingWriter hands the WebSocket library a corkConn, with small
+// buffers, when it hijacks the connection. The HTTP server's own 4 KiB
+// read and write buffers would otherwise stay with every idle socket.
+type corkingWriter struct {
+	http.ResponseWriter
+	conn *corkConn
+}
+
+func (w *corkingWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func (w *corkingWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	conn, brw, err := http.NewResponseController(w.ResponseWriter).Hijack()
+	if err != nil {
+		return nil, nil, err
+	}
+	cc := &corkConn{Conn: conn}
+	if n := brw.Reader.Buffered(); n > 0 {
+		b, _ := brw.Reader.Peek(n)
+		cc.prefix = bytes.Clone(b)
+	}
+	w.conn = cc
+	// Client frames are small; a larger one is read straight past the
+	// buffer. Writes go to the cork, so the write buffer only has to hold
+	// a frame header.
+	return cc, bufio.NewReadWriter(bufio.NewReaderSize(cc, 256), bufio.NewWriterSize(cc, 64)), nil
 }

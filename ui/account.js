@@ -77,14 +77,26 @@ export function signInPage(main) {
 }
 
 export async function settingsPage(main) {
+  let sessions = await sessionsCard();
+  const tokens = await tokensCard();
   main.append(
     h('h1', { className: 'page-title' }, 'Settings'),
     accountCard(),
     passwordCard(),
-    await sessionsCard(),
-    await tokensCard(),
+    sessions,
+    tokens,
     app.me.admin ? await usersCard() : null,
     h('p', { className: 'muted center' }, `fitcast ${app.instance.version}`));
+  // Devices and tokens change from other screens too: follow them live.
+  app.onUserEvent(async (event) => {
+    if (event.type.startsWith('session.')) {
+      const fresh = await sessionsCard();
+      sessions.replaceWith(fresh);
+      sessions = fresh;
+    } else if (event.type.startsWith('token.')) {
+      await tokens.refresh();
+    }
+  });
 }
 
 function accountCard() {
@@ -172,19 +184,22 @@ async function tokensCard() {
         h('small', { className: 'muted block' }, 'Send it as: Authorization: Bearer <token>'));
       reveal.hidden = false;
       form.reset();
+      list.querySelector(`[data-token-id="${t.id}"]`)?.remove(); // the live update may have come first
       list.prepend(tokenRow(t));
     });
   });
-  const list = h('ul', { className: 'rows' }, tokens.map(tokenRow));
-  return h('section', { className: 'card' },
+  const list = h('ul', { className: 'rows', id: 'token-list' }, tokens.map(tokenRow));
+  const card = h('section', { className: 'card' },
     h('h2', {}, 'API tokens'),
     h('p', { className: 'muted' }, 'For scripts and devices that upload workouts without a browser.'),
     form, reveal, list);
+  card.refresh = async () => list.replaceChildren(...(await api('GET', '/api/tokens')).map(tokenRow));
+  return card;
 }
 
 function tokenRow(t) {
   const revoke = h('button', { type: 'button', className: 'small danger' }, 'Revoke');
-  const row = h('li', {},
+  const row = h('li', { 'data-token-id': t.id },
     h('div', {}, h('strong', {}, t.name),
       h('small', { className: 'muted block' }, `created ${when(t.created_at)} · ${t.last_used_at ? 'last used ' + when(t.last_used_at) : 'never used'}`)),
     revoke);

@@ -3,15 +3,37 @@
 import { api, ApiError } from './api.js';
 import { h } from './dom.js';
 import { signInPage, signUpPage, settingsPage } from './account.js';
+import { Socket } from './socket.js';
 
 export const app = {
   /** The signed-in user ({id, username, admin}) or null. */
   me: null,
   /** What the server told us before sign-in: {signup, needs_setup, version}. */
   instance: null,
+  /** The tab's one WebSocket; it follows the user's own topic while signed in. */
+  socket: new Socket({ onState: showConnection }),
   navigate,
   refreshMe,
+  onUserEvent,
 };
+
+// Listeners for the user's own topic, registered by the page on screen and
+// dropped when another page renders.
+let userEventListeners = [];
+
+/** onUserEvent calls fn(event) for each change published to the user's topic. */
+function onUserEvent(fn) {
+  userEventListeners.push(fn);
+}
+
+function showConnection(state) {
+  const el = document.getElementById('conn');
+  el.dataset.state = state;
+  el.title = { connecting: 'Connecting…', online: 'Live: changes appear as they happen', offline: 'Offline: reconnecting…', 'signed-out': 'Signed out' }[state];
+  if (state === 'signed-out') {
+    refreshMe().then(() => navigate('/login', { replace: true }));
+  }
+}
 
 // Each route renders into main. public routes work signed out.
 const routes = {
@@ -37,6 +59,15 @@ async function refreshMe() {
     app.me = null;
   }
   document.getElementById('nav').hidden = !app.me;
+  document.getElementById('conn').hidden = !app.me;
+  if (app.me) {
+    app.socket.start();
+    app.socket.follow(`user:${app.me.id}`, {
+      onMsg: (event) => userEventListeners.forEach((fn) => fn(event)),
+    });
+  } else {
+    app.socket.stop();
+  }
   return app.me;
 }
 
@@ -72,6 +103,7 @@ async function render() {
     else a.removeAttribute('aria-current');
   }
   main.replaceChildren();
+  userEventListeners = [];
   try {
     await route.render(main);
   } catch (err) {

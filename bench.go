@@ -1,0 +1,374 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// benchConfig is what `fitcast bench` measures.
+type benchConfig struct {
+	URL         string
+	Subscribers int
+	Rate        float64 // messages per second from the publisher
+	Duration    time.Duration
+	Username    string
+	Password    string
+	DialWorkers int
+	Settle      time.Duration
+}
+
+// benchReport is what `fitcast bench` prints.
+type benchReport struct {
+	Connected       int
+	Sent            int64
+	Expected        int64
+	Received        int64
+	Lost            int64
+	Duplicates      int64
+	P50, P90, P99   time.Duration
+	Max             time.Duration
+	DeliveriesPerS  float64
+	RSSBefore       float64 // server RSS before the sockets opened, bytes
+	RSSIdle         float64 // with every socket open and idle
+	RSSEnd          float64
+	HeapIdle        float64 // Go heap in use while idle with sockets
+	StackIdle       float64 // goroutine stacks while idle with sockets
+	ServerCPU       float64 // cores the server used while publishing
+	ClientCPU       float64 // cores this load generator used meanwhile
+	SlowDisconnects float64
+}
+
+// benchCommand is `fitcast bench`: a load generator that opens many
+// subscriber sockets to a running fitcast, publishes at a steady rate, and
+// reports delivery, loss, latency and the server's memory. It talks only
+// to the URL it is given.
+func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("fitcast bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var cfg benchConfig
+	fs.StringVar(&cfg.URL, "url", "http://"+DefaultAddr, "fitcast to load")
+	fs.IntVar(&cfg.Subscribers, "subs", 1000, "subscriber sockets to open")
+	fs.Float64Var(&cfg.Rate, "rate", 10, "messages per second to publish")
+	fs.DurationVar(&cfg.Duration, "duration", 30*time.Second, "how long to publish")
+	fs.StringVar(&cfg.Username, "user", "bench", "account to use; created if sign-up allows")
+	fs.StringVar(&cfg.Password, "password", "bench-password", "its password")
+	fs.IntVar(&cfg.DialWorkers, "dial-workers", 32, "sockets opened in parallel")
+	fs.DurationVar(&cfg.Settle, "settle", 3*time.Second, "idle time before measuring memory")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: fitcast bench [flags]\n\nStart the server with -ws-max-per-user above -subs, since every socket signs in as one user.\n\nFlags:")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if cfg.Subscribers < 1 || cfg.Rate <= 0 || cfg.Duration <= 0 {
+		return errors.New("bench: -subs, -rate and -duration must be positive")
+	}
+	rep, err := runBench(ctx, cfg, stderr)
+	if err != nil {
+		return err
+	}
+	rep.print(stdout, cfg)
+	return nil
+}
+
+func (r benchReport) print(w io.Writer, cfg benchConfig) {
+	mib := func(b float64) string { return fmt.Sprintf("%.1f MiB", b/(1<<20)) }
+	fmt.Fprintf(w, "subscribers    %d connected of %d\n", r.Connected, cfg.Subscribers)
+	fmt.Fprintf(w, "published      %d messages at %.0f/s for %s\n", r.Sent, cfg.Rate, cfg.Duration)
+	fmt.Fprintf(w, "deliveries     %d received of %d expected (lost %d, duplicates %d)\n", r.Received, r.Expected, r.Lost, r.Duplicates)
+	fmt.Fprintf(w, "throughput     %.0f deliveries/s\n", r.DeliveriesPerS)
+	fmt.Fprintf(w, "latency        p50 %s  p90 %s  p99 %s  max %s\n", r.P50, r.P90, r.P99, r.Max)
+	fmt.Fprintf(w, "server RSS     before %s, idle with sockets %s (Go heap %s, stacks %s), end %s\n",
+		mib(r.RSSBefore), mib(r.RSSIdle), mib(r.HeapIdle), mib(r.StackIdle), mib(r.RSSEnd))
+	fmt.Fprintf(w, "cpu            server %.2f cores, load generator %.2f cores, while publishing\n", r.ServerCPU, r.ClientCPU)
+	if r.Connected > 0 {
+		fmt.Fprintf(w, "per socket     %.1f KiB of server RSS while idle\n", (r.RSSIdle-r.RSSBefore)/float64(r.Connected)/1024)
+	}
+	fmt.Fprintf(w, "slow closes    %.0f\n", r.SlowDisconnects)
+}
+
+// benchSession signs in (signing up first if the account is new) and
+// returns an HTTP client holding the session cookie, and the user.
+func benchSession(ctx context.Context, cfg benchConfig) (*http.Client, User, error) {
+	jar, _ := cookiejar.New(nil)
+	hc := &http.Client{Jar: jar, Timeout: 30 * time.Second}
+	body, _ := json.Marshal(credentials{cfg.Username, cfg.Password})
+	var u User
+	for _, path := range []string{"/api/login", "/api/signup"} {
+		req, _ := http.NewRequestWithContext(ctx, "POST", cfg.URL+path, bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		res, err := hc.Do(req)
+		if err != nil {
+			return nil, u, err
+		}
+		data, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode/100 == 2 {
+			return hc, u, json.Unmarshal(data, &u)
+		}
+		if path == "/api/signup" {
+			return nil, u, fmt.Errorf("cannot sign in or sign up as %s: %s", cfg.Username, data)
+		}
+	}
+	return nil, u, errors.New("unreachable")
+}
+
+// serverMetric reads one unlabelled value from the server's /metrics.
+func serverMetric(ctx context.Context, hc *http.Client, base, name string) float64 {
+	req, _ := http.NewRequestWithContext(ctx, "GET", base+"/metrics", nil)
+	res, err := hc.Do(req)
+	if err != nil {
+		return 0
+	}
+	defer res.Body.Close()
+	sc := bufio.NewScanner(res.Body)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), name+" "); ok {
+			f, _ := strconv.ParseFloat(v, 64)
+			return f
+		}
+	}
+	return 0
+}
+
+type benchSubscriber struct {
+	ws        *websocket.Conn
+	latencies []time.Duration
+	seen      map[int64]bool
+	dups      int64
+}
+
+// read records the latency of every bench message until the socket
+// closes. It reuses one buffer and picks the two numbers out without a
+// JSON decoder: the load generator shares the machine with the server, so
+// its own cost is kept small.
+func (s *benchSubscriber) read(wg *sync.WaitGroup, received *atomic.Int64) {
+	defer wg.Done()
+	buf := make([]byte, 0, 512)
+	for {
+		_, r, err := s.ws.Reader(context.Background())
+		if err != nil {
+			return
+		}
+		buf = buf[:0]
+		for {
+			if len(buf) == cap(buf) {
+				buf = append(buf, 0)[:len(buf)]
+			}
+			n, err := r.Read(buf[len(buf):cap(buf)])
+			buf = buf[:len(buf)+n]
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				return
+			}
+		}
+		sent, ok1 := jsonIntField(buf, `"sent":`)
+		seq, ok2 := jsonIntField(buf, `"seq":`)
+		if !ok1 || !ok2 || !bytes.HasPrefix(buf, []byte(`{"op":"msg"`)) {
+			continue
+		}
+		lat := time.Duration(time.Now().UnixNano() - sent)
+		if s.seen[seq] {
+			s.dups++
+			continue
+		}
+		s.seen[seq] = true
+		s.latencies = append(s.latencies, lat)
+		received.Add(1)
+	}
+}
+
+// ownCPU is the CPU time this process has used, in seconds.
+func ownCPU() float64 {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
+}
+
+// jsonIntField finds key (such as `"seq":`) in b and parses the integer
+// after it.
+func jsonIntField(b []byte, key string) (int64, bool) {
+	i := bytes.Index(b, []byte(key))
+	if i < 0 {
+		return 0, false
+	}
+	b = b[i+len(key):]
+	end := 0
+	for end < len(b) && (b[end] == '-' || (b[end] >= '0' && b[end] <= '9')) {
+		end++
+	}
+	v, err := strconv.ParseInt(string(b[:end]), 10, 64)
+	return v, err == nil
+}
+
+func runBench(ctx context.Context, cfg benchConfig, log io.Writer) (benchReport, error) {
+	var rep benchReport
+	hc, u, err := benchSession(ctx, cfg)
+	if err != nil {
+		return rep, err
+	}
+	topic := userTopic(u.ID)
+	wsURL := "ws" + strings.TrimPrefix(cfg.URL, "http") + "/ws"
+	rep.RSSBefore = serverMetric(ctx, hc, cfg.URL, "process_resident_memory_bytes")
+
+	dial := func() (*websocket.Conn, error) {
+		dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		ws, _, err := websocket.Dial(dctx, wsURL, &websocket.DialOptions{HTTPClient: hc})
+		if err != nil {
+			return nil, err
+		}
+		ws.SetReadLimit(1 << 20)
+		sub, _ := json.Marshal(map[string]any{"op": "sub", "topic": topic})
+		if err := ws.Write(dctx, websocket.MessageText, sub); err != nil {
+			return nil, err
+		}
+		for { // wait for the answer, so the subscription is live before we count it
+			_, data, err := ws.Read(dctx)
+			if err != nil {
+				return nil, err
+			}
+			if bytes.Contains(data, []byte(`"op":"subscribed"`)) {
+				return ws, nil
+			}
+			if bytes.Contains(data, []byte(`"op":"error"`)) {
+				return nil, fmt.Errorf("subscribe: %s", data)
+			}
+		}
+	}
+
+	// Open the subscribers, a few at a time. Each reads from the start, so
+	// that it answers the server's pings while idle, as a browser does.
+	subs := make([]*benchSubscriber, cfg.Subscribers)
+	var readers sync.WaitGroup
+	var received atomic.Int64
+	var next, failed atomic.Int64
+	var firstErr atomic.Value
+	var wg sync.WaitGroup
+	started := time.Now()
+	for range cfg.DialWorkers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= cfg.Subscribers || ctx.Err() != nil {
+					return
+				}
+				ws, err := dial()
+				if err != nil {
+					failed.Add(1)
+					firstErr.CompareAndSwap(nil, err.Error())
+					continue
+				}
+				s := &benchSubscriber{ws: ws, seen: map[int64]bool{}}
+				subs[i] = s
+				readers.Add(1)
+				go s.read(&readers, &received)
+			}
+		}()
+	}
+	wg.Wait()
+	subs = slices.DeleteFunc(subs, func(s *benchSubscriber) bool { return s == nil })
+	rep.Connected = len(subs)
+	fmt.Fprintf(log, "bench: %d sockets open in %s (%d failed)\n", len(subs), time.Since(started).Round(time.Millisecond), failed.Load())
+	if e := firstErr.Load(); e != nil {
+		fmt.Fprintf(log, "bench: first dial error: %s\n", e)
+	}
+	defer func() {
+		for _, s := range subs {
+			s.ws.CloseNow()
+		}
+	}()
+	select {
+	case <-time.After(cfg.Settle):
+	case <-ctx.Done():
+		return rep, ctx.Err()
+	}
+	rep.RSSIdle = serverMetric(ctx, hc, cfg.URL, "process_resident_memory_bytes")
+	rep.HeapIdle = serverMetric(ctx, hc, cfg.URL, "go_memstats_heap_inuse_bytes")
+	rep.StackIdle = serverMetric(ctx, hc, cfg.URL, "go_memstats_stack_inuse_bytes")
+
+	pub, err := dial()
+	if err != nil {
+		return rep, fmt.Errorf("publisher: %w", err)
+	}
+	defer pub.CloseNow()
+	go func() { // drain the publisher's own copies and acks
+		for {
+			if _, _, err := pub.Read(context.Background()); err != nil {
+				return
+			}
+		}
+	}()
+	serverCPU0, clientCPU0 := serverMetric(ctx, hc, cfg.URL, "process_cpu_seconds_total"), ownCPU()
+	interval := time.Duration(float64(time.Second) / cfg.Rate)
+	tick := time.NewTicker(interval)
+	deadline := time.Now().Add(cfg.Duration)
+	pubStart := time.Now()
+	for seq := int64(1); time.Now().Before(deadline); seq++ {
+		select {
+		case <-tick.C:
+		case <-ctx.Done():
+			return rep, ctx.Err()
+		}
+		frame, _ := json.Marshal(map[string]any{"op": "pub", "topic": topic, "id": fmt.Sprintf("bench-%d-%d", pubStart.UnixNano(), seq),
+			"data": map[string]any{"seq": seq, "sent": time.Now().UnixNano()}})
+		if err := pub.Write(ctx, websocket.MessageText, frame); err != nil {
+			return rep, fmt.Errorf("publish: %w", err)
+		}
+		rep.Sent = seq
+	}
+	tick.Stop()
+	rep.Expected = rep.Sent * int64(len(subs))
+	// Give the last deliveries time to land.
+	for wait := time.Now().Add(10 * time.Second); received.Load() < rep.Expected && time.Now().Before(wait); {
+		time.Sleep(20 * time.Millisecond)
+	}
+	elapsed := time.Since(pubStart)
+	rep.ServerCPU = (serverMetric(ctx, hc, cfg.URL, "process_cpu_seconds_total") - serverCPU0) / elapsed.Seconds()
+	rep.ClientCPU = (ownCPU() - clientCPU0) / elapsed.Seconds()
+	for _, s := range subs {
+		s.ws.CloseNow()
+	}
+	readers.Wait()
+
+	var all []time.Duration
+	for _, s := range subs {
+		all = append(all, s.latencies...)
+		rep.Duplicates += s.dups
+	}
+	rep.Received = int64(len(all))
+	rep.Lost = rep.Expected - rep.Received
+	rep.DeliveriesPerS = float64(rep.Received) / elapsed.Seconds()
+	if len(all) > 0 {
+		slices.Sort(all)
+		q := func(p float64) time.Duration { return all[min(len(all)-1, int(p*float64(len(all))))] }
+		rep.P50, rep.P90, rep.P99, rep.Max = q(.50), q(.90), q(.99), all[len(all)-1]
+	}
+	rep.RSSEnd = serverMetric(ctx, hc, cfg.URL, "process_resident_memory_bytes")
+	rep.SlowDisconnects = serverMetric(ctx, hc, cfg.URL, "fitcast_ws_slow_disconnects_total")
+	return rep, nil
+}
