@@ -311,18 +311,27 @@ func runBench(ctx context.Context, cfg benchConfig, log io.Writer) (benchReport,
 	rep.HeapIdle = serverMetric(ctx, hc, cfg.URL, "go_memstats_heap_inuse_bytes")
 	rep.StackIdle = serverMetric(ctx, hc, cfg.URL, "go_memstats_stack_inuse_bytes")
 
-	pub, err := dial()
-	if err != nil {
-		return rep, fmt.Errorf("publisher: %w", err)
-	}
-	defer pub.CloseNow()
-	go func() { // drain the publisher's own copies and acks
-		for {
-			if _, _, err := pub.Read(context.Background()); err != nil {
-				return
-			}
+	// Publishers: each socket may send 100 frames a second (the server's
+	// per-socket rate limit), so higher rates are spread over several.
+	pubs := make([]*websocket.Conn, int(cfg.Rate/80)+1)
+	var rejected atomic.Int64
+	for i := range pubs {
+		if pubs[i], err = dial(); err != nil {
+			return rep, fmt.Errorf("publisher: %w", err)
 		}
-	}()
+		defer pubs[i].CloseNow()
+		go func(ws *websocket.Conn) { // drain acks and copies; count refusals
+			for {
+				_, data, err := ws.Read(context.Background())
+				if err != nil {
+					return
+				}
+				if bytes.HasPrefix(data, []byte(`{"op":"error"`)) {
+					rejected.Add(1)
+				}
+			}
+		}(pubs[i])
+	}
 	serverCPU0, clientCPU0 := serverMetric(ctx, hc, cfg.URL, "process_cpu_seconds_total"), ownCPU()
 	interval := time.Duration(float64(time.Second) / cfg.Rate)
 	tick := time.NewTicker(interval)
@@ -336,12 +345,14 @@ func runBench(ctx context.Context, cfg benchConfig, log io.Writer) (benchReport,
 		}
 		frame, _ := json.Marshal(map[string]any{"op": "pub", "topic": topic, "id": fmt.Sprintf("bench-%d-%d", pubStart.UnixNano(), seq),
 			"data": map[string]any{"seq": seq, "sent": time.Now().UnixNano()}})
-		if err := pub.Write(ctx, websocket.MessageText, frame); err != nil {
+		if err := pubs[seq%int64(len(pubs))].Write(ctx, websocket.MessageText, frame); err != nil {
 			return rep, fmt.Errorf("publish: %w", err)
 		}
 		rep.Sent = seq
 	}
 	tick.Stop()
+	time.Sleep(100 * time.Millisecond) // let refusals arrive before counting
+	rep.Sent -= rejected.Load()
 	rep.Expected = rep.Sent * int64(len(subs))
 	// Give the last deliveries time to land.
 	for wait := time.Now().Add(10 * time.Second); received.Load() < rep.Expected && time.Now().Before(wait); {

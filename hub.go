@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -77,11 +78,13 @@ type hubStats struct {
 // hub routes committed topic messages to the sockets that follow them.
 //
 // The store hands it each message after commit, in offset order
-// (publish). One fan-out goroutine encodes each message once and puts the
-// same bytes on every subscriber's queue; it never waits on a socket.
-// Each socket has its own writer, started when frames are queued and gone
-// when its queue is empty, so an idle socket costs no goroutine beyond its
-// reader.
+// (publish), and the hub frames it once. Fan-out runs on one goroutine per
+// CPU, each serving a fixed share of the sockets, in message order. A
+// fan-out goroutine writes the frame straight to an idle socket when the
+// kernel takes it at once, and otherwise queues it for that socket's
+// writer, started when frames are queued and gone when its queue is empty:
+// fan-out never waits on a socket, and an idle socket costs no goroutine
+// beyond its reader.
 type hub struct {
 	cfg   hubConfig
 	store *Store
@@ -99,33 +102,56 @@ type hub struct {
 	sportsHandler  sportsHandler  // set by the games feature; nil refuses every update
 	connsWG        sync.WaitGroup // one per open socket, done when its handler returns
 	loopsWG        sync.WaitGroup
-	outMu          sync.Mutex
-	outbox         []Message
-	wake           chan struct{}
+	shards         []*fanoutShard
 	stop           chan struct{}
 	stopOnce       sync.Once
-	fanoutFinished chan struct{}
+	fanoutFinished sync.WaitGroup
+}
+
+// fanoutShard is one fan-out goroutine's inbox. Shard i serves the sockets
+// whose id modulo len(shards) is i, so each socket hears every message from
+// the same goroutine, in order.
+type fanoutShard struct {
+	mu     sync.Mutex
+	outbox []*outMsg
+	wake   chan struct{}
+}
+
+// outMsg is a committed message framed once for every subscriber.
+type outMsg struct {
+	Message
+	frame   []byte    // the msg envelope, framed
+	rawOnce sync.Once // the bare data, framed, for seed-path subscribers
+	raw     []byte
+}
+
+func (m *outMsg) rawFrame() []byte {
+	m.rawOnce.Do(func() { m.raw = wsTextFrame(m.Data) })
+	return m.raw
 }
 
 func newHub(cfg hubConfig, store *Store, log *slog.Logger) *hub {
 	cfg.setDefaults()
 	h := &hub{
-		cfg:            cfg,
-		store:          store,
-		log:            log,
-		kinds:          map[string]*topicKind{},
-		topics:         map[string]map[*wsConn]*subscription{},
-		conns:          map[*wsConn]struct{}{},
-		perUser:        map[int64]int{},
-		presenceDirty:  map[string]struct{}{},
-		wake:           make(chan struct{}, 1),
-		stop:           make(chan struct{}),
-		fanoutFinished: make(chan struct{}),
+		cfg:           cfg,
+		store:         store,
+		log:           log,
+		kinds:         map[string]*topicKind{},
+		topics:        map[string]map[*wsConn]*subscription{},
+		conns:         map[*wsConn]struct{}{},
+		perUser:       map[int64]int{},
+		presenceDirty: map[string]struct{}{},
+		stop:          make(chan struct{}),
 	}
 	h.registerCoreTopics()
 	store.SetPublisher(h.publish)
-	h.loopsWG.Add(3)
-	go h.fanoutLoop()
+	for range runtime.GOMAXPROCS(0) {
+		sh := &fanoutShard{wake: make(chan struct{}, 1)}
+		h.shards = append(h.shards, sh)
+		h.fanoutFinished.Add(1)
+		go h.fanoutLoop(len(h.shards)-1, sh)
+	}
+	h.loopsWG.Add(2)
 	go h.tickLoop()
 	go h.pruneLoop()
 	return h
@@ -175,49 +201,55 @@ func (h *hub) retention(kind string) Retention {
 	return Retention{MaxAge: defaultRetentionAge, MaxCount: defaultRetentionCount}
 }
 
-// publish takes a committed message from the store's writer. It only
-// queues it, so the writer is never held up by fan-out.
+// publish takes a committed message from the store's writer. It frames
+// the message and hands it to every fan-out shard; it never waits for
+// fan-out, so the writer is not held up by it.
 func (h *hub) publish(m Message) {
-	h.outMu.Lock()
-	h.outbox = append(h.outbox, m)
-	h.outMu.Unlock()
-	select {
-	case h.wake <- struct{}{}:
-	default:
+	h.stats.published.Add(1)
+	om := &outMsg{Message: m, frame: wsTextFrame(encodeMsgFrame(m))}
+	for _, sh := range h.shards {
+		sh.mu.Lock()
+		sh.outbox = append(sh.outbox, om)
+		sh.mu.Unlock()
+		select {
+		case sh.wake <- struct{}{}:
+		default:
+		}
 	}
 }
 
-func (h *hub) fanoutLoop() {
-	defer h.loopsWG.Done()
-	defer close(h.fanoutFinished)
+func (h *hub) fanoutLoop(shard int, sh *fanoutShard) {
+	defer h.fanoutFinished.Done()
 	for {
 		select {
-		case <-h.wake:
+		case <-sh.wake:
 		case <-h.stop:
-			h.fanoutPending() // what committed before shutdown still goes out
+			h.fanoutPending(shard, sh) // what committed before shutdown still goes out
 			return
 		}
-		h.fanoutPending()
+		h.fanoutPending(shard, sh)
 	}
 }
 
-func (h *hub) fanoutPending() {
-	h.outMu.Lock()
-	batch := h.outbox
-	h.outbox = nil
-	h.outMu.Unlock()
+func (h *hub) fanoutPending(shard int, sh *fanoutShard) {
+	sh.mu.Lock()
+	batch := sh.outbox
+	sh.outbox = nil
+	sh.mu.Unlock()
+	n := uint64(len(h.shards))
 	for _, m := range batch {
-		h.fanout(m)
-	}
-}
-
-func (h *hub) fanout(m Message) {
-	h.stats.published.Add(1)
-	frame := encodeMsgFrame(m)
-	h.mu.RLock()
-	defer h.mu.RUnlock()
-	for c, sub := range h.topics[m.Topic] {
-		c.deliver(sub, m.Offset, frame, m.Data)
+		h.mu.RLock()
+		for c, sub := range h.topics[m.Topic] {
+			if c.id%n != uint64(shard) {
+				continue
+			}
+			if sub.raw {
+				c.deliver(sub, m.Offset, m.rawFrame())
+			} else {
+				c.deliver(sub, m.Offset, m.frame)
+			}
+		}
+		h.mu.RUnlock()
 	}
 }
 
@@ -261,10 +293,10 @@ func (h *hub) flushPresence() {
 	for topic := range h.presenceDirty {
 		subs := h.topics[topic]
 		n := len(subs)
-		frame := serverFrame{Op: opPresence, Topic: topic, Count: &n}.encode()
+		frame := wsTextFrame(serverFrame{Op: opPresence, Topic: topic, Count: &n}.encode())
 		for c, sub := range subs {
 			if !sub.raw {
-				c.send(frame)
+				c.sendFramed(frame)
 			}
 		}
 		delete(h.presenceDirty, topic)
@@ -401,7 +433,7 @@ func (h *hub) Close(ctx context.Context) {
 	h.closing = true
 	h.mu.Unlock()
 	h.stopOnce.Do(func() { close(h.stop) })
-	<-h.fanoutFinished
+	h.fanoutFinished.Wait()
 
 	h.mu.RLock()
 	conns := make([]*wsConn, 0, len(h.conns))

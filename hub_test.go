@@ -282,11 +282,10 @@ func TestHubResumeAfterDisconnect(t *testing.T) {
 // TestHubResumeRacesLivePublishing resumes while another socket publishes
 // as fast as it can, which is where a gap or a duplicate would show.
 func TestHubResumeRacesLivePublishing(t *testing.T) {
-	ts := newTestServer(t, config{})
+	ts := newTestServer(t, config{Hub: hubConfig{MsgRate: 10_000}}) // this publisher does not pace itself
 	c := newClient(t, ts.URL)
 	ann := c.signUp("ann", "password123")
 	topic := userTopic(ann.ID)
-	ts.srv.hub.cfg.MsgRate = 10_000 // this publisher does not pace itself
 	pub := c.mustDialWS("/ws")
 	pre := pub.publishN(topic, "pre", 0, 50)
 	head, _ := ts.store.TopicHead(context.Background(), topic)
@@ -544,10 +543,11 @@ func TestHubSessionRevokedClosesItsSockets(t *testing.T) {
 }
 
 func TestHubSlowClientIsClosedOthersKeepUp(t *testing.T) {
-	ts := newTestServer(t, config{})
-	ts.srv.hub.cfg.MaxQueueBytes = 1 << 20
-	ts.srv.hub.cfg.WriteTimeout = time.Minute // stalled, not dead: it reads the close frame later
-	ts.srv.hub.cfg.MsgRate = 10_000
+	ts := newTestServer(t, config{Hub: hubConfig{
+		MaxQueueBytes: 1 << 20,
+		WriteTimeout:  time.Minute, // stalled, not dead: it reads the close frame later
+		MsgRate:       10_000,
+	}})
 	c := newClient(t, ts.URL)
 	ann := c.signUp("ann", "password123")
 	topic := userTopic(ann.ID)
@@ -757,22 +757,11 @@ func TestHubNoGoroutineLeaks(t *testing.T) {
 // TestHubPings keeps a socket that answers pings, long after its last
 // batch's write deadline, and drops one that stopped answering.
 func TestHubPings(t *testing.T) {
-	ts := newTestServer(t, config{})
+	ts := newTestServer(t, config{Hub: hubConfig{PingInterval: time.Second, PongTimeout: 500 * time.Millisecond, WriteTimeout: 100 * time.Millisecond}})
 	h := ts.srv.hub
-	h.cfg.PingInterval, h.cfg.PongTimeout, h.cfg.WriteTimeout = time.Second, 500*time.Millisecond, 100*time.Millisecond
 	c := newClient(t, ts.URL)
 	ann := c.signUp("ann", "password123")
 	topic := userTopic(ann.ID)
-
-	// The tick loop was started with the default interval; restart it.
-	h.stopOnce.Do(func() { close(h.stop) })
-	h.loopsWG.Wait()
-	h.stop, h.stopOnce = make(chan struct{}), sync.Once{}
-	h.fanoutFinished = make(chan struct{})
-	h.loopsWG.Add(3)
-	go h.fanoutLoop()
-	go h.tickLoop()
-	go h.pruneLoop()
 
 	alive := c.mustDialWS("/ws")
 	alive.subscribe(topic, nil)

@@ -67,6 +67,10 @@ type config struct {
 	WSMaxPerUser int                  // sockets per signed-in user
 	Retention    map[string]Retention // topic history kept, by topic kind
 	retention    string               // -retention as given
+
+	// Hub holds the hub's other limits, which have no flags: their
+	// defaults suit every deployment; tests tighten them.
+	Hub hubConfig
 }
 
 const usageText = `fitcast: a self-hosted, real-time fitness tracker and live scoreboard.

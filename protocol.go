@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"regexp"
 	"strconv"
@@ -103,6 +104,26 @@ func encodeMsgFrame(m Message) []byte {
 	b = append(b, `,"data":`...)
 	b = append(b, m.Data...)
 	return append(b, '}')
+}
+
+// wsTextFrame returns payload as one complete, unmasked WebSocket text
+// frame (RFC 6455 section 5.2), header and payload in one allocation.
+// Server frames are the same bytes for every subscriber, so the hub frames
+// each message once and writes those bytes to every socket, rather than
+// having the WebSocket library frame it again per socket.
+func wsTextFrame(payload []byte) []byte {
+	n := len(payload)
+	var b []byte
+	switch {
+	case n < 126:
+		b = append(make([]byte, 0, 2+n), 0x81, byte(n))
+	case n < 1<<16:
+		b = append(make([]byte, 0, 4+n), 0x81, 126, byte(n>>8), byte(n))
+	default:
+		b = append(make([]byte, 0, 10+n), 0x81, 127)
+		b = binary.BigEndian.AppendUint64(b, uint64(n))
+	}
+	return append(b, payload...)
 }
 
 // decodeClientFrame parses and checks one client frame. It never panics on

@@ -30,7 +30,11 @@ func newServer(cfg config, store *Store, log *slog.Logger) (*server, error) {
 	if err != nil {
 		return nil, err
 	}
-	hcfg := hubConfig{MaxConnsPerUser: cfg.WSMaxPerUser, Retention: cfg.Retention}
+	hcfg := cfg.Hub
+	hcfg.Retention = cfg.Retention
+	if cfg.WSMaxPerUser > 0 {
+		hcfg.MaxConnsPerUser = cfg.WSMaxPerUser
+	}
 	if cfg.BaseURL != "" {
 		if u, err := url.Parse(cfg.BaseURL); err == nil && u.Host != "" {
 			hcfg.OriginPatterns = []string{u.Host}

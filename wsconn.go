@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/coder/websocket"
@@ -42,7 +43,7 @@ type subscription struct {
 
 type pendingMsg struct {
 	offset int64
-	frame  []byte
+	frame  []byte // framed by wsTextFrame
 }
 
 // wsConn is one WebSocket. Its handler goroutine reads; a writer
@@ -51,7 +52,7 @@ type wsConn struct {
 	id   uint64
 	hub  *hub
 	ws   *websocket.Conn
-	net  *corkConn  // the socket under ws, which batches our writes into one syscall
+	net  *frameConn // the socket under ws; the writer writes framed batches to it directly
 	p    *principal // nil for an anonymous socket
 	mode connMode
 
@@ -95,13 +96,13 @@ func (s *server) serveWS(mode connMode) http.HandlerFunc {
 			limiter: rate.NewLimiter(s.hub.cfg.MsgRate, s.hub.cfg.MsgBurst),
 			subs:    map[string]*subscription{},
 		}
-		cw := &corkingWriter{ResponseWriter: w}
-		ws, err := websocket.Accept(cw, r, &websocket.AcceptOptions{OriginPatterns: s.hub.cfg.OriginPatterns})
+		fw := &framingWriter{ResponseWriter: w}
+		ws, err := websocket.Accept(fw, r, &websocket.AcceptOptions{OriginPatterns: s.hub.cfg.OriginPatterns})
 		if err != nil {
 			return // Accept has answered (403 for a foreign Origin)
 		}
 		ws.SetReadLimit(s.hub.cfg.ReadLimit)
-		c.ws, c.net = ws, cw.conn
+		c.ws, c.net = ws, fw.conn
 		// Limits are enforced after the upgrade: a browser cannot read an
 		// HTTP status of a refused upgrade, but it can read a close reason.
 		if err := s.hub.admit(c); err != nil {
@@ -354,10 +355,10 @@ func (c *wsConn) subscribeRaw(topic string) {
 
 func (c *wsConn) drainPendingLocked(sub *subscription) {
 	for _, p := range sub.pending {
-		c.queued -= len(p.frame) // counted while pending; sendLocked counts it again
+		c.queued -= len(p.frame) // counted while pending; enqueueLocked counts it again
 		c.hub.stats.queueBytes.Add(-int64(len(p.frame)))
 		if p.offset > sub.last {
-			c.sendLocked(p.frame)
+			c.enqueueLocked(p.frame)
 			sub.last = p.offset
 		}
 	}
@@ -492,21 +493,19 @@ func (c *wsConn) sendError(id json.RawMessage, topic string, e *frameError) {
 }
 
 // deliver queues a live message for one subscription, called by the
-// fan-out goroutine. While the subscription catches up the message waits
-// in pending; afterwards it is queued unless already sent.
-func (c *wsConn) deliver(sub *subscription, offset int64, frame, data []byte) {
-	if sub.raw {
-		frame = data
-	}
+// fan-out goroutine with the message already framed. While the
+// subscription catches up the message waits in pending; afterwards it is
+// queued unless already sent.
+func (c *wsConn) deliver(sub *subscription, offset int64, framed []byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed {
 		return
 	}
 	if sub.catchingUp {
-		sub.pending = append(sub.pending, pendingMsg{offset, frame})
-		c.queued += len(frame) // pending frames count against the bound too
-		c.hub.stats.queueBytes.Add(int64(len(frame)))
+		sub.pending = append(sub.pending, pendingMsg{offset, framed})
+		c.queued += len(framed) // pending frames count against the bound too
+		c.hub.stats.queueBytes.Add(int64(len(framed)))
 		if c.queued > c.hub.cfg.MaxQueueBytes {
 			c.tooSlowLocked()
 		}
@@ -516,30 +515,50 @@ func (c *wsConn) deliver(sub *subscription, offset int64, frame, data []byte) {
 		return
 	}
 	sub.last = offset
-	c.sendLocked(frame)
+	// The common case, an idle socket with room in its kernel buffer, is
+	// written right here: no queue, no goroutine, no deadline.
+	if !c.writing && c.closeReason == "" {
+		n, ok := c.net.tryWrite(framed)
+		if ok {
+			c.hub.stats.framesOut.Add(1)
+			return
+		}
+		framed = framed[n:] // the rest goes through the writer, which frameConn waits for
+	}
+	c.enqueueLocked(framed)
 }
 
-// send queues one frame.
-func (c *wsConn) send(frame []byte) {
+// send queues one JSON frame.
+func (c *wsConn) send(payload []byte) {
+	c.sendFramed(wsTextFrame(payload))
+}
+
+// sendFramed queues one frame already made by wsTextFrame.
+func (c *wsConn) sendFramed(framed []byte) {
 	c.mu.Lock()
-	c.sendLocked(frame)
+	c.enqueueLocked(framed)
 	c.mu.Unlock()
 }
 
-// sendLocked queues a frame and makes sure a writer runs. A socket whose
-// queue outgrows MaxQueueBytes is closed as too slow instead: publishing
-// never waits on a socket.
-func (c *wsConn) sendLocked(frame []byte) {
+// sendLocked queues one JSON frame; c.mu is held.
+func (c *wsConn) sendLocked(payload []byte) {
+	c.enqueueLocked(wsTextFrame(payload))
+}
+
+// enqueueLocked queues a framed message and makes sure a writer runs. A
+// socket whose queue outgrows MaxQueueBytes is closed as too slow instead:
+// publishing never waits on a socket.
+func (c *wsConn) enqueueLocked(framed []byte) {
 	if c.closed || c.closeReason != "" {
 		return
 	}
-	if c.queued+len(frame) > c.hub.cfg.MaxQueueBytes {
+	if c.queued+len(framed) > c.hub.cfg.MaxQueueBytes {
 		c.tooSlowLocked()
 		return
 	}
-	c.queue = append(c.queue, frame)
-	c.queued += len(frame)
-	c.hub.stats.queueBytes.Add(int64(len(frame)))
+	c.queue = append(c.queue, framed)
+	c.queued += len(framed)
+	c.hub.stats.queueBytes.Add(int64(len(framed)))
 	c.startWriterLocked()
 }
 
@@ -548,10 +567,11 @@ func (c *wsConn) tooSlowLocked() {
 	c.closeNowLocked(closeTooSlow, "too slow to keep up; reconnect and resume from your last offset")
 }
 
-// writeLoop writes everything queued, one batch at a time under one
-// deadline, and exits when the queue is empty. When a close is pending it
-// writes the close frame last (after the queue for closeAfterFlush, after
-// the frame in flight for closeNow), so the client reads why it was closed.
+// writeLoop writes everything queued, each batch in one system call under
+// one deadline, and exits when the queue is empty. When a close is pending
+// it writes the close frame last (after the queue for closeAfterFlush,
+// after the batch in flight for closeNow), so the client reads why it was
+// closed.
 func (c *wsConn) writeLoop() {
 	for {
 		c.mu.Lock()
@@ -573,18 +593,7 @@ func (c *wsConn) writeLoop() {
 		c.mu.Unlock()
 		c.hub.stats.queueBytes.Add(-int64(bytes))
 
-		// ws.Write only fills the corked buffer, so it cannot block; the
-		// batch then goes out in one write under one deadline.
-		c.net.cork()
-		for _, frame := range batch {
-			if c.abort.Load() {
-				break
-			}
-			if err := c.ws.Write(context.Background(), websocket.MessageText, frame); err != nil {
-				break // closed under us; uncork reports it
-			}
-		}
-		if err := c.net.uncork(c.hub.cfg.WriteTimeout); err != nil {
+		if err := c.net.writeFrames(batch, c.hub.cfg.WriteTimeout); err != nil {
 			c.mu.Lock()
 			c.closed, c.writing = true, false
 			c.hub.stats.queueBytes.Add(-int64(c.queued))
@@ -654,23 +663,25 @@ func (c *wsConn) ping() {
 	}()
 }
 
-// corkConn is the network connection under a server socket. While corked,
-// writes collect in a buffer; uncork sends them in one write. The writer
-// corks around each batch, so a batch of frames costs one system call
-// however many frames it holds. Uncorked, writes (the library's pongs and
-// close frames) go straight through.
-type corkConn struct {
+// frameConn is the network connection under a server socket. The hub
+// writes its already-framed messages here directly: one frame at a time,
+// without blocking, from the fan-out (tryWrite), or a whole batch in one
+// writev from the socket's writer (writeFrames). The WebSocket library
+// writes only control frames (pings, pongs, close), each as one Write.
+// mu keeps these from interleaving; partial marks a frame tryWrite could
+// only half write, whose rest the writer must send before anyone else
+// writes.
+type frameConn struct {
 	net.Conn
+	raw    syscall.RawConn
 	prefix []byte // bytes the HTTP server had read past the handshake
 
-	mu     sync.Mutex
-	corked bool
-	buf    *[]byte
+	mu      sync.Mutex
+	partial bool
+	done    *sync.Cond // made on first use: signals that partial has cleared
 }
 
-var corkBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 4<<10); return &b }}
-
-func (c *corkConn) Read(p []byte) (int, error) {
+func (c *frameConn) Read(p []byte) (int, error) {
 	if len(c.prefix) > 0 {
 		n := copy(p, c.prefix)
 		c.prefix = c.prefix[n:]
@@ -679,69 +690,94 @@ func (c *corkConn) Read(p []byte) (int, error) {
 	return c.Conn.Read(p)
 }
 
-func (c *corkConn) Write(p []byte) (int, error) {
+// Write is the library's path: one complete control frame per call.
+func (c *frameConn) Write(p []byte) (int, error) {
 	c.mu.Lock()
-	if c.corked {
-		*c.buf = append(*c.buf, p...)
-		c.mu.Unlock()
-		return len(p), nil
+	defer c.mu.Unlock()
+	for c.partial {
+		c.waitPartialLocked()
 	}
-	c.mu.Unlock()
 	return c.Conn.Write(p)
 }
 
-func (c *corkConn) cork() {
-	c.mu.Lock()
-	c.corked = true
-	c.buf = corkBuffers.Get().(*[]byte)
-	c.mu.Unlock()
+func (c *frameConn) waitPartialLocked() {
+	if c.done == nil {
+		c.done = sync.NewCond(&c.mu)
+	}
+	c.done.Wait()
 }
 
-// uncork writes what collected since cork, within timeout.
-func (c *corkConn) uncork(timeout time.Duration) error {
+// tryWrite writes frame if the socket takes it at once, and never blocks.
+// It reports how much it wrote and whether that was all; after a partial
+// write the caller must queue the rest for writeFrames.
+func (c *frameConn) tryWrite(frame []byte) (int, bool) {
+	if c.raw == nil || !c.mu.TryLock() {
+		return 0, false
+	}
+	defer c.mu.Unlock()
+	if c.partial {
+		return 0, false
+	}
+	var n int
+	err := c.raw.Write(func(fd uintptr) bool {
+		n, _ = syscall.Write(int(fd), frame)
+		return true // never wait for the socket to drain
+	})
+	if err != nil || n <= 0 {
+		return 0, false
+	}
+	if n < len(frame) {
+		c.partial = true
+		return n, false
+	}
+	return n, true
+}
+
+// writeFrames writes complete frames (after the rest of a partial one, if
+// any) in one system call, within timeout.
+func (c *frameConn) writeFrames(frames [][]byte, timeout time.Duration) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.corked = false
-	buf := c.buf
-	c.buf = nil
-	defer func() {
-		if cap(*buf) <= 64<<10 { // keep big one-off batches out of the pool
-			*buf = (*buf)[:0]
-			corkBuffers.Put(buf)
-		}
-	}()
-	if len(*buf) == 0 {
-		return nil
-	}
 	c.Conn.SetWriteDeadline(time.Now().Add(timeout))
-	_, err := c.Conn.Write(*buf)
-	c.Conn.SetWriteDeadline(time.Time{}) // later uncorked writes (pings, pongs) have their own timeouts
+	bufs := net.Buffers(frames)
+	_, err := bufs.WriteTo(c.Conn)
+	c.Conn.SetWriteDeadline(time.Time{}) // the library's writes have their own timeouts
+	if c.partial {
+		c.partial = false
+		if c.done != nil { // someone is waiting
+			c.done.Broadcast()
+		}
+	}
 	return err
 }
 
-// corkingWriter hands the WebSocket library a corkConn, with small
+// framingWriter hands the WebSocket library a frameConn, with small
 // buffers, when it hijacks the connection. The HTTP server's own 4 KiB
 // read and write buffers would otherwise stay with every idle socket.
-type corkingWriter struct {
+type framingWriter struct {
 	http.ResponseWriter
-	conn *corkConn
+	conn *frameConn
 }
 
-func (w *corkingWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+func (w *framingWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-func (w *corkingWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+func (w *framingWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	conn, brw, err := http.NewResponseController(w.ResponseWriter).Hijack()
 	if err != nil {
 		return nil, nil, err
 	}
-	cc := &corkConn{Conn: conn}
+	fc := &frameConn{Conn: conn}
+	if sc, ok := conn.(syscall.Conn); ok {
+		fc.raw, _ = sc.SyscallConn()
+	}
 	if n := brw.Reader.Buffered(); n > 0 {
 		b, _ := brw.Reader.Peek(n)
-		cc.prefix = bytes.Clone(b)
+		fc.prefix = bytes.Clone(b)
 	}
-	w.conn = cc
+	w.conn = fc
 	// Client frames are small; a larger one is read straight past the
-	// buffer. Writes go to the cork, so the write buffer only has to hold
-	// a frame header.
-	return cc, bufio.NewReadWriter(bufio.NewReaderSize(cc, 256), bufio.NewWriterSize(cc, 64)), nil
+	// buffer. The library only writes control frames (at most 139 bytes),
+	// and the write buffer must hold a whole one so that it reaches
+	// frameConn in a single Write.
+	return fc, bufio.NewReadWriter(bufio.NewReaderSize(fc, 256), bufio.NewWriterSize(fc, 256)), nil
 }
