@@ -45,7 +45,7 @@ type testServer struct {
 	clock *fakeClock
 }
 
-func newTestServer(t *testing.T, cfg config) *testServer {
+func newTestServer(t testing.TB, cfg config) *testServer {
 	t.Helper()
 	clock := newFakeClock()
 	store, err := OpenStore(filepath.Join(t.TempDir(), "fitcast.db"), clock.Now)
@@ -69,14 +69,14 @@ func newTestServer(t *testing.T, cfg config) *testServer {
 // client is one browser or script: it keeps its own cookies and may carry
 // a bearer token.
 type client struct {
-	t     *testing.T
+	t     testing.TB
 	base  string
 	hc    *http.Client
 	token string
 	ip    string // sent as X-Forwarded-For, for servers run -behind-proxy
 }
 
-func newClient(t *testing.T, base string) *client {
+func newClient(t testing.TB, base string) *client {
 	jar, _ := cookiejar.New(nil)
 	return &client{t: t, base: base, hc: &http.Client{Jar: jar, Timeout: 10 * time.Second}}
 }

@@ -237,6 +237,11 @@ func (h *hub) fanoutPending(shard int, sh *fanoutShard) {
 	sh.outbox = nil
 	sh.mu.Unlock()
 	n := uint64(len(h.shards))
+	// A lone message is written straight to idle sockets. When messages
+	// have piled up, they are queued instead, so that each socket's writer
+	// sends all of its share in one system call: under load, batching
+	// beats writing each frame as it comes.
+	direct := len(batch) == 1
 	for _, m := range batch {
 		h.mu.RLock()
 		for c, sub := range h.topics[m.Topic] {
@@ -244,9 +249,9 @@ func (h *hub) fanoutPending(shard int, sh *fanoutShard) {
 				continue
 			}
 			if sub.raw {
-				c.deliver(sub, m.Offset, m.rawFrame())
+				c.deliver(sub, m.Offset, m.rawFrame(), direct)
 			} else {
-				c.deliver(sub, m.Offset, m.frame)
+				c.deliver(sub, m.Offset, m.frame, direct)
 			}
 		}
 		h.mu.RUnlock()

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -32,7 +33,7 @@ type frame struct {
 
 // wsClient is a real WebSocket client against a real server.
 type wsClient struct {
-	t  *testing.T
+	t  testing.TB
 	ws *websocket.Conn
 }
 
@@ -796,6 +797,44 @@ func TestHubPings(t *testing.T) {
 	if n := h.stats.conns.Load(); n != 1 {
 		t.Fatalf("%d sockets open, want 1 (the silent one dropped)", n)
 	}
+}
+
+// BenchmarkHubFanout measures deliveries per second from one topic to
+// 1,000 real sockets over loopback: each iteration is one committed
+// message that every subscriber must receive.
+func BenchmarkHubFanout(b *testing.B) {
+	const subscribers = 1000
+	ts := newTestServer(b, config{WSMaxPerUser: subscribers + 1})
+	c := newClient(b, ts.URL)
+	ann := c.signUp("ann", "password123")
+	topic := userTopic(ann.ID)
+	var received atomic.Int64
+	for range subscribers {
+		w := c.mustDialWS("/ws")
+		w.subscribe(topic, nil)
+		go func() {
+			for {
+				if _, _, err := w.ws.Read(context.Background()); err != nil {
+					return
+				}
+				received.Add(1)
+			}
+		}()
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		err := ts.store.Write(context.Background(), func(tx *Tx) error {
+			return ts.store.PublishEvent(tx, topic, map[string]int{"n": i})
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	want := int64(b.N) * subscribers
+	for received.Load() < want {
+		time.Sleep(time.Millisecond)
+	}
+	b.ReportMetric(float64(want)/b.Elapsed().Seconds(), "deliveries/s")
 }
 
 func FuzzDecodeClientFrame(f *testing.F) {

@@ -492,11 +492,12 @@ func (c *wsConn) sendError(id json.RawMessage, topic string, e *frameError) {
 	c.send(errorFrame(id, topic, e))
 }
 
-// deliver queues a live message for one subscription, called by the
-// fan-out goroutine with the message already framed. While the
-// subscription catches up the message waits in pending; afterwards it is
-// queued unless already sent.
-func (c *wsConn) deliver(sub *subscription, offset int64, framed []byte) {
+// deliver hands a live message to one subscription, called by the fan-out
+// goroutine with the message already framed. While the subscription
+// catches up the message waits in pending; afterwards, unless already
+// sent, it is written at once (direct, and the socket is idle and takes
+// it) or queued for the socket's writer.
+func (c *wsConn) deliver(sub *subscription, offset int64, framed []byte, direct bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed {
@@ -517,7 +518,7 @@ func (c *wsConn) deliver(sub *subscription, offset int64, framed []byte) {
 	sub.last = offset
 	// The common case, an idle socket with room in its kernel buffer, is
 	// written right here: no queue, no goroutine, no deadline.
-	if !c.writing && c.closeReason == "" {
+	if direct && !c.writing && c.closeReason == "" {
 		n, ok := c.net.tryWrite(framed)
 		if ok {
 			c.hub.stats.framesOut.Add(1)
