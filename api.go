@@ -37,10 +37,7 @@ func invalidField(field, format string, args ...any) *apiError {
 	return &apiError{Status: http.StatusBadRequest, Code: "invalid_field", Field: field, Message: field + ": " + fmt.Sprintf(format, args...)}
 }
 
-var (
-	errUnauthorized = errorf(http.StatusUnauthorized, "unauthorized", "sign in first")
-	errForbidden    = errorf(http.StatusForbidden, "forbidden", "you may not do that")
-)
+var errUnauthorized = errorf(http.StatusUnauthorized, "unauthorized", "sign in first")
 
 // errorBody is the JSON error shape every endpoint uses.
 type errorBody struct {
@@ -73,8 +70,8 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 		log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 		ae = errorf(http.StatusInternalServerError, "internal", "something went wrong on the server; it has been logged")
 	}
-	var body errorBody
-	body.Error.Code, body.Error.Message, body.Error.Field = ae.Code, ae.Message, ae.Field
+	body := errBody(ae.Code, ae.Message)
+	body.Error.Field = ae.Field
 	writeJSON(w, ae.Status, body)
 }
 

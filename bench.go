@@ -111,24 +111,29 @@ func benchSession(ctx context.Context, cfg benchConfig) (*http.Client, User, err
 	jar, _ := cookiejar.New(nil)
 	hc := &http.Client{Jar: jar, Timeout: 30 * time.Second}
 	body, _ := json.Marshal(credentials{cfg.Username, cfg.Password})
-	var u User
-	for _, path := range []string{"/api/login", "/api/signup"} {
+	post := func(path string) (int, []byte, error) {
 		req, _ := http.NewRequestWithContext(ctx, "POST", cfg.URL+path, bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
 		res, err := hc.Do(req)
 		if err != nil {
-			return nil, u, err
+			return 0, nil, err
 		}
-		data, _ := io.ReadAll(res.Body)
-		res.Body.Close()
-		if res.StatusCode/100 == 2 {
-			return hc, u, json.Unmarshal(data, &u)
-		}
-		if path == "/api/signup" {
-			return nil, u, fmt.Errorf("cannot sign in or sign up as %s: %s", cfg.Username, data)
-		}
+		defer res.Body.Close()
+		data, err := io.ReadAll(res.Body)
+		return res.StatusCode, data, err
 	}
-	return nil, u, errors.New("unreachable")
+	var u User
+	status, data, err := post("/api/login")
+	if err == nil && status != http.StatusOK {
+		status, data, err = post("/api/signup")
+	}
+	if err != nil {
+		return nil, u, err
+	}
+	if status/100 != 2 {
+		return nil, u, fmt.Errorf("cannot sign in or sign up as %s: %s", cfg.Username, data)
+	}
+	return hc, u, json.Unmarshal(data, &u)
 }
 
 // serverMetric reads one unlabelled value from the server's /metrics.

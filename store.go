@@ -253,7 +253,7 @@ func (s *Store) commitBatch(batch []*writeRequest) {
 			results[i] = err
 			continue
 		}
-		results[i], hooks[i] = s.runSavepoint(sqlTx, req.fn)
+		hooks[i], results[i] = s.runSavepoint(sqlTx, req.fn)
 		if results[i] == nil {
 			anyOK = true
 		}
@@ -283,9 +283,11 @@ func (s *Store) commitBatch(batch []*writeRequest) {
 	answer()
 }
 
-func (s *Store) runSavepoint(sqlTx *sql.Tx, fn func(*Tx) error) (err error, hooks []func()) {
+// runSavepoint runs one write under its own savepoint and returns its
+// after-commit hooks, or its error with the savepoint rolled back.
+func (s *Store) runSavepoint(sqlTx *sql.Tx, fn func(*Tx) error) (hooks []func(), err error) {
 	if _, err := sqlTx.Exec("SAVEPOINT w"); err != nil {
-		return fmt.Errorf("savepoint: %w", err), nil
+		return nil, fmt.Errorf("savepoint: %w", err)
 	}
 	tx := &Tx{Tx: sqlTx}
 	func() {
@@ -298,14 +300,14 @@ func (s *Store) runSavepoint(sqlTx *sql.Tx, fn func(*Tx) error) (err error, hook
 	}()
 	if err != nil {
 		if _, rerr := sqlTx.Exec("ROLLBACK TO w; RELEASE w"); rerr != nil {
-			return errors.Join(err, fmt.Errorf("rollback to savepoint: %w", rerr)), nil
+			return nil, errors.Join(err, fmt.Errorf("rollback to savepoint: %w", rerr))
 		}
-		return err, nil
+		return nil, err
 	}
 	if _, err := sqlTx.Exec("RELEASE w"); err != nil {
-		return fmt.Errorf("release savepoint: %w", err), nil
+		return nil, fmt.Errorf("release savepoint: %w", err)
 	}
-	return nil, tx.afterCommit
+	return tx.afterCommit, nil
 }
 
 // isUniqueViolation reports whether err is SQLite refusing a duplicate key.
@@ -333,6 +335,8 @@ func Backup(ctx context.Context, src, dest string) error {
 		return err
 	}
 	defer db.Close()
+	// Reading anything first turns "not a database" into a clear error
+	// instead of a failed VACUUM.
 	var version int
 	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
 		return fmt.Errorf("database %s: %w", src, describeOpenError(err))

@@ -140,10 +140,6 @@ type Retention struct {
 	MaxCount int64
 }
 
-func (r Retention) String() string {
-	return fmt.Sprintf("%s/%d", r.MaxAge, r.MaxCount)
-}
-
 // PruneTopics deletes the history that r no longer keeps from every topic
 // of one kind ("user" covers "user:1", "user:2"...; "games" is itself).
 // The topics keep their offsets and epochs. It returns how many messages
