@@ -1,14 +1,18 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -866,4 +870,75 @@ func FuzzDecodeClientFrame(f *testing.F) {
 		clientIDKey(fr.ID)
 		errorFrame(fr.ID, fr.Topic, newFrameError("x", "y"))
 	})
+}
+
+// TestFrameConnPartialWrite fills a real socket until a non-blocking write
+// goes out only in part, and checks that the rest is written before a
+// write from the WebSocket library, so the stream never interleaves
+// inside a frame.
+func TestFrameConnPartialWrite(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	client, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	server, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer server.Close()
+	fc := &frameConn{Conn: server}
+	fc.raw, _ = server.(syscall.Conn).SyscallConn()
+
+	chunk := bytes.Repeat([]byte("x"), 48<<10)
+	var sent bytes.Buffer
+	var rest []byte
+	for i := 0; i < 10_000 && rest == nil; i++ {
+		frame := append([]byte(fmt.Sprintf("<%d>", i)), chunk...)
+		n, ok := fc.tryWrite(frame)
+		sent.Write(frame[:n])
+		if !ok && n > 0 {
+			rest = frame[n:]
+		} else if !ok {
+			t.Skip("the socket filled exactly at a frame boundary; no partial write to test")
+		}
+	}
+	if rest == nil {
+		t.Fatal("the socket never filled")
+	}
+	if _, ok := fc.tryWrite([]byte("more")); ok {
+		t.Fatal("tryWrite wrote past an unfinished frame")
+	}
+
+	libraryWrote := make(chan struct{})
+	go func() {
+		fc.Write([]byte("PONG")) // must wait for the rest of the frame
+		close(libraryWrote)
+	}()
+	received := make(chan []byte)
+	go func() {
+		all, _ := io.ReadAll(client)
+		received <- all
+	}()
+	time.Sleep(50 * time.Millisecond)
+	select {
+	case <-libraryWrote:
+		t.Fatal("the library wrote in the middle of a frame")
+	default:
+	}
+	if err := fc.writeFrames([][]byte{rest}, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	<-libraryWrote
+	server.Close()
+	want := append(sent.Bytes(), rest...)
+	want = append(want, "PONG"...)
+	if got := <-received; !bytes.Equal(got, want) {
+		t.Fatalf("stream of %d bytes differs from the %d written in order", len(got), len(want))
+	}
 }

@@ -524,7 +524,15 @@ func (c *wsConn) deliver(sub *subscription, offset int64, framed []byte, direct 
 			c.hub.stats.framesOut.Add(1)
 			return
 		}
-		framed = framed[n:] // the rest goes through the writer, which frameConn waits for
+		if n > 0 {
+			// Half a frame is on the wire: the rest must follow before
+			// anything else, so it is queued whatever the bound.
+			c.queue = append(c.queue, framed[n:])
+			c.queued += len(framed) - n
+			c.hub.stats.queueBytes.Add(int64(len(framed) - n))
+			c.startWriterLocked()
+			return
+		}
 	}
 	c.enqueueLocked(framed)
 }
@@ -587,7 +595,11 @@ func (c *wsConn) writeLoop() {
 			c.mu.Unlock()
 			c.hub.stats.queueBytes.Add(-int64(bytes))
 			if reason != "" {
-				c.ws.Close(code, reason)
+				if c.net.abandonPartial() {
+					c.ws.CloseNow() // a frame was cut short: no close frame can follow it
+				} else {
+					c.ws.Close(code, reason)
+				}
 			}
 			return
 		}
@@ -679,6 +691,7 @@ type frameConn struct {
 
 	mu      sync.Mutex
 	partial bool
+	broken  bool       // a partial frame was abandoned; the stream is unusable
 	done    *sync.Cond // made on first use: signals that partial has cleared
 }
 
@@ -698,7 +711,26 @@ func (c *frameConn) Write(p []byte) (int, error) {
 	for c.partial {
 		c.waitPartialLocked()
 	}
+	if c.broken {
+		return 0, net.ErrClosed
+	}
 	return c.Conn.Write(p)
+}
+
+// abandonPartial gives up on the rest of a partly written frame, when the
+// socket is being closed without sending it. It reports whether there was
+// one; the library's writes then fail instead of waiting for it.
+func (c *frameConn) abandonPartial() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.partial {
+		return false
+	}
+	c.partial, c.broken = false, true
+	if c.done != nil {
+		c.done.Broadcast()
+	}
+	return true
 }
 
 func (c *frameConn) waitPartialLocked() {
