@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
 	"go.uber.org/goleak"
 )
 
@@ -118,12 +120,28 @@ func TestRunServesAndShutsDownCleanly(t *testing.T) {
 			t.Errorf("/metrics lacks %s", want)
 		}
 	}
+	// A socket open at shutdown is told the server is going away.
+	ws := c.mustDialWS("/ws")
+	ws.subscribe(userTopic(ann.ID), nil)
+	closed := make(chan string, 1)
+	go func() {
+		for {
+			if _, err := ws.readRaw(15 * time.Second); err != nil {
+				closed <- fmt.Sprint(websocket.CloseStatus(err))
+				return
+			}
+		}
+	}()
 	c.hc.CloseIdleConnections()
 	script.hc.CloseIdleConnections()
 
 	if err := app.Stop(t); err != nil {
 		t.Fatalf("run returned %v after a clean shutdown", err)
 	}
+	if code := <-closed; code != fmt.Sprint(websocket.StatusGoingAway) {
+		t.Errorf("socket closed with %s at shutdown, want %d", code, websocket.StatusGoingAway)
+	}
+	ws.ws.CloseNow()
 	if !strings.Contains(app.stderr.String(), "stopped") {
 		t.Errorf("no shutdown log: %s", app.stderr)
 	}
