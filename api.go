@@ -156,8 +156,27 @@ func (s *server) routes() {
 	s.handle("GET /api/tokens", s.user(s.listTokens))
 	s.handle("POST /api/tokens", s.user(s.createToken))
 	s.handle("DELETE /api/tokens/{id}", s.user(s.deleteToken))
+	s.handle("PUT /api/settings", s.user(s.updateSettings))
 	s.handle("GET /api/users", s.admin(s.listUsers))
 	s.handle("POST /api/users", s.admin(s.createUser))
+
+	s.handle("GET /api/sports", s.user(s.listSports))
+	s.handle("POST /api/sports", s.user(s.createSport))
+	s.handle("GET /api/exercises", s.user(s.listExercises))
+	s.handle("POST /api/exercises", s.user(s.createExercise))
+	s.handle("GET /api/workouts", s.user(s.listWorkouts))
+	s.handle("POST /api/workouts", s.user(s.createWorkout))
+	s.handle("GET /api/workouts/{id}", s.user(s.getWorkout))
+	s.handle("PUT /api/workouts/{id}", s.user(s.updateWorkout))
+	s.handle("DELETE /api/workouts/{id}", s.user(s.deleteWorkout))
+	s.handle("GET /api/workouts/{id}/samples", s.user(s.getSamples))
+	s.handle("POST /api/workouts/{id}/samples", s.user(s.addSamples))
+	s.handle("POST /api/workouts/{id}/share", s.user(s.shareWorkout))
+	s.handle("DELETE /api/workouts/{id}/share", s.user(s.unshareWorkout))
+	s.handle("GET /api/public/workouts/{token}", s.getPublicWorkout)
+	s.handle("GET /api/records", s.user(s.records))
+	s.handle("GET /api/calendar", s.user(s.calendar))
+	s.handle("GET /api/heatmap", s.user(s.heatmap))
 
 	// Anything else under /api/ is a JSON 404, never the UI's index page.
 	s.handle("/api/", func(w http.ResponseWriter, r *http.Request) error {

@@ -60,6 +60,83 @@ CREATE TABLE topic_messages (
 CREATE UNIQUE INDEX topic_messages_client_id ON topic_messages(topic, sender, client_id) WHERE client_id IS NOT NULL;
 CREATE INDEX topic_messages_created ON topic_messages(created_at);
 `,
+	// 3: workout history: display settings, custom sports and exercises,
+	// workouts with their strength sets and time series, best efforts for
+	// records, strength templates.
+	`
+ALTER TABLE users ADD COLUMN timezone TEXT NOT NULL DEFAULT 'UTC';
+ALTER TABLE users ADD COLUMN units TEXT NOT NULL DEFAULT 'metric';
+CREATE TABLE custom_sports (
+	user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	key     TEXT NOT NULL,
+	name    TEXT NOT NULL,
+	kind    TEXT NOT NULL, -- distance, duration or strength
+	PRIMARY KEY (user_id, key)
+) WITHOUT ROWID;
+CREATE TABLE custom_exercises (
+	user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	key     TEXT NOT NULL,
+	name    TEXT NOT NULL,
+	PRIMARY KEY (user_id, key)
+) WITHOUT ROWID;
+CREATE TABLE workouts (
+	id           TEXT PRIMARY KEY, -- a UUID, chosen by the client or the server
+	user_id      INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	sport        TEXT NOT NULL,
+	start_at     INTEGER NOT NULL, -- unix ms
+	duration_s   REAL NOT NULL,
+	distance_m   REAL,
+	elevation_m  REAL,
+	calories     REAL,
+	avg_hr       REAL,
+	max_hr       REAL,
+	rpe          INTEGER,
+	title        TEXT NOT NULL DEFAULT '',
+	notes        TEXT NOT NULL DEFAULT '',
+	share_token  TEXT UNIQUE,
+	share_map    INTEGER NOT NULL DEFAULT 1,
+	created_at   INTEGER NOT NULL,
+	updated_at   INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX workouts_user_start ON workouts(user_id, start_at DESC, id);
+CREATE INDEX workouts_user_sport ON workouts(user_id, sport, start_at DESC);
+CREATE TABLE workout_sets (
+	workout_id TEXT NOT NULL REFERENCES workouts(id) ON DELETE CASCADE,
+	position   INTEGER NOT NULL,
+	exercise   TEXT NOT NULL,
+	reps       INTEGER,
+	weight_kg  REAL,
+	rpe        REAL,
+	rir        INTEGER,
+	warmup     INTEGER NOT NULL DEFAULT 0,
+	rest_s     REAL,
+	e1rm_kg    REAL, -- Epley estimate, kept for the records query
+	PRIMARY KEY (workout_id, position)
+) WITHOUT ROWID;
+CREATE INDEX workout_sets_exercise ON workout_sets(exercise, e1rm_kg);
+CREATE TABLE samples (
+	workout_id TEXT NOT NULL REFERENCES workouts(id) ON DELETE CASCADE,
+	t          REAL NOT NULL, -- seconds since the workout's start
+	lat REAL, lon REAL, alt REAL, dist REAL, hr REAL, cadence REAL, power REAL, speed REAL,
+	PRIMARY KEY (workout_id, t)
+) WITHOUT ROWID;
+CREATE TABLE best_efforts (
+	workout_id TEXT NOT NULL REFERENCES workouts(id) ON DELETE CASCADE,
+	user_id    INTEGER NOT NULL,
+	distance_m REAL NOT NULL,
+	seconds    REAL NOT NULL,
+	PRIMARY KEY (workout_id, distance_m)
+) WITHOUT ROWID;
+CREATE INDEX best_efforts_user ON best_efforts(user_id, distance_m, seconds);
+CREATE TABLE templates (
+	id         INTEGER PRIMARY KEY,
+	user_id    INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	name       TEXT NOT NULL,
+	sets       TEXT NOT NULL, -- JSON array of sets
+	created_at INTEGER NOT NULL
+);
+CREATE INDEX templates_user ON templates(user_id);
+`,
 }
 
 // schemaVersion is the version this binary writes.

@@ -13,11 +13,21 @@ var errSignupClosed = errors.New("sign-up is closed")
 
 // User is an account. The password hash never leaves the store layer in JSON.
 type User struct {
-	ID           int64     `json:"id"`
-	Username     string    `json:"username"`
-	Admin        bool      `json:"admin"`
-	CreatedAt    time.Time `json:"created_at"`
+	ID        int64     `json:"id"`
+	Username  string    `json:"username"`
+	Admin     bool      `json:"admin"`
+	CreatedAt time.Time `json:"created_at"`
+	UserSettings
 	passwordHash string
+	createdMS    int64
+}
+
+// UserSettings are a user's display preferences. Everything is stored in
+// SI units and UTC; these only decide how it is shown and how days, weeks
+// and months are cut.
+type UserSettings struct {
+	Timezone string `json:"timezone"` // IANA name, e.g. Europe/Berlin. Defaults to UTC.
+	Units    string `json:"units"`    // metric or imperial. Defaults to metric.
 }
 
 // Session is a signed-in browser. Only the SHA-256 of its cookie is stored.
@@ -57,7 +67,8 @@ func nullMS(v sql.NullInt64) *time.Time {
 // the insert share one transaction, so two racing first sign-ups cannot both
 // become admin.
 func (s *Store) CreateUser(ctx context.Context, username, passwordHash string, admin, selfSignup, signupOpen bool) (User, error) {
-	u := User{Username: username, Admin: admin, CreatedAt: s.now().UTC().Truncate(time.Millisecond), passwordHash: passwordHash}
+	u := User{Username: username, Admin: admin, CreatedAt: s.now().UTC().Truncate(time.Millisecond), passwordHash: passwordHash,
+		UserSettings: UserSettings{Timezone: "UTC", Units: "metric"}}
 	err := s.Write(ctx, func(tx *Tx) error {
 		var n int
 		if err := tx.QueryRow("SELECT count(*) FROM users").Scan(&n); err != nil {
@@ -90,17 +101,25 @@ func (s *Store) HasUsers(ctx context.Context) (bool, error) {
 	return exists, err
 }
 
-const userColumns = "id, username, admin, created_at, password_hash"
+const userColumns = "id, username, admin, created_at, password_hash, timezone, units"
+
+// userJoinColumns are userColumns of the users table joined as u.
+const userJoinColumns = "u.id, u.username, u.admin, u.created_at, u.password_hash, u.timezone, u.units"
 
 func scanUser(row interface{ Scan(...any) error }) (User, error) {
 	var u User
-	var created int64
-	err := row.Scan(&u.ID, &u.Username, &u.Admin, &created, &u.passwordHash)
+	err := row.Scan(u.scanTargets()...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return u, errNotFound
 	}
-	u.CreatedAt = fromMS(created)
+	u.CreatedAt = fromMS(u.createdMS)
 	return u, err
+}
+
+// scanTargets lists where userColumns scan to; CreatedAt is set from
+// createdMS after the scan.
+func (u *User) scanTargets() []any {
+	return []any{&u.ID, &u.Username, &u.Admin, &u.createdMS, &u.passwordHash, &u.Timezone, &u.Units}
 }
 
 // UserByName looks an account up by name, ignoring case.
@@ -129,6 +148,16 @@ func (s *Store) Users(ctx context.Context) ([]User, error) {
 		users = append(users, u)
 	}
 	return users, rows.Err()
+}
+
+// SetSettings stores a user's display preferences and tells their screens.
+func (s *Store) SetSettings(ctx context.Context, userID int64, set UserSettings) error {
+	return s.Write(ctx, func(tx *Tx) error {
+		if _, err := tx.Exec("UPDATE users SET timezone = ?, units = ? WHERE id = ?", set.Timezone, set.Units, userID); err != nil {
+			return err
+		}
+		return s.PublishEvent(tx, userTopic(userID), map[string]any{"type": "settings.changed", "settings": set})
+	})
 }
 
 // SetPassword replaces a user's password hash and signs out every session
@@ -186,11 +215,10 @@ func scanSession(row interface{ Scan(...any) error }, extra ...any) (Session, er
 // SessionByHash finds an unexpired session and its user.
 func (s *Store) SessionByHash(ctx context.Context, tokenHash []byte) (Session, User, error) {
 	var u User
-	var created int64
 	sess, err := scanSession(s.reader.QueryRowContext(ctx,
-		"SELECT "+sessionColumns+", u.id, u.username, u.admin, u.created_at, u.password_hash FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ? AND s.expires_at > ?",
-		tokenHash, ms(s.now())), &u.ID, &u.Username, &u.Admin, &created, &u.passwordHash)
-	u.CreatedAt = fromMS(created)
+		"SELECT "+sessionColumns+", "+userJoinColumns+" FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ? AND s.expires_at > ?",
+		tokenHash, ms(s.now())), u.scanTargets()...)
+	u.CreatedAt = fromMS(u.createdMS)
 	return sess, u, err
 }
 
@@ -261,11 +289,10 @@ func scanAPIToken(row interface{ Scan(...any) error }, extra ...any) (APIToken, 
 // APITokenByHash finds a token and its user.
 func (s *Store) APITokenByHash(ctx context.Context, tokenHash []byte) (APIToken, User, error) {
 	var u User
-	var created int64
 	t, err := scanAPIToken(s.reader.QueryRowContext(ctx,
-		"SELECT "+tokenColumns+", u.id, u.username, u.admin, u.created_at, u.password_hash FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?",
-		tokenHash), &u.ID, &u.Username, &u.Admin, &created, &u.passwordHash)
-	u.CreatedAt = fromMS(created)
+		"SELECT "+tokenColumns+", "+userJoinColumns+" FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?",
+		tokenHash), u.scanTargets()...)
+	u.CreatedAt = fromMS(u.createdMS)
 	return t, u, err
 }
 

@@ -1,0 +1,360 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"math"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// epleyFormula is shown with strength records, so people know what the
+// estimate means.
+const epleyFormula = "Epley: e1RM = weight × (1 + reps / 30); a single counts as its weight; warm-up sets do not count"
+
+// EffortRecord is the fastest time over one distance.
+type EffortRecord struct {
+	Name      string    `json:"name"`
+	DistanceM float64   `json:"distance_m"`
+	Seconds   float64   `json:"seconds"`
+	WorkoutID string    `json:"workout_id"`
+	Start     time.Time `json:"start"`
+}
+
+// LongestRecord is a sport's longest workout by distance or duration.
+type LongestRecord struct {
+	Sport     string    `json:"sport"`
+	Value     float64   `json:"value"` // metres or seconds
+	WorkoutID string    `json:"workout_id"`
+	Start     time.Time `json:"start"`
+}
+
+// LiftRecord is an exercise's heaviest set and best estimated 1RM.
+type LiftRecord struct {
+	Exercise        string    `json:"exercise"`
+	HeaviestKg      float64   `json:"heaviest_kg"`
+	HeaviestWorkout string    `json:"heaviest_workout_id"`
+	HeaviestStart   time.Time `json:"heaviest_start"`
+	E1RMKg          float64   `json:"e1rm_kg"`
+	E1RMWorkout     string    `json:"e1rm_workout_id"`
+	E1RMStart       time.Time `json:"e1rm_start"`
+}
+
+// Records are a user's personal bests.
+type Records struct {
+	Efforts         []EffortRecord  `json:"efforts"`
+	LongestDistance []LongestRecord `json:"longest_distance"`
+	LongestDuration []LongestRecord `json:"longest_duration"`
+	Lifts           []LiftRecord    `json:"lifts"`
+	Formula         string          `json:"e1rm_formula"`
+}
+
+// Records computes the user's personal bests. Each list uses an index,
+// so it stays fast with years of history.
+func (s *Store) Records(ctx context.Context, userID int64) (Records, error) {
+	rec := Records{Efforts: []EffortRecord{}, LongestDistance: []LongestRecord{}, LongestDuration: []LongestRecord{}, Lifts: []LiftRecord{}, Formula: epleyFormula}
+	for _, e := range effortDistances {
+		var r EffortRecord
+		var start int64
+		err := s.reader.QueryRowContext(ctx, `SELECT b.seconds, b.workout_id, w.start_at FROM best_efforts b JOIN workouts w ON w.id = b.workout_id
+			WHERE b.user_id = ? AND b.distance_m = ? ORDER BY b.seconds, w.start_at LIMIT 1`, userID, e.Meters).Scan(&r.Seconds, &r.WorkoutID, &start)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return rec, err
+		}
+		r.Name, r.DistanceM, r.Start = e.Name, e.Meters, fromMS(start)
+		rec.Efforts = append(rec.Efforts, r)
+	}
+	longest := func(column string) ([]LongestRecord, error) {
+		// The window picks each sport's top row; ties go to the earliest.
+		rows, err := s.reader.QueryContext(ctx, `SELECT sport, v, id, start_at FROM (
+			SELECT sport, `+column+` AS v, id, start_at, row_number() OVER (PARTITION BY sport ORDER BY `+column+` DESC, start_at) AS n
+			FROM workouts WHERE user_id = ? AND `+column+` > 0) WHERE n = 1 ORDER BY sport`, userID)
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		list := []LongestRecord{}
+		for rows.Next() {
+			var r LongestRecord
+			var start int64
+			if err := rows.Scan(&r.Sport, &r.Value, &r.WorkoutID, &start); err != nil {
+				return nil, err
+			}
+			r.Start = fromMS(start)
+			list = append(list, r)
+		}
+		return list, rows.Err()
+	}
+	var err error
+	if rec.LongestDistance, err = longest("distance_m"); err != nil {
+		return rec, err
+	}
+	if rec.LongestDuration, err = longest("duration_s"); err != nil {
+		return rec, err
+	}
+	rows, err := s.reader.QueryContext(ctx, `SELECT s.exercise,
+		max(s.weight_kg), max(s.e1rm_kg)
+		FROM workout_sets s JOIN workouts w ON w.id = s.workout_id
+		WHERE w.user_id = ? AND s.warmup = 0 AND s.weight_kg IS NOT NULL AND s.reps > 0
+		GROUP BY s.exercise ORDER BY s.exercise`, userID)
+	if err != nil {
+		return rec, err
+	}
+	var lifts []LiftRecord
+	for rows.Next() {
+		var l LiftRecord
+		var e1rm sql.NullFloat64
+		if err := rows.Scan(&l.Exercise, &l.HeaviestKg, &e1rm); err != nil {
+			rows.Close()
+			return rec, err
+		}
+		l.E1RMKg = e1rm.Float64
+		lifts = append(lifts, l)
+	}
+	rows.Close()
+	for _, l := range lifts {
+		var start int64
+		if err := s.reader.QueryRowContext(ctx, `SELECT w.id, w.start_at FROM workout_sets s JOIN workouts w ON w.id = s.workout_id
+			WHERE w.user_id = ? AND s.exercise = ? AND s.warmup = 0 AND s.reps > 0 AND s.weight_kg = ? ORDER BY w.start_at LIMIT 1`,
+			userID, l.Exercise, l.HeaviestKg).Scan(&l.HeaviestWorkout, &start); err != nil {
+			return rec, err
+		}
+		l.HeaviestStart = fromMS(start)
+		if err := s.reader.QueryRowContext(ctx, `SELECT w.id, w.start_at FROM workout_sets s JOIN workouts w ON w.id = s.workout_id
+			WHERE w.user_id = ? AND s.exercise = ? AND s.e1rm_kg = ? ORDER BY w.start_at LIMIT 1`,
+			userID, l.Exercise, l.E1RMKg).Scan(&l.E1RMWorkout, &start); err != nil {
+			return rec, err
+		}
+		l.E1RMStart = fromMS(start)
+		rec.Lifts = append(rec.Lifts, l)
+	}
+	return rec, nil
+}
+
+// RecordsHeldBy names the records w currently holds, such as "5 km",
+// "Longest run" or "Bench press e1RM", so its page can show them.
+func (s *Store) RecordsHeldBy(ctx context.Context, userID int64, w Workout) ([]string, error) {
+	rec, err := s.Records(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	held := []string{}
+	for _, e := range rec.Efforts {
+		if e.WorkoutID == w.ID {
+			held = append(held, "Fastest "+e.Name)
+		}
+	}
+	for _, l := range rec.LongestDistance {
+		if l.WorkoutID == w.ID {
+			held = append(held, "Longest distance")
+		}
+	}
+	for _, l := range rec.LongestDuration {
+		if l.WorkoutID == w.ID {
+			held = append(held, "Longest duration")
+		}
+	}
+	for _, l := range rec.Lifts {
+		if l.HeaviestWorkout == w.ID {
+			held = append(held, "Heaviest "+l.Exercise)
+		}
+		if l.E1RMWorkout == w.ID {
+			held = append(held, "Best e1RM "+l.Exercise)
+		}
+	}
+	return held, nil
+}
+
+func (s *server) records(w http.ResponseWriter, r *http.Request, p *principal) error {
+	rec, err := s.store.Records(r.Context(), p.User.ID)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, rec)
+}
+
+// userLocation is the user's time zone, for cutting days.
+func userLocation(u User) *time.Location {
+	if loc, err := time.LoadLocation(u.Timezone); err == nil {
+		return loc
+	}
+	return time.UTC
+}
+
+// dayEntry is one local day of activity.
+type dayEntry struct {
+	Date      string    `json:"date"` // YYYY-MM-DD in the user's time zone
+	Count     int       `json:"count"`
+	DurationS float64   `json:"duration_s"`
+	DistanceM float64   `json:"distance_m"`
+	Workouts  []Workout `json:"workouts,omitempty"`
+}
+
+// activityByDay buckets the user's workouts in [from, to) by local day.
+func (s *server) activityByDay(ctx context.Context, u User, from, to time.Time, withWorkouts bool) ([]dayEntry, error) {
+	list, err := s.store.workoutsBetween(ctx, u.ID, from, to)
+	if err != nil {
+		return nil, err
+	}
+	loc := userLocation(u)
+	days := []dayEntry{}
+	for _, w := range list {
+		date := w.Start.In(loc).Format(time.DateOnly)
+		if len(days) == 0 || days[len(days)-1].Date != date {
+			days = append(days, dayEntry{Date: date})
+		}
+		d := &days[len(days)-1]
+		d.Count++
+		d.DurationS += w.DurationS
+		if w.DistanceM != nil {
+			d.DistanceM += *w.DistanceM
+		}
+		if withWorkouts {
+			w.Sets = nil
+			d.Workouts = append(d.Workouts, w)
+		}
+	}
+	return days, nil
+}
+
+// calendar answers one month of the user's days: GET /api/calendar?month=2026-11.
+func (s *server) calendar(w http.ResponseWriter, r *http.Request, p *principal) error {
+	loc := userLocation(p.User)
+	month := r.URL.Query().Get("month")
+	if month == "" {
+		month = s.now().In(loc).Format("2006-01")
+	}
+	first, err := time.ParseInLocation("2006-01", month, loc)
+	if err != nil || first.Year() < 1900 || first.Year() > 3000 {
+		return invalidField("month", "must look like 2026-11")
+	}
+	days, err := s.activityByDay(r.Context(), p.User, first, first.AddDate(0, 1, 0), true)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"month": month, "timezone": loc.String(), "days": days})
+}
+
+// heatmap answers a year of daily totals: GET /api/heatmap?year=2026.
+func (s *server) heatmap(w http.ResponseWriter, r *http.Request, p *principal) error {
+	loc := userLocation(p.User)
+	year := s.now().In(loc).Year()
+	if v := r.URL.Query().Get("year"); v != "" {
+		t, err := time.Parse("2006", v)
+		if err != nil || t.Year() < 1900 || t.Year() > 3000 {
+			return invalidField("year", "must be a year such as 2026")
+		}
+		year = t.Year()
+	}
+	first := time.Date(year, 1, 1, 0, 0, 0, 0, loc)
+	days, err := s.activityByDay(r.Context(), p.User, first, first.AddDate(1, 0, 0), false)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"year": year, "timezone": loc.String(), "days": days})
+}
+
+// maxSamplesPerRequest bounds one upload; longer series come in batches.
+const maxSamplesPerRequest = 100_000
+
+// sampleBodyLimit is the body limit for sample uploads. Defaults to 16 MiB.
+const sampleBodyLimit = 16 << 20
+
+func validateSample(i int, sm Sample) error {
+	f := func(name string) string { return "samples[" + strconv.Itoa(i) + "]." + name }
+	if math.IsNaN(sm.T) || math.IsInf(sm.T, 0) || sm.T < 0 || sm.T > maxDuration.Seconds() {
+		return invalidField(f("t"), "must be seconds since the start, 0 to %g", maxDuration.Seconds())
+	}
+	if (sm.Lat == nil) != (sm.Lon == nil) {
+		return invalidField(f("lat"), "lat and lon come together")
+	}
+	for _, c := range []struct {
+		name   string
+		v      *float64
+		lo, hi float64
+	}{
+		{"lat", sm.Lat, -90, 90}, {"lon", sm.Lon, -180, 180}, {"alt", sm.Alt, -500, 9000},
+		{"dist", sm.Dist, 0, maxDistanceM}, {"hr", sm.HR, minHR, maxHR}, {"cadence", sm.Cadence, 0, 300},
+		{"power", sm.Power, 0, 3000}, {"speed", sm.Speed, 0, 100},
+	} {
+		if err := checkRange(f(c.name), c.v, c.lo, c.hi); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *server) addSamples(w http.ResponseWriter, r *http.Request, p *principal) error {
+	r.Body = http.MaxBytesReader(w, r.Body, sampleBodyLimit)
+	var body struct {
+		Samples []Sample `json:"samples"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return err
+		}
+		return errorf(http.StatusBadRequest, "invalid_json", `send {"samples": [{"t": 0, "lat": ..., "hr": ...}, ...]}: %v`, err)
+	}
+	if len(body.Samples) == 0 || len(body.Samples) > maxSamplesPerRequest {
+		return invalidField("samples", "send 1 to %d samples per request", maxSamplesPerRequest)
+	}
+	for i, sm := range body.Samples {
+		if err := validateSample(i, sm); err != nil {
+			return err
+		}
+	}
+	if err := s.store.AddSamples(r.Context(), p.User.ID, r.PathValue("id"), body.Samples); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]int{"stored": len(body.Samples)})
+}
+
+// sampleColumns is a time series as columns, the shape charts take.
+type sampleColumns struct {
+	T       []float64  `json:"t"`
+	Lat     []*float64 `json:"lat"`
+	Lon     []*float64 `json:"lon"`
+	Alt     []*float64 `json:"alt"`
+	Dist    []*float64 `json:"dist"`
+	HR      []*float64 `json:"hr"`
+	Cadence []*float64 `json:"cadence"`
+	Power   []*float64 `json:"power"`
+	Speed   []*float64 `json:"speed"`
+}
+
+func columns(samples []Sample, withPosition bool) sampleColumns {
+	n := len(samples)
+	c := sampleColumns{T: make([]float64, n), Lat: make([]*float64, n), Lon: make([]*float64, n), Alt: make([]*float64, n),
+		Dist: make([]*float64, n), HR: make([]*float64, n), Cadence: make([]*float64, n), Power: make([]*float64, n), Speed: make([]*float64, n)}
+	dist, haveDist := cumulativeDistance(samples)
+	for i, sm := range samples {
+		c.T[i], c.Alt[i], c.HR[i], c.Cadence[i], c.Power[i], c.Speed[i] = sm.T, sm.Alt, sm.HR, sm.Cadence, sm.Power, sm.Speed
+		if withPosition {
+			c.Lat[i], c.Lon[i] = sm.Lat, sm.Lon
+		}
+		if haveDist {
+			d := dist[i]
+			c.Dist[i] = &d
+		}
+	}
+	return c
+}
+
+func (s *server) getSamples(w http.ResponseWriter, r *http.Request, p *principal) error {
+	wo, err := s.store.Workout(r.Context(), p.User.ID, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	samples, err := s.store.Samples(r.Context(), wo.ID)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, columns(samples, true))
+}

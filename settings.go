@@ -1,0 +1,29 @@
+package main
+
+import (
+	"net/http"
+	"time"
+	_ "time/tzdata" // time zones work on machines without a zoneinfo database
+)
+
+func (s *server) updateSettings(w http.ResponseWriter, r *http.Request, p *principal) error {
+	var set UserSettings
+	if err := decodeJSON(w, r, &set); err != nil {
+		return err
+	}
+	if set.Timezone == "" || len(set.Timezone) > 64 {
+		return invalidField("timezone", "must be an IANA time zone such as Europe/Berlin")
+	}
+	if _, err := time.LoadLocation(set.Timezone); err != nil {
+		return invalidField("timezone", "unknown time zone %q", set.Timezone)
+	}
+	if set.Units != "metric" && set.Units != "imperial" {
+		return invalidField("units", "must be metric or imperial")
+	}
+	if err := s.store.SetSettings(r.Context(), p.User.ID, set); err != nil {
+		return err
+	}
+	u := p.User
+	u.UserSettings = set
+	return writeJSON(w, http.StatusOK, u)
+}

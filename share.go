@@ -1,0 +1,113 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"net/http"
+	"time"
+)
+
+// ShareWorkout makes a workout public under a new unguessable token
+// (replacing any earlier one, which stops working) and returns it.
+func (s *Store) ShareWorkout(ctx context.Context, userID int64, id string, showMap bool) (string, error) {
+	token := newSecret()
+	err := s.Write(ctx, func(tx *Tx) error {
+		res, err := tx.Exec("UPDATE workouts SET share_token = ?, share_map = ? WHERE id = ? AND user_id = ?", token, showMap, id, userID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errNotFound
+		}
+		return s.PublishEvent(tx, userTopic(userID), map[string]any{"type": "workout.updated", "id": id})
+	})
+	return token, err
+}
+
+// UnshareWorkout revokes a workout's public link.
+func (s *Store) UnshareWorkout(ctx context.Context, userID int64, id string) error {
+	return s.Write(ctx, func(tx *Tx) error {
+		res, err := tx.Exec("UPDATE workouts SET share_token = NULL WHERE id = ? AND user_id = ?", id, userID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errNotFound
+		}
+		return s.PublishEvent(tx, userTopic(userID), map[string]any{"type": "workout.updated", "id": id})
+	})
+}
+
+// SharedWorkout finds a workout by its share token.
+func (s *Store) SharedWorkout(ctx context.Context, token string) (Workout, error) {
+	w, err := scanWorkout(s.reader.QueryRowContext(ctx, "SELECT "+workoutColumns+" FROM workouts w WHERE w.share_token = ?", token))
+	if errors.Is(err, sql.ErrNoRows) {
+		return w, errNotFound
+	}
+	if err != nil {
+		return w, err
+	}
+	w.Sets, err = s.sets(ctx, w.ID)
+	return w, err
+}
+
+func (s *server) shareWorkout(w http.ResponseWriter, r *http.Request, p *principal) error {
+	var body struct {
+		ShowMap *bool `json:"show_map"`
+	}
+	if err := decodeJSON(w, r, &body); err != nil {
+		return err
+	}
+	showMap := body.ShowMap == nil || *body.ShowMap
+	token, err := s.store.ShareWorkout(r.Context(), p.User.ID, r.PathValue("id"), showMap)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"token": token, "path": "/w/" + token, "show_map": showMap})
+}
+
+func (s *server) unshareWorkout(w http.ResponseWriter, r *http.Request, p *principal) error {
+	if err := s.store.UnshareWorkout(r.Context(), p.User.ID, r.PathValue("id")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// publicWorkout is what anyone with the link sees: no notes, no ids of the
+// owner's other things, and no positions unless the owner allowed the map.
+type publicWorkout struct {
+	Sport      string        `json:"sport"`
+	Title      string        `json:"title"`
+	Start      time.Time     `json:"start"`
+	DurationS  float64       `json:"duration_s"`
+	DistanceM  *float64      `json:"distance_m"`
+	ElevationM *float64      `json:"elevation_m"`
+	AvgHR      *float64      `json:"avg_hr"`
+	MaxHR      *float64      `json:"max_hr"`
+	Sets       []WorkoutSet  `json:"sets"`
+	ShowMap    bool          `json:"show_map"`
+	Samples    sampleColumns `json:"samples"`
+	Splits     []Split       `json:"splits"`
+}
+
+// getPublicWorkout serves a shared workout to anyone with its link. An
+// unknown or revoked token is a plain 404.
+func (s *server) getPublicWorkout(w http.ResponseWriter, r *http.Request) error {
+	wo, err := s.store.SharedWorkout(r.Context(), r.PathValue("token"))
+	if err != nil {
+		return err
+	}
+	samples, err := s.store.Samples(r.Context(), wo.ID)
+	if err != nil {
+		return err
+	}
+	pw := publicWorkout{Sport: wo.Sport, Title: wo.Title, Start: wo.Start, DurationS: wo.DurationS, DistanceM: wo.DistanceM,
+		ElevationM: wo.ElevationM, AvgHR: wo.AvgHR, MaxHR: wo.MaxHR, Sets: wo.Sets, ShowMap: wo.ShareMap,
+		Samples: columns(samples, wo.ShareMap), Splits: splits(samples, 1000)}
+	if pw.Splits == nil {
+		pw.Splits = []Split{}
+	}
+	return writeJSON(w, http.StatusOK, pw)
+}
