@@ -52,7 +52,7 @@ type Records struct {
 	Formula         string          `json:"e1rm_formula"`
 }
 
-// Records computes the user's personal bests. Each list uses an index,
+// Records computes the user's personal bests. Each one is an index probe,
 // so it stays fast with years of history.
 func (s *Store) Records(ctx context.Context, userID int64) (Records, error) {
 	rec := Records{Efforts: []EffortRecord{}, LongestDistance: []LongestRecord{}, LongestDuration: []LongestRecord{}, Lifts: []LiftRecord{}, Formula: epleyFormula}
@@ -70,71 +70,76 @@ func (s *Store) Records(ctx context.Context, userID int64) (Records, error) {
 		r.Name, r.DistanceM, r.Start = e.Name, e.Meters, fromMS(start)
 		rec.Efforts = append(rec.Efforts, r)
 	}
-	longest := func(column string) ([]LongestRecord, error) {
-		// The window picks each sport's top row; ties go to the earliest.
-		rows, err := s.reader.QueryContext(ctx, `SELECT sport, v, id, start_at FROM (
-			SELECT sport, `+column+` AS v, id, start_at, row_number() OVER (PARTITION BY sport ORDER BY `+column+` DESC, start_at) AS n
-			FROM workouts WHERE user_id = ? AND `+column+` > 0) WHERE n = 1 ORDER BY sport`, userID)
-		if err != nil {
-			return nil, err
-		}
-		defer rows.Close()
-		list := []LongestRecord{}
-		for rows.Next() {
-			var r LongestRecord
-			var start int64
-			if err := rows.Scan(&r.Sport, &r.Value, &r.WorkoutID, &start); err != nil {
-				return nil, err
-			}
-			r.Start = fromMS(start)
-			list = append(list, r)
-		}
-		return list, rows.Err()
-	}
-	var err error
-	if rec.LongestDistance, err = longest("distance_m"); err != nil {
-		return rec, err
-	}
-	if rec.LongestDuration, err = longest("duration_s"); err != nil {
-		return rec, err
-	}
-	rows, err := s.reader.QueryContext(ctx, `SELECT s.exercise,
-		max(s.weight_kg), max(s.e1rm_kg)
-		FROM workout_sets s JOIN workouts w ON w.id = s.workout_id
-		WHERE w.user_id = ? AND s.warmup = 0 AND s.weight_kg IS NOT NULL AND s.reps > 0
-		GROUP BY s.exercise ORDER BY s.exercise`, userID)
+	sports, err := s.distinctStrings(ctx, "SELECT DISTINCT sport FROM workouts WHERE user_id = ? ORDER BY sport", userID)
 	if err != nil {
 		return rec, err
 	}
-	var lifts []LiftRecord
-	for rows.Next() {
-		var l LiftRecord
-		var e1rm sql.NullFloat64
-		if err := rows.Scan(&l.Exercise, &l.HeaviestKg, &e1rm); err != nil {
-			rows.Close()
-			return rec, err
+	// One index probe per sport and column (see the workouts_user_sport_*
+	// indexes): years of history cost no more than a week of it.
+	for _, sport := range sports {
+		for _, c := range []struct {
+			column string
+			list   *[]LongestRecord
+		}{{"distance_m", &rec.LongestDistance}, {"duration_s", &rec.LongestDuration}} {
+			r := LongestRecord{Sport: sport}
+			var start int64
+			err := s.reader.QueryRowContext(ctx, `SELECT `+c.column+`, id, start_at FROM workouts
+				WHERE user_id = ? AND sport = ? AND `+c.column+` > 0 ORDER BY `+c.column+` DESC LIMIT 1`, userID, sport).Scan(&r.Value, &r.WorkoutID, &start)
+			if errors.Is(err, sql.ErrNoRows) {
+				continue
+			}
+			if err != nil {
+				return rec, err
+			}
+			r.Start = fromMS(start)
+			*c.list = append(*c.list, r)
 		}
-		l.E1RMKg = e1rm.Float64
-		lifts = append(lifts, l)
 	}
-	rows.Close()
-	for _, l := range lifts {
+	exercises, err := s.distinctStrings(ctx, "SELECT DISTINCT exercise FROM workout_sets WHERE user_id = ? AND warmup = 0 AND reps > 0 ORDER BY exercise", userID)
+	if err != nil {
+		return rec, err
+	}
+	for _, ex := range exercises {
+		l := LiftRecord{Exercise: ex}
 		var start int64
-		if err := s.reader.QueryRowContext(ctx, `SELECT w.id, w.start_at FROM workout_sets s JOIN workouts w ON w.id = s.workout_id
-			WHERE w.user_id = ? AND s.exercise = ? AND s.warmup = 0 AND s.reps > 0 AND s.weight_kg = ? ORDER BY w.start_at LIMIT 1`,
-			userID, l.Exercise, l.HeaviestKg).Scan(&l.HeaviestWorkout, &start); err != nil {
+		err := s.reader.QueryRowContext(ctx, `SELECT s.weight_kg, s.workout_id, w.start_at FROM workout_sets s JOIN workouts w ON w.id = s.workout_id
+			WHERE s.user_id = ? AND s.exercise = ? AND s.warmup = 0 AND s.reps > 0 AND s.weight_kg IS NOT NULL
+			ORDER BY s.weight_kg DESC LIMIT 1`, userID, ex).Scan(&l.HeaviestKg, &l.HeaviestWorkout, &start)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue // sets without weights (body-weight reps)
+		}
+		if err != nil {
 			return rec, err
 		}
 		l.HeaviestStart = fromMS(start)
-		if err := s.reader.QueryRowContext(ctx, `SELECT w.id, w.start_at FROM workout_sets s JOIN workouts w ON w.id = s.workout_id
-			WHERE w.user_id = ? AND s.exercise = ? AND s.e1rm_kg = ? ORDER BY w.start_at LIMIT 1`,
-			userID, l.Exercise, l.E1RMKg).Scan(&l.E1RMWorkout, &start); err != nil {
+		err = s.reader.QueryRowContext(ctx, `SELECT s.e1rm_kg, s.workout_id, w.start_at FROM workout_sets s JOIN workouts w ON w.id = s.workout_id
+			WHERE s.user_id = ? AND s.exercise = ? AND s.warmup = 0 AND s.reps > 0 AND s.e1rm_kg IS NOT NULL
+			ORDER BY s.e1rm_kg DESC LIMIT 1`, userID, ex).Scan(&l.E1RMKg, &l.E1RMWorkout, &start)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return rec, err
 		}
 		l.E1RMStart = fromMS(start)
 		rec.Lifts = append(rec.Lifts, l)
 	}
 	return rec, nil
+}
+
+// distinctStrings runs a query that returns one text column.
+func (s *Store) distinctStrings(ctx context.Context, query string, args ...any) ([]string, error) {
+	rows, err := s.reader.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
 }
 
 // RecordsHeldBy names the records w currently holds, such as "5 km",

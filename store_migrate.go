@@ -95,13 +95,17 @@ CREATE TABLE workouts (
 	notes        TEXT NOT NULL DEFAULT '',
 	share_token  TEXT UNIQUE,
 	share_map    INTEGER NOT NULL DEFAULT 1,
+	sample_count INTEGER NOT NULL DEFAULT 0,
 	created_at   INTEGER NOT NULL,
 	updated_at   INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX workouts_user_start ON workouts(user_id, start_at DESC, id);
 CREATE INDEX workouts_user_sport ON workouts(user_id, sport, start_at DESC);
+CREATE INDEX workouts_user_sport_distance ON workouts(user_id, sport, distance_m);
+CREATE INDEX workouts_user_sport_duration ON workouts(user_id, sport, duration_s);
 CREATE TABLE workout_sets (
 	workout_id TEXT NOT NULL REFERENCES workouts(id) ON DELETE CASCADE,
+	user_id    INTEGER NOT NULL, -- the workout's, so lift records need no join
 	position   INTEGER NOT NULL,
 	exercise   TEXT NOT NULL,
 	reps       INTEGER,
@@ -113,7 +117,8 @@ CREATE TABLE workout_sets (
 	e1rm_kg    REAL, -- Epley estimate, kept for the records query
 	PRIMARY KEY (workout_id, position)
 ) WITHOUT ROWID;
-CREATE INDEX workout_sets_exercise ON workout_sets(exercise, e1rm_kg);
+CREATE INDEX workout_sets_user_weight ON workout_sets(user_id, exercise, weight_kg) WHERE warmup = 0 AND reps > 0;
+CREATE INDEX workout_sets_user_e1rm ON workout_sets(user_id, exercise, e1rm_kg) WHERE warmup = 0 AND reps > 0;
 CREATE TABLE samples (
 	workout_id TEXT NOT NULL REFERENCES workouts(id) ON DELETE CASCADE,
 	t          REAL NOT NULL, -- seconds since the workout's start

@@ -12,8 +12,7 @@ import (
 
 const workoutColumns = `w.id, w.user_id, w.sport, w.start_at, w.duration_s, w.distance_m, w.elevation_m, w.calories,
 	w.avg_hr, w.max_hr, w.rpe, w.title, w.notes, coalesce(w.share_token, ''), w.share_map, w.created_at, w.updated_at,
-	(SELECT count(*) FROM workout_sets s WHERE s.workout_id = w.id),
-	(SELECT count(*) FROM samples m WHERE m.workout_id = w.id)`
+	(SELECT count(*) FROM workout_sets s WHERE s.workout_id = w.id), w.sample_count`
 
 func scanWorkout(row interface{ Scan(...any) error }) (Workout, error) {
 	var w Workout
@@ -46,13 +45,13 @@ func (s *Store) checkCatalog(ctx context.Context, tx *Tx, userID int64, w Workou
 	return nil
 }
 
-func insertSets(tx *Tx, workoutID string, sets []WorkoutSet) error {
+func insertSets(tx *Tx, userID int64, workoutID string, sets []WorkoutSet) error {
 	if _, err := tx.Exec("DELETE FROM workout_sets WHERE workout_id = ?", workoutID); err != nil {
 		return err
 	}
 	for i, set := range sets {
-		if _, err := tx.Exec(`INSERT INTO workout_sets (workout_id, position, exercise, reps, weight_kg, rpe, rir, warmup, rest_s, e1rm_kg)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, workoutID, i, set.Exercise, set.Reps, set.WeightKg, set.RPE, set.RIR, set.Warmup, set.RestS, set.E1RMKg); err != nil {
+		if _, err := tx.Exec(`INSERT INTO workout_sets (workout_id, user_id, position, exercise, reps, weight_kg, rpe, rir, warmup, rest_s, e1rm_kg)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, workoutID, userID, i, set.Exercise, set.Reps, set.WeightKg, set.RPE, set.RIR, set.Warmup, set.RestS, set.E1RMKg); err != nil {
 			return err
 		}
 	}
@@ -87,7 +86,7 @@ func (s *Store) CreateWorkout(ctx context.Context, userID int64, w Workout) (Wor
 			w.AvgHR, w.MaxHR, w.RPE, w.Title, w.Notes, now, now); err != nil {
 			return err
 		}
-		if err := insertSets(tx, w.ID, w.Sets); err != nil {
+		if err := insertSets(tx, userID, w.ID, w.Sets); err != nil {
 			return err
 		}
 		created = true
@@ -116,7 +115,7 @@ func (s *Store) UpdateWorkout(ctx context.Context, userID int64, w Workout) (Wor
 		if n, _ := res.RowsAffected(); n == 0 {
 			return errNotFound
 		}
-		if err := insertSets(tx, w.ID, w.Sets); err != nil {
+		if err := insertSets(tx, userID, w.ID, w.Sets); err != nil {
 			return err
 		}
 		if err := s.refreshEfforts(tx, userID, w.ID, w.Sport); err != nil {
@@ -256,6 +255,9 @@ func (s *Store) AddSamples(ctx context.Context, userID int64, workoutID string, 
 				return err
 			}
 		}
+		if _, err := tx.Exec("UPDATE workouts SET sample_count = (SELECT count(*) FROM samples WHERE workout_id = ?1) WHERE id = ?1", workoutID); err != nil {
+			return err
+		}
 		if err := s.refreshEfforts(tx, userID, workoutID, sport); err != nil {
 			return err
 		}
@@ -303,7 +305,7 @@ func (s *Store) refreshEfforts(tx *Tx, userID int64, workoutID, sport string) er
 // workoutsBetween reads the user's workouts starting in [from, to), oldest
 // first, without sets: what calendars and heatmaps bucket by day.
 func (s *Store) workoutsBetween(ctx context.Context, userID int64, from, to time.Time) ([]Workout, error) {
-	rows, err := s.reader.QueryContext(ctx, "SELECT "+workoutColumns+" FROM workouts w WHERE w.user_id = ? AND w.start_at >= ? AND w.start_at < ? ORDER BY w.start_at",
+	rows, err := s.reader.QueryContext(ctx, "SELECT "+workoutColumns+" FROM workouts w WHERE w.user_id = ? AND w.start_at >= ? AND w.start_at < ? ORDER BY w.start_at, w.id",
 		userID, ms(from), ms(to))
 	if err != nil {
 		return nil, err

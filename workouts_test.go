@@ -1,11 +1,19 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"math"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/uuid"
 )
 
 func run30min(start string) map[string]any {
@@ -406,5 +414,119 @@ func TestWorkoutShareLink(t *testing.T) {
 	c.must(204, "DELETE", "/api/workouts/"+w.ID+"/share", nil)
 	if r := anon.do("GET", "/api/public/workouts/"+share.Token, nil); r.Status != 404 {
 		t.Fatalf("revoked link: %d", r.Status)
+	}
+}
+
+// tenYears builds (once, then reuses) a database holding ten years of one
+// athlete: 5,000 workouts, 4,000 of them runs with 1,250 GPS and heart-rate
+// samples each (5 million samples), and 1,000 strength sessions.
+func tenYears(b *testing.B) string {
+	path := filepath.Join(os.TempDir(), fmt.Sprintf("fitcast-bench-10y-v%d.db", schemaVersion))
+	if _, err := os.Stat(path); err == nil {
+		return path
+	}
+	b.Logf("building %s (once)", path)
+	s, err := OpenStore(path+".tmp", nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	u, err := s.CreateUser(ctx, "athlete", hashPassword("password123"), false, false, false)
+	if err != nil {
+		b.Fatal(err)
+	}
+	start := time.Date(2016, 11, 1, 6, 0, 0, 0, time.UTC)
+	const workouts, perRun = 5000, 1250
+	for i := 0; i < workouts; i++ {
+		w := Workout{ID: uuid.NewString(), Sport: "run", Start: start.Add(time.Duration(i) * 17 * time.Hour), DurationS: perRun * 2, Title: fmt.Sprintf("Workout %d", i)}
+		var samples []Sample
+		if i%5 == 4 {
+			w.Sport = "strength"
+			for k := 0; k < 12; k++ {
+				reps, kg := 5, 60+float64(i%40)
+				e := epley(kg, reps)
+				w.Sets = append(w.Sets, WorkoutSet{Exercise: builtinExercises[k%4].Key, Reps: &reps, WeightKg: &kg, E1RMKg: &e})
+			}
+		} else {
+			speed := 3 + float64(i%7)*0.2
+			d := speed * perRun * 2
+			w.DistanceM = &d
+			for k := 0; k < perRun; k++ {
+				lat, lon, hr, dist := 52+float64(k)*speed*2/111_000, 13.0, 130+float64(k%30), float64(k)*speed*2
+				samples = append(samples, Sample{T: float64(k * 2), Lat: &lat, Lon: &lon, HR: &hr, Dist: &dist})
+			}
+		}
+		if _, _, err := s.CreateWorkout(ctx, u.ID, w); err != nil {
+			b.Fatal(err)
+		}
+		if samples != nil {
+			if err := s.AddSamples(ctx, u.ID, w.ID, samples); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	if err := s.Close(); err != nil {
+		b.Fatal(err)
+	}
+	if err := os.Rename(path+".tmp", path); err != nil {
+		b.Fatal(err)
+	}
+	return path
+}
+
+// BenchmarkTenYearsOfHistory times the history pages against ten years of
+// data, through the HTTP API. Target: each under 50 ms.
+func BenchmarkTenYearsOfHistory(b *testing.B) {
+	path := tenYears(b)
+	store, err := OpenStore(path, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer store.Close()
+	srv, err := newServer(config{}, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	ts := httptest.NewServer(srv.Handler())
+	defer func() { srv.hub.Close(context.Background()); ts.Close() }()
+	c := newClient(b, ts.URL)
+	c.logIn("athlete", "password123")
+
+	var page struct {
+		Items      []Workout
+		NextCursor string `json:"next_cursor"`
+	}
+	c.must(200, "GET", "/api/workouts?limit=50", nil).JSON(&page)
+	var runID string
+	for _, w := range page.Items {
+		if w.Sport == "run" {
+			runID = w.ID
+			break
+		}
+	}
+	// A cursor deep in the history: page 60 of 100.
+	deep := ""
+	for i := 0; i < 60; i++ {
+		var p struct {
+			NextCursor string `json:"next_cursor"`
+		}
+		c.must(200, "GET", "/api/workouts?limit=50&cursor="+deep, nil).JSON(&p)
+		deep = p.NextCursor
+	}
+	for _, q := range []struct{ name, path string }{
+		{"history_first_page", "/api/workouts?limit=50"},
+		{"history_page_60", "/api/workouts?limit=50&cursor=" + deep},
+		{"history_filtered", "/api/workouts?limit=50&sport=strength&q=Workout%2012"},
+		{"calendar_month", "/api/calendar?month=2021-06"},
+		{"heatmap_year", "/api/heatmap?year=2021"},
+		{"detail", "/api/workouts/" + runID},
+		{"detail_samples", "/api/workouts/" + runID + "/samples"},
+		{"records", "/api/records"},
+	} {
+		b.Run(q.name, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				c.must(200, "GET", q.path, nil)
+			}
+		})
 	}
 }
