@@ -164,3 +164,68 @@ func TestBrowserLiveUpdatesAcrossTabs(t *testing.T) {
 		t.Fatalf("first tab lists %d tokens", n)
 	}
 }
+
+// TestBrowserLogRunAndStrengthSession logs a run and a strength session
+// through the real form, then finds both in the history and the calendar.
+func TestBrowserLogRunAndStrengthSession(t *testing.T) {
+	ctx := newBrowser(t)
+	app := startApp(t, nil, "-addr", "127.0.0.1:0", "-db", filepath.Join(t.TempDir(), "log.db"))
+	defer app.Stop(t)
+
+	browserDo(t, ctx,
+		chromedp.Navigate(app.URL+"/signup"),
+		chromedp.WaitVisible(chromedp.CSS(`input[name=username]`)),
+		chromedp.SendKeys(chromedp.CSS(`input[name=username]`), "ann"),
+		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), "a long password"),
+		chromedp.Click(chromedp.CSS(`button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`h1.page-title`)),
+
+		// A 5.2 km run, the default sport, in 31 minutes.
+		chromedp.Click(chromedp.Search(`//a[contains(., "Log workout")]`)),
+		chromedp.WaitVisible(chromedp.CSS(`input[name=distance]`)),
+		chromedp.SetValue(chromedp.CSS(`input[name=h]`), "0"),
+		chromedp.SetValue(chromedp.CSS(`input[name=m]`), "31"),
+		chromedp.SendKeys(chromedp.CSS(`input[name=distance]`), "5.2"),
+		chromedp.SendKeys(chromedp.CSS(`input[name=title]`), "Park loop"),
+		chromedp.Click(chromedp.CSS(`button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.Search(`//h1[contains(., "Park loop")]`)),
+	)
+	if stats := browserGet(t, ctx, chromedp.Text(chromedp.CSS(`.stats`))); !strings.Contains(stats, "5.20 km") || !strings.Contains(stats, "31:00") || !strings.Contains(stats, "5:58 /km") {
+		t.Fatalf("run page shows %q", stats)
+	}
+
+	// A strength session: two sets of bench press, the second copied from the first.
+	browserDo(t, ctx,
+		chromedp.Navigate(app.URL+"/workouts/new"),
+		chromedp.WaitVisible(chromedp.CSS(`button[data-sport=strength]`)),
+		chromedp.Click(chromedp.CSS(`button[data-sport=strength]`)),
+		chromedp.Click(chromedp.Search(`//button[text()="+ Add set"]`)),
+		chromedp.SetValue(chromedp.CSS(`.set-row select`), "bench_press"),
+		chromedp.SendKeys(chromedp.CSS(`.set-row input[name=reps]`), "5"),
+		chromedp.SendKeys(chromedp.CSS(`.set-row input[name=weight]`), "80"),
+		chromedp.Click(chromedp.Search(`//button[text()="+ Add set"]`)),
+		chromedp.SendKeys(chromedp.CSS(`input[name=title]`), "Push day"),
+		chromedp.Click(chromedp.CSS(`button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.Search(`//h1[contains(., "Push day")]`)),
+	)
+	if sets := browserGet(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll('.sets-table tbody tr').length`)); sets != 2 {
+		t.Fatalf("strength page lists %d sets, want 2", sets)
+	}
+
+	browserDo(t, ctx,
+		chromedp.Click(chromedp.CSS(`a[data-nav=workouts]`)),
+		chromedp.WaitVisible(chromedp.Search(`//ul[@id="workout-list"]//strong[text()="Push day"]`)),
+		chromedp.WaitVisible(chromedp.Search(`//ul[@id="workout-list"]//strong[text()="Park loop"]`)),
+	)
+	// The calendar of the month the workouts were logged in (the form
+	// defaults to 45 minutes ago, which can be last month).
+	month := browserGet(t, ctx, chromedp.Evaluate[string](`fetch('/api/workouts?limit=1').then(r => r.json()).then(p => p.items[0].start.slice(0, 7))`,
+		chromedp.EvalAwaitPromise))
+	browserDo(t, ctx,
+		chromedp.Navigate(app.URL+"/workouts?view=calendar&month="+month),
+		chromedp.WaitVisible(chromedp.CSS(`.calendar`)),
+	)
+	if n := browserGet(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll('.cal-day.active .cal-workout').length`)); n != 2 {
+		t.Fatalf("calendar shows %d workouts, want 2", n)
+	}
+}

@@ -47,6 +47,9 @@ export function signUpPage(main) {
     submitting(form, async () => {
       app.me = await api('POST', '/api/signup', formData(form));
       app.instance.needs_setup = false;
+      // Start in the browser's time zone rather than UTC; Settings can change it.
+      const tz = Intl.DateTimeFormat().resolvedOptions().timeZone;
+      if (tz) await api('PUT', '/api/settings', { timezone: tz, units: 'metric' }).catch(() => {});
       await app.refreshMe();
       app.navigate('/', { replace: true });
     });
@@ -82,6 +85,7 @@ export async function settingsPage(main) {
   main.append(
     h('h1', { className: 'page-title' }, 'Settings'),
     accountCard(),
+    displayCard(),
     passwordCard(),
     sessions,
     tokens,
@@ -110,6 +114,30 @@ function accountCard() {
     h('h2', {}, 'Account'),
     h('p', {}, 'Signed in as ', h('strong', {}, app.me.username), app.me.admin ? h('span', { className: 'badge' }, 'admin') : null),
     out);
+}
+
+function displayCard() {
+  const zones = Intl.supportedValuesOf ? Intl.supportedValuesOf('timeZone') : [app.me.timezone];
+  if (!zones.includes('UTC')) zones.unshift('UTC');
+  const form = h('form', { className: 'card', novalidate: true },
+    h('h2', {}, 'Display'),
+    h('label', { className: 'field' }, h('span', {}, 'Time zone'),
+      h('select', { name: 'timezone' }, zones.map((z) => h('option', { value: z, selected: z === app.me.timezone }, z)))),
+    h('label', { className: 'field' }, h('span', {}, 'Units'),
+      h('select', { name: 'units' },
+        h('option', { value: 'metric', selected: app.me.units === 'metric' }, 'Metric (km, kg)'),
+        h('option', { value: 'imperial', selected: app.me.units === 'imperial' }, 'Imperial (mi, lb)'))),
+    h('p', { className: 'muted' }, 'Days, weeks and months are cut in this time zone. Your browser says ',
+      Intl.DateTimeFormat().resolvedOptions().timeZone, '.'),
+    h('button', { type: 'submit' }, 'Save'));
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    submitting(form, async () => {
+      app.me = await api('PUT', '/api/settings', formData(form));
+      toast('Saved', 'ok');
+    });
+  });
+  return form;
 }
 
 function passwordCard() {

@@ -3,6 +3,7 @@
 import { api, ApiError } from './api.js';
 import { h } from './dom.js';
 import { signInPage, signUpPage, settingsPage } from './account.js';
+import { workoutsPage, workoutFormPage, workoutDetailPage, publicWorkoutPage, recentWorkouts } from './workouts.js';
 import { Socket } from './socket.js';
 
 export const app = {
@@ -38,8 +39,8 @@ function showConnection(state) {
 // Each route renders into main. public routes work signed out.
 const routes = {
   '/': { nav: 'dashboard', title: 'Dashboard', render: dashboardPage },
-  '/workouts': { nav: 'workouts', title: 'Workouts', render: (m) => comingSoon(m, 'Workouts',
-    'Your workout history will live here: runs, rides, swims and strength sessions set by set, with a calendar and personal records.') },
+  '/workouts': { nav: 'workouts', title: 'Workouts', render: workoutsPage },
+  '/workouts/new': { nav: 'workouts', title: 'Log workout', render: workoutFormPage },
   '/goals': { nav: 'goals', title: 'Goals', render: (m) => comingSoon(m, 'Goals',
     'Weekly, monthly and yearly goals with progress rings will live here.') },
   '/live': { nav: 'live', title: 'Live', render: (m) => comingSoon(m, 'Live',
@@ -50,6 +51,23 @@ const routes = {
   '/login': { public: true, title: 'Sign in', render: signInPage },
   '/signup': { public: true, title: 'Create account', render: signUpPage },
 };
+
+// Routes with a parameter; the first that matches wins.
+const paramRoutes = [
+  { pattern: /^\/workouts\/([0-9a-f-]{36})$/, keys: ['id'], nav: 'workouts', title: 'Workout', render: workoutDetailPage },
+  { pattern: /^\/workouts\/([0-9a-f-]{36})\/edit$/, keys: ['id'], nav: 'workouts', title: 'Edit workout', render: workoutFormPage },
+  { pattern: /^\/w\/([A-Za-z0-9_-]{20,})$/, keys: ['token'], title: 'Shared workout', render: publicWorkoutPage, public: true, anyone: true },
+];
+
+/** findRoute returns the route for path and its parameters. */
+function findRoute(path) {
+  if (routes[path]) return [routes[path], {}];
+  for (const r of paramRoutes) {
+    const m = path.match(r.pattern);
+    if (m) return [r, Object.fromEntries(r.keys.map((k, i) => [k, m[i + 1]]))];
+  }
+  return [null, {}];
+}
 
 async function refreshMe() {
   try {
@@ -80,7 +98,7 @@ function navigate(path, { replace = false } = {}) {
 async function render() {
   const main = document.getElementById('main');
   let path = location.pathname;
-  let route = routes[path];
+  let [route, params] = findRoute(path);
   if (!route) {
     main.replaceChildren(h('section', { className: 'card empty' },
       h('h1', {}, 'Page not found'),
@@ -92,7 +110,7 @@ async function render() {
     path = app.instance && app.instance.needs_setup ? '/signup' : '/login';
     history.replaceState(null, '', path);
     route = routes[path];
-  } else if (route.public && app.me) {
+  } else if (route.public && !route.anyone && app.me) {
     path = '/';
     history.replaceState(null, '', path);
     route = routes[path];
@@ -105,7 +123,7 @@ async function render() {
   main.replaceChildren();
   userEventListeners = [];
   try {
-    await route.render(main);
+    await route.render(main, params);
   } catch (err) {
     main.replaceChildren(h('section', { className: 'card error' },
       h('h1', {}, 'Something went wrong'), h('p', {}, err.message)));
@@ -113,17 +131,26 @@ async function render() {
   main.focus({ preventScroll: true });
 }
 
-function dashboardPage(main) {
+async function dashboardPage(main) {
   const hour = new Date().getHours();
   const greeting = hour < 12 ? 'Good morning' : hour < 18 ? 'Good afternoon' : 'Good evening';
+  const recent = await recentWorkouts();
   main.append(
-    h('h1', { className: 'page-title' }, `${greeting}, ${app.me.username}`),
-    h('section', { className: 'card empty' },
-      h('div', { className: 'empty-art', 'aria-hidden': 'true' }, '🏃'),
-      h('h2', {}, 'Nothing logged yet'),
-      h('p', {}, 'This week at a glance, your goal rings and your latest records will appear here once workouts can be logged.'),
-      h('p', { className: 'muted' }, 'Workout logging is not part of this version of fitcast yet.')),
+    h('div', { className: 'page-head' },
+      h('h1', { className: 'page-title' }, `${greeting}, ${app.me.username}`),
+      h('a', { href: '/workouts/new', 'data-link': true, className: 'button primary-small' }, '+ Log workout')),
+    recent
+      ? h('section', { className: 'card' }, h('h2', {}, 'Recent workouts'), recent,
+        h('a', { href: '/workouts', 'data-link': true }, 'All workouts →'))
+      : h('section', { className: 'card empty' },
+        h('div', { className: 'empty-art', 'aria-hidden': 'true' }, '🏃'),
+        h('h2', {}, 'Nothing logged yet'),
+        h('p', {}, 'Log your first workout and it shows up here, on every screen you have open.'),
+        h('a', { href: '/workouts/new', 'data-link': true, className: 'button' }, 'Log a workout')),
   );
+  onUserEvent((e) => {
+    if (e.type.startsWith('workout.')) navigate('/', { replace: true });
+  });
 }
 
 function comingSoon(main, title, text) {
@@ -146,6 +173,7 @@ window.addEventListener('popstate', render);
 async function start() {
   try {
     [app.instance] = await Promise.all([api('GET', '/api/instance'), refreshMe()]);
+    if (app.me) document.documentElement.dataset.units = app.me.units;
   } catch (err) {
     document.getElementById('main').replaceChildren(h('section', { className: 'card error' },
       h('h1', {}, 'Cannot reach fitcast'), h('p', {}, err.message)));

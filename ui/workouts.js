@@ -1,0 +1,440 @@
+// workouts.js: logging workouts, the history (list, calendar, year), a
+// workout's page with chart and map, records, and the public page.
+import { api } from './api.js';
+import { h, toast, showFormError, formData } from './dom.js';
+import { app } from './app.js';
+import * as f from './format.js';
+import { chart, map, hasRoute } from './track.js';
+
+let catalog = null; // {sports, exercises}, loaded once per page view
+
+async function loadCatalog() {
+  if (!catalog) {
+    const [sports, exercises] = await Promise.all([api('GET', '/api/sports'), api('GET', '/api/exercises')]);
+    catalog = { sports, exercises };
+  }
+  return catalog;
+}
+
+const sportOf = (key) => catalog?.sports.find((s) => s.key === key) || { key, name: key, kind: 'duration' };
+const exerciseName = (key) => catalog?.exercises.find((e) => e.key === key)?.name || key;
+
+const SPORT_ICONS = { run: '🏃', trail_run: '⛰️', walk: '🚶', hike: '🥾', ride: '🚴', mtb: '🚵', swim: '🏊', row: '🚣', ski: '⛷️', xc_ski: '🎿', strength: '🏋️', yoga: '🧘', hiit: '🔥', climbing: '🧗', dance: '💃' };
+const icon = (key) => SPORT_ICONS[key] || '💪';
+
+/** summary is a workout's one-line numbers. */
+function summary(w) {
+  const kind = sportOf(w.sport).kind;
+  const parts = [f.duration(w.duration_s)];
+  if (w.distance_m) {
+    parts.push(f.distance(w.distance_m));
+    parts.push(w.sport === 'ride' || w.sport === 'mtb' ? f.speed(w.distance_m, w.duration_s) : f.pace(w.distance_m, w.duration_s));
+  }
+  if (kind === 'strength' && w.set_count) parts.push(`${w.set_count} sets`);
+  return parts.join(' · ');
+}
+
+function workoutRow(w) {
+  return h('li', {},
+    h('a', { href: `/workouts/${w.id}`, 'data-link': true, className: 'workout-row' },
+      h('span', { className: 'sport-icon', 'aria-hidden': 'true' }, icon(w.sport)),
+      h('span', { className: 'grow' },
+        h('strong', {}, w.title || sportOf(w.sport).name),
+        h('small', { className: 'muted block' }, `${f.day(w.start)} · ${summary(w)}`))));
+}
+
+// ---- History -------------------------------------------------------------
+
+export async function workoutsPage(main) {
+  await loadCatalog();
+  const view = new URLSearchParams(location.search).get('view') || 'list';
+  const tabs = h('nav', { className: 'tabs' }, ['list', 'calendar', 'year', 'records'].map((v) =>
+    h('a', { href: `/workouts?view=${v}`, 'data-link': true, 'aria-current': v === view ? 'page' : null }, v[0].toUpperCase() + v.slice(1))));
+  main.append(
+    h('div', { className: 'page-head' },
+      h('h1', { className: 'page-title' }, 'Workouts'),
+      h('a', { href: '/workouts/new', 'data-link': true, className: 'button primary-small' }, '+ Log workout')),
+    tabs);
+  const body = h('div');
+  main.append(body);
+  if (view === 'calendar') await calendarView(body);
+  else if (view === 'year') await yearView(body);
+  else if (view === 'records') await recordsView(body);
+  else await listView(body);
+  app.onUserEvent((e) => {
+    if (e.type.startsWith('workout.')) app.navigate(location.pathname + location.search, { replace: true });
+  });
+}
+
+async function listView(body) {
+  const params = new URLSearchParams(location.search);
+  const filters = h('form', { className: 'filters card' },
+    h('select', { name: 'sport', 'aria-label': 'Sport' },
+      h('option', { value: '' }, 'All sports'),
+      catalog.sports.map((s) => h('option', { value: s.key, selected: params.get('sport') === s.key }, s.name))),
+    h('input', { name: 'q', type: 'search', placeholder: 'Search titles and notes', value: params.get('q') || '', 'aria-label': 'Search' }),
+    h('input', { name: 'from', type: 'date', value: params.get('from') || '', 'aria-label': 'From' }),
+    h('input', { name: 'to', type: 'date', value: params.get('to') || '', 'aria-label': 'To' }),
+    h('button', { type: 'submit' }, 'Filter'));
+  filters.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const q = new URLSearchParams({ view: 'list' });
+    for (const [k, v] of Object.entries(formData(filters))) if (v) q.set(k, v);
+    app.navigate('/workouts?' + q);
+  });
+  const list = h('ul', { className: 'rows card', id: 'workout-list' });
+  const more = h('button', { type: 'button', hidden: true }, 'Load more');
+  body.append(filters, list, more);
+  const query = new URLSearchParams({ limit: 30 });
+  for (const k of ['sport', 'q', 'from', 'to']) if (params.get(k)) query.set(k, params.get(k));
+  if (query.get('to')) query.set('to', f.fromLocalInput(query.get('to') + 'T23:59').slice(0, 19) + 'Z');
+  if (query.get('from')) query.set('from', f.fromLocalInput(query.get('from') + 'T00:00').slice(0, 19) + 'Z');
+  const load = async (cursor) => {
+    if (cursor) query.set('cursor', cursor);
+    const page = await api('GET', '/api/workouts?' + query);
+    list.append(...page.items.map(workoutRow));
+    if (!list.children.length) list.append(h('li', { className: 'muted' }, 'No workouts yet. Log your first one!'));
+    more.hidden = !page.next_cursor;
+    more.onclick = () => load(page.next_cursor);
+  };
+  await load();
+}
+
+async function calendarView(body) {
+  const params = new URLSearchParams(location.search);
+  const month = params.get('month') || f.localDate(new Date()).slice(0, 7);
+  const cal = await api('GET', `/api/calendar?month=${month}`);
+  const byDate = Object.fromEntries(cal.days.map((d) => [d.date, d]));
+  const [y, m] = month.split('-').map(Number);
+  const first = new Date(Date.UTC(y, m - 1, 1));
+  const daysIn = new Date(Date.UTC(y, m, 0)).getUTCDate();
+  const lead = (first.getUTCDay() + 6) % 7; // Monday first
+  const shift = (n) => {
+    const d = new Date(Date.UTC(y, m - 1 + n, 1));
+    return d.toISOString().slice(0, 7);
+  };
+  const title = new Intl.DateTimeFormat(undefined, { month: 'long', year: 'numeric', timeZone: 'UTC' }).format(first);
+  const grid = h('div', { className: 'calendar', role: 'grid', 'aria-label': title },
+    ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'].map((d) => h('div', { className: 'cal-head' }, d)),
+    Array.from({ length: lead }, () => h('div', { className: 'cal-day empty' })),
+    Array.from({ length: daysIn }, (_, i) => {
+      const date = `${month}-${String(i + 1).padStart(2, '0')}`;
+      const d = byDate[date];
+      return h('div', { className: 'cal-day' + (d ? ' active' : ''), 'data-date': date },
+        h('span', { className: 'cal-num' }, String(i + 1)),
+        d ? d.workouts.map((w) => h('a', { href: `/workouts/${w.id}`, 'data-link': true, className: 'cal-workout', title: `${sportOf(w.sport).name} · ${summary(w)}` }, icon(w.sport))) : null);
+    }));
+  body.append(h('section', { className: 'card' },
+    h('div', { className: 'page-head' },
+      h('a', { href: `/workouts?view=calendar&month=${shift(-1)}`, 'data-link': true, className: 'button', 'aria-label': 'Previous month' }, '‹'),
+      h('h2', {}, title),
+      h('a', { href: `/workouts?view=calendar&month=${shift(1)}`, 'data-link': true, className: 'button', 'aria-label': 'Next month' }, '›')),
+    grid,
+    h('p', { className: 'muted' }, `${cal.days.reduce((n, d) => n + d.count, 0)} workouts · ${f.duration(cal.days.reduce((n, d) => n + d.duration_s, 0))} · ${f.distance(cal.days.reduce((n, d) => n + d.distance_m, 0))}`)));
+}
+
+async function yearView(body) {
+  const params = new URLSearchParams(location.search);
+  const year = Number(params.get('year')) || Number(f.localDate(new Date()).slice(0, 4));
+  const data = await api('GET', `/api/heatmap?year=${year}`);
+  const byDate = Object.fromEntries(data.days.map((d) => [d.date, d]));
+  const max = Math.max(1, ...data.days.map((d) => d.duration_s));
+  const jan1 = new Date(Date.UTC(year, 0, 1));
+  const lead = (jan1.getUTCDay() + 6) % 7;
+  const cells = [];
+  for (let i = 0; i < lead; i++) cells.push(h('span', { className: 'heat-cell none' }));
+  for (let d = new Date(jan1); d.getUTCFullYear() === year; d.setUTCDate(d.getUTCDate() + 1)) {
+    const date = d.toISOString().slice(0, 10);
+    const e = byDate[date];
+    const level = e ? Math.min(4, 1 + Math.floor((e.duration_s / max) * 4)) : 0;
+    cells.push(h('span', { className: `heat-cell l${level}`, title: e ? `${date}: ${e.count} workout(s), ${f.duration(e.duration_s)}` : date, 'data-date': date }));
+  }
+  const grid = h('div', { className: 'heatmap', role: 'img', 'aria-label': `Activity in ${year}` }, cells);
+  requestAnimationFrame(() => { grid.scrollLeft = grid.scrollWidth; }); // recent weeks first on a phone
+  body.append(h('section', { className: 'card' },
+    h('div', { className: 'page-head' },
+      h('a', { href: `/workouts?view=year&year=${year - 1}`, 'data-link': true, className: 'button' }, '‹'),
+      h('h2', {}, String(year)),
+      h('a', { href: `/workouts?view=year&year=${year + 1}`, 'data-link': true, className: 'button' }, '›')),
+    grid,
+    h('p', { className: 'muted' }, `${data.days.length} active days · ${data.days.reduce((n, d) => n + d.count, 0)} workouts`)));
+}
+
+async function recordsView(body) {
+  const rec = await api('GET', '/api/records');
+  const link = (id, text) => h('a', { href: `/workouts/${id}`, 'data-link': true }, text);
+  body.append(
+    h('section', { className: 'card' }, h('h2', {}, 'Fastest runs'),
+      rec.efforts.length ? h('ul', { className: 'rows' }, rec.efforts.map((e) =>
+        h('li', {}, h('strong', {}, e.name), link(e.workout_id, `${f.duration(e.seconds)} · ${f.day(e.start)}`))))
+        : h('p', { className: 'muted' }, 'Runs with GPS or distance samples set these.')),
+    h('section', { className: 'card' }, h('h2', {}, 'Longest'),
+      h('ul', { className: 'rows' },
+        rec.longest_distance.map((l) => h('li', {}, h('strong', {}, `${sportOf(l.sport).name} distance`), link(l.workout_id, f.distance(l.value)))),
+        rec.longest_duration.map((l) => h('li', {}, h('strong', {}, `${sportOf(l.sport).name} time`), link(l.workout_id, f.duration(l.value)))))),
+    h('section', { className: 'card' }, h('h2', {}, 'Lifts'),
+      h('ul', { className: 'rows' }, rec.lifts.map((l) => h('li', {},
+        h('strong', {}, exerciseName(l.exercise)),
+        h('span', {}, link(l.heaviest_workout_id, `heaviest ${f.weight(l.heaviest_kg)}`), ' · ',
+          link(l.e1rm_workout_id, `e1RM ${f.weight(l.e1rm_kg)}`))))),
+      h('p', { className: 'muted' }, rec.e1rm_formula)));
+}
+
+// ---- Logging -------------------------------------------------------------
+
+const QUICK_SPORTS = ['run', 'ride', 'walk', 'swim', 'strength', 'hike', 'yoga', 'hiit'];
+
+/** workoutFormPage logs a new workout, or edits one (route /workouts/{id}/edit). */
+export async function workoutFormPage(main, { id } = {}) {
+  await loadCatalog();
+  const existing = id ? await api('GET', `/api/workouts/${id}`) : null;
+  const clientID = existing?.id || crypto.randomUUID(); // a retried save never duplicates
+  let sport = existing?.sport || 'run';
+  const sportInput = h('input', { type: 'hidden', name: 'sport', value: sport });
+  const chips = h('div', { className: 'chips', role: 'radiogroup', 'aria-label': 'Sport' });
+  const allSports = h('select', { 'aria-label': 'More sports' }, h('option', { value: '' }, 'More…'),
+    catalog.sports.filter((s) => !QUICK_SPORTS.includes(s.key)).map((s) => h('option', { value: s.key }, s.name)));
+  const renderChips = () => {
+    chips.replaceChildren(...QUICK_SPORTS.map((key) => h('button', {
+      type: 'button', role: 'radio', 'aria-checked': String(key === sport), className: 'chip', 'data-sport': key,
+      onclick: () => setSport(key),
+    }, `${icon(key)} ${sportOf(key).name}`)), allSports);
+  };
+  allSports.addEventListener('change', () => allSports.value && setSport(allSports.value));
+  const distanceFields = h('div', { className: 'grid2' },
+    field(`Distance (${f.distanceUnit()})`, { name: 'distance', type: 'number', step: '0.01', min: '0', inputmode: 'decimal',
+      value: existing?.distance_m != null ? +f.fromMetres(existing.distance_m).toFixed(2) : '' }),
+    field('Elevation gain (m)', { name: 'elevation_m', type: 'number', min: '0', inputmode: 'numeric', value: existing?.elevation_m ?? '' }));
+  const sets = h('div', { className: 'sets' });
+  const strengthFields = h('div', {},
+    h('h3', {}, 'Sets'), sets,
+    h('div', { className: 'button-row' },
+      h('button', { type: 'button', onclick: () => addSet() }, '+ Add set'),
+      h('button', { type: 'button', onclick: repeatLast }, '↻ Repeat last session')));
+  const setSport = (key) => {
+    sport = key;
+    sportInput.value = key;
+    const kind = sportOf(key).kind;
+    distanceFields.hidden = kind !== 'distance';
+    strengthFields.hidden = kind !== 'strength';
+    renderChips();
+  };
+
+  const start = existing ? new Date(existing.start) : new Date(Date.now() - 45 * 60 * 1000);
+  const dur = existing?.duration_s ?? 45 * 60;
+  const form = h('form', { className: 'card', novalidate: true },
+    h('h1', {}, existing ? 'Edit workout' : 'Log a workout'),
+    chips, sportInput,
+    h('div', { className: 'grid2 when' },
+      field('Start', { name: 'start', type: 'datetime-local', required: true, value: f.localInput(start) }),
+      h('label', { className: 'field' }, h('span', {}, 'Duration'),
+        h('div', { className: 'hms' },
+          h('input', { name: 'h', type: 'number', min: '0', max: '167', inputmode: 'numeric', value: Math.floor(dur / 3600), 'aria-label': 'Hours' }), 'h',
+          h('input', { name: 'm', type: 'number', min: '0', max: '59', inputmode: 'numeric', value: Math.floor((dur % 3600) / 60), 'aria-label': 'Minutes' }), 'm',
+          h('input', { name: 's', type: 'number', min: '0', max: '59', inputmode: 'numeric', value: Math.round(dur % 60), 'aria-label': 'Seconds' }), 's'),
+        h('input', { type: 'hidden', name: 'duration_s' }))),
+    distanceFields,
+    strengthFields,
+    h('details', {}, h('summary', {}, 'Heart rate, calories, effort'),
+      h('div', { className: 'grid2' },
+        field('Avg heart rate', { name: 'avg_hr', type: 'number', min: '20', max: '250', inputmode: 'numeric', value: existing?.avg_hr ?? '' }),
+        field('Max heart rate', { name: 'max_hr', type: 'number', min: '20', max: '250', inputmode: 'numeric', value: existing?.max_hr ?? '' }),
+        field('Calories', { name: 'calories', type: 'number', min: '0', inputmode: 'numeric', value: existing?.calories ?? '' }),
+        field('Effort (1-10)', { name: 'rpe', type: 'number', min: '1', max: '10', inputmode: 'numeric', value: existing?.rpe ?? '' }))),
+    field('Title', { name: 'title', maxlength: 200, value: existing?.title || '', placeholder: 'Optional' }),
+    h('label', { className: 'field' }, h('span', {}, 'Notes'), h('textarea', { name: 'notes', rows: 3, maxlength: 10000 }, existing?.notes || '')),
+    h('button', { type: 'submit', className: 'primary' }, existing ? 'Save changes' : 'Save workout'));
+
+  function addSet(set = {}) {
+    const row = h('div', { className: 'set-row' },
+      h('select', { name: 'exercise', 'aria-label': 'Exercise' }, catalog.exercises.map((e) => h('option', { value: e.key, selected: e.key === set.exercise }, e.name))),
+      h('input', { name: 'reps', type: 'number', min: '0', max: '1000', inputmode: 'numeric', placeholder: 'reps', value: set.reps ?? '', 'aria-label': 'Reps' }),
+      h('input', { name: 'weight', type: 'number', min: '0', step: '0.5', inputmode: 'decimal', placeholder: f.weightUnit(), value: set.weight_kg != null ? +f.fromKg(set.weight_kg).toFixed(1) : '', 'aria-label': `Weight (${f.weightUnit()})` }),
+      h('input', { name: 'rpe', type: 'number', min: '1', max: '10', step: '0.5', inputmode: 'decimal', placeholder: 'RPE', value: set.rpe ?? '', 'aria-label': 'RPE' }),
+      h('label', { className: 'check small', title: 'Warm-up set' }, h('input', { type: 'checkbox', name: 'warmup', checked: !!set.warmup }), 'W'),
+      h('button', { type: 'button', className: 'small', 'aria-label': 'Remove set', onclick: () => row.remove() }, '×'));
+    // A new set starts as a copy of the one before: the usual case.
+    if (!set.exercise && sets.lastElementChild) {
+      const prev = sets.lastElementChild;
+      for (const name of ['exercise', 'reps', 'weight']) row.querySelector(`[name=${name}]`).value = prev.querySelector(`[name=${name}]`).value;
+    }
+    sets.append(row);
+  }
+  async function repeatLast() {
+    const page = await api('GET', '/api/workouts?sport=strength&limit=1');
+    if (!page.items.length) {
+      toast('No earlier strength session to repeat');
+      return;
+    }
+    const last = await api('GET', `/api/workouts/${page.items[0].id}`);
+    sets.replaceChildren();
+    last.sets.forEach((s) => addSet(s));
+    toast(`Copied ${last.sets.length} sets from ${f.day(last.start)}`);
+  }
+  (existing?.sets || []).forEach((s) => addSet(s));
+  setSport(sport);
+
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const d = formData(form);
+    const num = (v) => (v === '' || v == null ? undefined : Number(v));
+    const body = {
+      id: existing ? undefined : clientID,
+      sport,
+      start: d.start ? f.fromLocalInput(d.start) : '',
+      duration_s: (num(d.h) || 0) * 3600 + (num(d.m) || 0) * 60 + (num(d.s) || 0),
+      title: d.title, notes: d.notes,
+      avg_hr: num(d.avg_hr), max_hr: num(d.max_hr), calories: num(d.calories), rpe: num(d.rpe),
+    };
+    const kind = sportOf(sport).kind;
+    if (kind === 'distance') {
+      if (d.distance) body.distance_m = f.toMetres(Number(d.distance));
+      body.elevation_m = num(d.elevation_m);
+    }
+    if (kind === 'strength') {
+      body.sets = [...sets.children].map((row) => {
+        const v = (n) => row.querySelector(`[name=${n}]`);
+        return {
+          exercise: v('exercise').value,
+          reps: num(v('reps').value), weight_kg: v('weight').value === '' ? undefined : f.toKg(Number(v('weight').value)),
+          rpe: num(v('rpe').value), warmup: v('warmup').checked,
+        };
+      });
+    }
+    const button = form.querySelector('button[type=submit]');
+    button.disabled = true;
+    try {
+      const saved = existing ? await api('PUT', `/api/workouts/${existing.id}`, body) : await api('POST', '/api/workouts', body);
+      toast('Saved', 'ok');
+      app.navigate(`/workouts/${saved.id}`, { replace: true });
+    } catch (err) {
+      showFormError(form, err.field === 'duration_s' ? Object.assign(err, { field: 'h' }) : err);
+    } finally {
+      button.disabled = false;
+    }
+  });
+  main.append(form);
+}
+
+function field(label, attrs) {
+  return h('label', { className: 'field' }, h('span', {}, label), h('input', attrs));
+}
+
+// ---- One workout ---------------------------------------------------------
+
+function stats(w) {
+  const tile = (label, value) => h('div', { className: 'stat' }, h('small', {}, label), h('strong', {}, value));
+  return h('div', { className: 'stats' },
+    tile('Time', f.duration(w.duration_s)),
+    w.distance_m != null ? tile('Distance', f.distance(w.distance_m)) : null,
+    w.distance_m ? tile(w.sport === 'ride' || w.sport === 'mtb' ? 'Speed' : 'Pace', w.sport === 'ride' || w.sport === 'mtb' ? f.speed(w.distance_m, w.duration_s) : f.pace(w.distance_m, w.duration_s)) : null,
+    w.elevation_m != null ? tile('Elevation', f.elevation(w.elevation_m)) : null,
+    w.avg_hr != null ? tile('Avg HR', `${Math.round(w.avg_hr)} bpm`) : null,
+    w.max_hr != null ? tile('Max HR', `${Math.round(w.max_hr)} bpm`) : null,
+    w.calories != null ? tile('Calories', `${Math.round(w.calories)}`) : null);
+}
+
+function setsTable(sets) {
+  if (!sets?.length) return null;
+  return h('table', { className: 'sets-table' },
+    h('thead', {}, h('tr', {}, h('th', {}, 'Exercise'), h('th', {}, 'Reps'), h('th', {}, 'Weight'), h('th', {}, 'e1RM'))),
+    h('tbody', {}, sets.map((s) => h('tr', { className: s.warmup ? 'muted' : '' },
+      h('td', {}, exerciseName(s.exercise) + (s.warmup ? ' (warm-up)' : '')),
+      h('td', {}, s.reps ?? '—'), h('td', {}, f.weight(s.weight_kg)), h('td', {}, s.e1rm_kg ? f.weight(s.e1rm_kg) : '—')))));
+}
+
+function splitsTable(splits) {
+  if (!splits?.length) return null;
+  const fastest = Math.min(...splits.filter((s) => s.meters > 0.9 * splits[0].meters).map((s) => s.seconds / s.meters));
+  return h('table', { className: 'splits' },
+    h('thead', {}, h('tr', {}, h('th', {}, f.distanceUnit()), h('th', {}, 'Pace'), h('th', {}, ''), h('th', {}, 'HR'))),
+    h('tbody', {}, splits.map((s) => {
+      const bar = h('span', { className: 'bar' });
+      bar.style.width = `${Math.round(100 * fastest / (s.seconds / s.meters))}%`;
+      return h('tr', {}, h('td', {}, String(s.index)), h('td', {}, f.pace(s.meters, s.seconds)), h('td', { className: 'bar-cell' }, bar),
+        h('td', {}, s.avg_hr ? String(Math.round(s.avg_hr)) : '—'));
+    })));
+}
+
+async function trackSection(cols) {
+  const parts = [];
+  if (hasRoute(cols)) {
+    const m = map(cols);
+    if (m) parts.push(m);
+  }
+  // The card's inner width: main's, less the card's padding and border.
+  const c = chart(cols, Math.min(840, document.getElementById('main').clientWidth - 2 * 16 - 40));
+  if (c) parts.push(c);
+  return parts.length ? h('section', { className: 'card' }, ...parts) : null;
+}
+
+export async function workoutDetailPage(main, { id }) {
+  await loadCatalog();
+  const w = await api('GET', `/api/workouts/${id}`);
+  const sp = sportOf(w.sport);
+  const share = h('div', { className: 'share' });
+  const renderShare = (token) => {
+    if (token) {
+      const url = `${location.origin}/w/${token}`;
+      share.replaceChildren(
+        h('p', {}, 'Anyone with this link can see this workout', w.share_map === false ? ' (without the map):' : ':'),
+        h('div', { className: 'secret-row' }, h('code', { className: 'secret' }, url),
+          h('button', { type: 'button', className: 'small', onclick: () => navigator.clipboard.writeText(url).then(() => toast('Link copied')) }, 'Copy')),
+        h('button', { type: 'button', className: 'small danger', onclick: async () => {
+          await api('DELETE', `/api/workouts/${w.id}/share`);
+          renderShare(null);
+        } }, 'Stop sharing'));
+    } else {
+      const hideMap = h('input', { type: 'checkbox' });
+      share.replaceChildren(
+        h('label', { className: 'check' }, hideMap, ' Hide the map'),
+        h('button', { type: 'button', onclick: async () => {
+          const res = await api('POST', `/api/workouts/${w.id}/share`, { show_map: !hideMap.checked });
+          w.share_map = res.show_map;
+          renderShare(res.token);
+        } }, 'Create public link'));
+    }
+  };
+  renderShare(w.share_token);
+  const del = h('button', { type: 'button', className: 'danger', onclick: async () => {
+    if (!confirm('Delete this workout? This cannot be undone.')) return;
+    await api('DELETE', `/api/workouts/${w.id}`);
+    toast('Workout deleted');
+    app.navigate('/workouts', { replace: true });
+  } }, 'Delete');
+
+  main.append(
+    h('div', { className: 'page-head' },
+      h('div', {}, h('h1', { className: 'page-title' }, `${icon(w.sport)} ${w.title || sp.name}`),
+        h('p', { className: 'muted' }, `${sp.name} · ${f.dateTime(w.start)}`)),
+      h('a', { href: `/workouts/${w.id}/edit`, 'data-link': true, className: 'button' }, 'Edit')),
+    w.records.length ? h('div', { className: 'badges' }, w.records.map((r) => h('span', { className: 'badge record' }, '🏆 ' + r))) : null,
+    h('section', { className: 'card' }, stats(w), w.notes ? h('p', { className: 'notes' }, w.notes) : null, setsTable(w.sets)));
+  if (w.samples > 0) {
+    const cols = await api('GET', `/api/workouts/${w.id}/samples`);
+    const track = await trackSection(cols);
+    if (track) main.append(track);
+  }
+  if (w.splits.length) main.append(h('section', { className: 'card' }, h('h2', {}, 'Splits'), splitsTable(w.splits)));
+  main.append(h('section', { className: 'card' }, h('h2', {}, 'Sharing'), share), h('div', { className: 'button-row' }, del));
+}
+
+/** publicWorkoutPage shows a shared workout to anyone with the link. */
+export async function publicWorkoutPage(main, { token }) {
+  const w = await api('GET', `/api/public/workouts/${token}`);
+  catalog = catalog || { sports: [], exercises: [] };
+  main.append(
+    h('h1', { className: 'page-title' }, `${icon(w.sport)} ${w.title || w.sport}`),
+    h('p', { className: 'muted' }, f.dateTime(w.start)),
+    h('section', { className: 'card' }, stats(w), setsTable(w.sets)));
+  const track = await trackSection(w.samples);
+  if (track) main.append(track);
+  if (w.splits.length) main.append(h('section', { className: 'card' }, h('h2', {}, 'Splits'), splitsTable(w.splits)));
+}
+
+/** recentWorkouts is the dashboard's list of the latest few. */
+export async function recentWorkouts() {
+  await loadCatalog();
+  const page = await api('GET', '/api/workouts?limit=5');
+  return page.items.length ? h('ul', { className: 'rows' }, page.items.map(workoutRow)) : null;
+}
