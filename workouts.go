@@ -152,34 +152,8 @@ func (in workoutInput) validate(now time.Time) (Workout, error) {
 	if in.RPE != nil && (*in.RPE < 1 || *in.RPE > 10) {
 		return w, invalidField("rpe", "must be between 1 and 10")
 	}
-	if len(in.Sets) > maxSets {
-		return w, invalidField("sets", "at most %d sets", maxSets)
-	}
-	for i, set := range in.Sets {
-		f := fmt.Sprintf("sets[%d].", i)
-		if set.Exercise == "" {
-			return w, invalidField(f+"exercise", "is required")
-		}
-		if set.Reps != nil && (*set.Reps < 0 || *set.Reps > maxReps) {
-			return w, invalidField(f+"reps", "must be between 0 and %d", maxReps)
-		}
-		if set.RIR != nil && (*set.RIR < 0 || *set.RIR > 10) {
-			return w, invalidField(f+"rir", "must be between 0 and 10")
-		}
-		for _, err := range []error{
-			checkRange(f+"weight_kg", set.WeightKg, 0, maxWeightKg),
-			checkRange(f+"rpe", set.RPE, 1, 10),
-			checkRange(f+"rest_s", set.RestS, 0, 3600),
-		} {
-			if err != nil {
-				return w, err
-			}
-		}
-		in.Sets[i].E1RMKg = nil
-		if set.WeightKg != nil && set.Reps != nil && *set.Reps > 0 && !set.Warmup {
-			e := math.Round(epley(*set.WeightKg, *set.Reps)*10) / 10
-			in.Sets[i].E1RMKg = &e
-		}
+	if err := validateSets(in.Sets); err != nil {
+		return w, err
 	}
 	w.Sport, w.Start, w.DurationS = in.Sport, start.UTC().Truncate(time.Millisecond), *in.DurationS
 	w.DistanceM, w.ElevationM, w.Calories, w.AvgHR, w.MaxHR, w.RPE = in.DistanceM, in.ElevationM, in.Calories, in.AvgHR, in.MaxHR, in.RPE
@@ -351,4 +325,39 @@ func (s *server) listWorkouts(w http.ResponseWriter, r *http.Request, p *princip
 		page.NextCursor = encodeCursor(items[len(items)-1])
 	}
 	return writeJSON(w, http.StatusOK, page)
+}
+
+// validateSets checks strength sets and fills in each one's estimated
+// one-rep maximum.
+func validateSets(sets []WorkoutSet) error {
+	if len(sets) > maxSets {
+		return invalidField("sets", "at most %d sets", maxSets)
+	}
+	for i, set := range sets {
+		f := fmt.Sprintf("sets[%d].", i)
+		if set.Exercise == "" {
+			return invalidField(f+"exercise", "is required")
+		}
+		if set.Reps != nil && (*set.Reps < 0 || *set.Reps > maxReps) {
+			return invalidField(f+"reps", "must be between 0 and %d", maxReps)
+		}
+		if set.RIR != nil && (*set.RIR < 0 || *set.RIR > 10) {
+			return invalidField(f+"rir", "must be between 0 and 10")
+		}
+		for _, err := range []error{
+			checkRange(f+"weight_kg", set.WeightKg, 0, maxWeightKg),
+			checkRange(f+"rpe", set.RPE, 1, 10),
+			checkRange(f+"rest_s", set.RestS, 0, 3600),
+		} {
+			if err != nil {
+				return err
+			}
+		}
+		sets[i].E1RMKg = nil
+		if set.WeightKg != nil && set.Reps != nil && *set.Reps > 0 && !set.Warmup {
+			e := math.Round(epley(*set.WeightKg, *set.Reps)*10) / 10
+			sets[i].E1RMKg = &e
+		}
+	}
+	return nil
 }

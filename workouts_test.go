@@ -530,3 +530,40 @@ func BenchmarkTenYearsOfHistory(b *testing.B) {
 		})
 	}
 }
+
+func TestTemplates(t *testing.T) {
+	ts := newTestServer(t, config{SignupOpen: true})
+	c := newClient(t, ts.URL)
+	c.signUp("ann", "password123")
+	var tpl Template
+	c.must(201, "POST", "/api/templates", map[string]any{"name": "Push day", "sets": []map[string]any{
+		{"exercise": "bench_press", "reps": 5, "weight_kg": 80}, {"exercise": "overhead_press", "reps": 8, "weight_kg": 40}}}).JSON(&tpl)
+	if tpl.ID == 0 || len(tpl.Sets) != 2 || *tpl.Sets[0].E1RMKg != 93.3 {
+		t.Fatalf("template %+v", tpl)
+	}
+	for _, bad := range []map[string]any{
+		{"name": "", "sets": []map[string]any{{"exercise": "squat"}}},
+		{"name": "Empty", "sets": []map[string]any{}},
+		{"name": "Unknown", "sets": []map[string]any{{"exercise": "juggling"}}},
+		{"name": "Heavy", "sets": []map[string]any{{"exercise": "squat", "weight_kg": 5000}}},
+	} {
+		if r := c.do("POST", "/api/templates", bad); r.Status != 400 {
+			t.Errorf("template %v: %d %s", bad, r.Status, r.Body)
+		}
+	}
+	bob := newClient(t, ts.URL)
+	bob.signUp("bob", "password123")
+	var list []Template
+	bob.must(200, "GET", "/api/templates", nil).JSON(&list)
+	if len(list) != 0 {
+		t.Fatal("bob sees ann's templates")
+	}
+	if r := bob.do("DELETE", fmt.Sprintf("/api/templates/%d", tpl.ID), nil); r.Status != 404 {
+		t.Fatalf("bob deleting ann's template: %d", r.Status)
+	}
+	c.must(200, "GET", "/api/templates", nil).JSON(&list)
+	if len(list) != 1 || list[0].Name != "Push day" {
+		t.Fatalf("ann's templates %+v", list)
+	}
+	c.must(204, "DELETE", fmt.Sprintf("/api/templates/%d", tpl.ID), nil)
+}

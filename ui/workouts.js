@@ -206,11 +206,24 @@ export async function workoutFormPage(main, { id } = {}) {
       value: existing?.distance_m != null ? +f.fromMetres(existing.distance_m).toFixed(2) : '' }),
     field('Elevation gain (m)', { name: 'elevation_m', type: 'number', min: '0', inputmode: 'numeric', value: existing?.elevation_m ?? '' }));
   const sets = h('div', { className: 'sets' });
+  const templates = await api('GET', '/api/templates');
+  const templatePicker = h('select', { 'aria-label': 'Start from a template' },
+    h('option', { value: '' }, 'Start from a template…'),
+    templates.map((t) => h('option', { value: String(t.id) }, `${t.name} (${t.sets.length} sets)`)));
+  templatePicker.addEventListener('change', () => {
+    const t = templates.find((x) => String(x.id) === templatePicker.value);
+    if (!t) return;
+    sets.replaceChildren();
+    t.sets.forEach((s) => addSet(s));
+  });
   const strengthFields = h('div', {},
-    h('h3', {}, 'Sets'), sets,
+    h('h3', {}, 'Sets'),
+    templates.length ? templatePicker : null,
+    sets,
     h('div', { className: 'button-row' },
       h('button', { type: 'button', onclick: () => addSet() }, '+ Add set'),
-      h('button', { type: 'button', onclick: repeatLast }, '↻ Repeat last session')));
+      h('button', { type: 'button', onclick: repeatLast }, '↻ Repeat last session'),
+      h('button', { type: 'button', onclick: saveTemplate }, 'Save as template')));
   const setSport = (key) => {
     sport = key;
     sportInput.value = key;
@@ -260,6 +273,27 @@ export async function workoutFormPage(main, { id } = {}) {
     }
     sets.append(row);
   }
+  function currentSets() {
+    const num = (v) => (v === '' || v == null ? undefined : Number(v));
+    return [...sets.children].map((row) => {
+      const v = (n) => row.querySelector(`[name=${n}]`);
+      return {
+        exercise: v('exercise').value,
+        reps: num(v('reps').value), weight_kg: v('weight').value === '' ? undefined : f.toKg(Number(v('weight').value)),
+        rpe: num(v('rpe').value), warmup: v('warmup').checked,
+      };
+    });
+  }
+  async function saveTemplate() {
+    const name = prompt('Name this routine, e.g. "Push day A"');
+    if (!name) return;
+    try {
+      await api('POST', '/api/templates', { name, sets: currentSets() });
+      toast(`Template “${name}” saved`, 'ok');
+    } catch (err) {
+      toast(err.message);
+    }
+  }
   async function repeatLast() {
     const page = await api('GET', '/api/workouts?sport=strength&limit=1');
     if (!page.items.length) {
@@ -291,16 +325,7 @@ export async function workoutFormPage(main, { id } = {}) {
       if (d.distance) body.distance_m = f.toMetres(Number(d.distance));
       body.elevation_m = num(d.elevation_m);
     }
-    if (kind === 'strength') {
-      body.sets = [...sets.children].map((row) => {
-        const v = (n) => row.querySelector(`[name=${n}]`);
-        return {
-          exercise: v('exercise').value,
-          reps: num(v('reps').value), weight_kg: v('weight').value === '' ? undefined : f.toKg(Number(v('weight').value)),
-          rpe: num(v('rpe').value), warmup: v('warmup').checked,
-        };
-      });
-    }
+    if (kind === 'strength') body.sets = currentSets();
     const button = form.querySelector('button[type=submit]');
     button.disabled = true;
     try {
