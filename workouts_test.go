@@ -567,3 +567,35 @@ func TestTemplates(t *testing.T) {
 	}
 	c.must(204, "DELETE", fmt.Sprintf("/api/templates/%d", tpl.ID), nil)
 }
+
+func TestCustomSportsAndExercises(t *testing.T) {
+	ts := newTestServer(t, config{})
+	c := newClient(t, ts.URL)
+	c.signUp("ann", "password123")
+	var sp Sport
+	c.must(201, "POST", "/api/sports", map[string]string{"name": "Sea kayak!", "kind": "distance"}).JSON(&sp)
+	if sp.Key != "sea_kayak" || sp.Kind != "distance" || !sp.Custom {
+		t.Fatalf("sport %+v", sp)
+	}
+	for _, bad := range []map[string]string{
+		{"name": "Sea kayak", "kind": "distance"}, // taken
+		{"name": "Run", "kind": "distance"},       // a built-in
+		{"name": "Tai chi", "kind": "mindful"},
+		{"name": "", "kind": "duration"},
+		{"name": "!!!", "kind": "duration"},
+		{"name": strings.Repeat("x", 101), "kind": "duration"},
+	} {
+		if r := c.do("POST", "/api/sports", bad); r.Status != 400 && r.Status != 409 {
+			t.Errorf("sport %v: %d", bad, r.Status)
+		}
+	}
+	var sports []Sport
+	c.must(200, "GET", "/api/sports", nil).JSON(&sports)
+	if len(sports) != len(builtinSports)+1 || sports[len(sports)-1].Key != "sea_kayak" {
+		t.Fatalf("%d sports", len(sports))
+	}
+	c.must(201, "POST", "/api/workouts", map[string]any{"sport": "sea_kayak", "start": "2026-02-20T07:00:00Z", "duration_s": 3600, "distance_m": 9000})
+	if r := c.do("POST", "/api/exercises", map[string]string{"name": "Bench press"}); r.Status != 409 {
+		t.Errorf("exercise clashing with a built-in: %d", r.Status)
+	}
+}

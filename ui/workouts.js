@@ -193,14 +193,32 @@ export async function workoutFormPage(main, { id } = {}) {
   const sportInput = h('input', { type: 'hidden', name: 'sport', value: sport });
   const chips = h('div', { className: 'chips', role: 'radiogroup', 'aria-label': 'Sport' });
   const allSports = h('select', { 'aria-label': 'More sports' }, h('option', { value: '' }, 'More…'),
-    catalog.sports.filter((s) => !QUICK_SPORTS.includes(s.key)).map((s) => h('option', { value: s.key }, s.name)));
+    catalog.sports.filter((s) => !QUICK_SPORTS.includes(s.key)).map((s) => h('option', { value: s.key }, s.name)),
+    h('option', { value: '+new' }, '+ New sport…'));
   const renderChips = () => {
     chips.replaceChildren(...QUICK_SPORTS.map((key) => h('button', {
       type: 'button', role: 'radio', 'aria-checked': String(key === sport), className: 'chip', 'data-sport': key,
       onclick: () => setSport(key),
     }, `${icon(key)} ${sportOf(key).name}`)), allSports);
   };
-  allSports.addEventListener('change', () => allSports.value && setSport(allSports.value));
+  allSports.addEventListener('change', async () => {
+    if (allSports.value !== '+new') {
+      if (allSports.value) setSport(allSports.value);
+      return;
+    }
+    allSports.value = '';
+    const name = prompt('Name of the new sport');
+    if (!name) return;
+    const kind = confirm('Does it have a distance (like a run or a paddle)? OK for yes, Cancel for a timed sport.') ? 'distance' : 'duration';
+    try {
+      const sp = await api('POST', '/api/sports', { name, kind });
+      catalog.sports.push(sp);
+      allSports.insertBefore(h('option', { value: sp.key }, sp.name), allSports.lastElementChild);
+      setSport(sp.key);
+    } catch (err) {
+      toast(err.message);
+    }
+  });
   const distanceFields = h('div', { className: 'grid2' },
     field(`Distance (${f.distanceUnit()})`, { name: 'distance', type: 'number', step: '0.01', min: '0', inputmode: 'decimal',
       value: existing?.distance_m != null ? +f.fromMetres(existing.distance_m).toFixed(2) : '' }),
@@ -259,8 +277,27 @@ export async function workoutFormPage(main, { id } = {}) {
     h('button', { type: 'submit', className: 'primary' }, existing ? 'Save changes' : 'Save workout'));
 
   function addSet(set = {}) {
+    const exercise = h('select', { name: 'exercise', 'aria-label': 'Exercise' },
+      catalog.exercises.map((e) => h('option', { value: e.key, selected: e.key === set.exercise }, e.name)),
+      h('option', { value: '+new' }, '+ New exercise…'));
+    exercise.addEventListener('change', async () => {
+      if (exercise.value !== '+new') return;
+      exercise.value = catalog.exercises[0].key;
+      const name = prompt('Name of the new exercise');
+      if (!name) return;
+      try {
+        const ex = await api('POST', '/api/exercises', { name });
+        catalog.exercises.push(ex);
+        for (const sel of sets.querySelectorAll('select[name=exercise]')) {
+          sel.insertBefore(h('option', { value: ex.key }, ex.name), sel.lastElementChild);
+        }
+        exercise.value = ex.key;
+      } catch (err) {
+        toast(err.message);
+      }
+    });
     const row = h('div', { className: 'set-row' },
-      h('select', { name: 'exercise', 'aria-label': 'Exercise' }, catalog.exercises.map((e) => h('option', { value: e.key, selected: e.key === set.exercise }, e.name))),
+      exercise,
       h('input', { name: 'reps', type: 'number', min: '0', max: '1000', inputmode: 'numeric', placeholder: 'reps', value: set.reps ?? '', 'aria-label': 'Reps' }),
       h('input', { name: 'weight', type: 'number', min: '0', step: '0.5', inputmode: 'decimal', placeholder: f.weightUnit(), value: set.weight_kg != null ? +f.fromKg(set.weight_kg).toFixed(1) : '', 'aria-label': `Weight (${f.weightUnit()})` }),
       h('input', { name: 'rpe', type: 'number', min: '1', max: '10', step: '0.5', inputmode: 'decimal', placeholder: 'RPE', value: set.rpe ?? '', 'aria-label': 'RPE' }),
