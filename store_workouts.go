@@ -10,14 +10,14 @@ import (
 	"time"
 )
 
-const workoutColumns = `w.id, w.user_id, w.sport, w.start_at, w.duration_s, w.distance_m, w.elevation_m, w.calories,
+const workoutColumns = `w.id, w.sport, w.start_at, w.duration_s, w.distance_m, w.elevation_m, w.calories,
 	w.avg_hr, w.max_hr, w.rpe, w.title, w.notes, coalesce(w.share_token, ''), w.share_map, w.created_at, w.updated_at,
 	(SELECT count(*) FROM workout_sets s WHERE s.workout_id = w.id), w.sample_count`
 
 func scanWorkout(row interface{ Scan(...any) error }) (Workout, error) {
 	var w Workout
 	var start, created, updated int64
-	err := row.Scan(&w.ID, &w.userID, &w.Sport, &start, &w.DurationS, &w.DistanceM, &w.ElevationM, &w.Calories,
+	err := row.Scan(&w.ID, &w.Sport, &start, &w.DurationS, &w.DistanceM, &w.ElevationM, &w.Calories,
 		&w.AvgHR, &w.MaxHR, &w.RPE, &w.Title, &w.Notes, &w.ShareToken, &w.ShareMap, &created, &updated,
 		&w.SetCount, &w.Samples)
 	if errors.Is(err, sql.ErrNoRows) {

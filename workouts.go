@@ -64,7 +64,6 @@ type Workout struct {
 	ShareMap   bool         `json:"share_map"`
 	CreatedAt  time.Time    `json:"created_at"`
 	UpdatedAt  time.Time    `json:"updated_at"`
-	userID     int64
 }
 
 // workoutInput is a workout as a client sends it, before validation.
