@@ -20,6 +20,13 @@ func (s *server) updateSettings(w http.ResponseWriter, r *http.Request, p *princ
 	if set.Units != "metric" && set.Units != "imperial" {
 		return invalidField("units", "must be metric or imperial")
 	}
+	switch set.WeekStart {
+	case "":
+		set.WeekStart = p.User.WeekStart // older clients send only zone and units
+	case "monday", "sunday":
+	default:
+		return invalidField("week_start", "must be monday or sunday")
+	}
 	if err := s.store.SetSettings(r.Context(), p.User.ID, set); err != nil {
 		return err
 	}

@@ -142,6 +142,36 @@ CREATE TABLE templates (
 );
 CREATE INDEX templates_user ON templates(user_id);
 `,
+	// 4: goals, body-weight log, and the week-start setting goals and
+	// stats cut weeks by.
+	`
+ALTER TABLE users ADD COLUMN week_start TEXT NOT NULL DEFAULT 'monday';
+CREATE TABLE goals (
+	id         INTEGER PRIMARY KEY,
+	user_id    INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	title      TEXT NOT NULL,
+	kind       TEXT NOT NULL,             -- volume, lift or body_weight
+	metric     TEXT NOT NULL DEFAULT '',  -- volume: workouts, distance, duration, elevation, calories
+	sports     TEXT NOT NULL DEFAULT '[]',-- volume: JSON array of sport keys; empty is every sport
+	exercise   TEXT NOT NULL DEFAULT '',  -- lift
+	basis      TEXT NOT NULL DEFAULT '',  -- lift: weight or e1rm
+	target     REAL NOT NULL,
+	period     TEXT NOT NULL,             -- week, month, year or custom
+	start_date TEXT NOT NULL DEFAULT '',  -- custom: first local day, YYYY-MM-DD
+	end_date   TEXT NOT NULL DEFAULT '',  -- custom: last local day
+	status     TEXT NOT NULL DEFAULT 'active', -- active, paused or archived
+	created_at INTEGER NOT NULL,
+	updated_at INTEGER NOT NULL
+);
+CREATE INDEX goals_user ON goals(user_id);
+CREATE TABLE weights (
+	id      INTEGER PRIMARY KEY,
+	user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	at      INTEGER NOT NULL, -- unix ms
+	kg      REAL NOT NULL
+);
+CREATE INDEX weights_user_at ON weights(user_id, at);
+`,
 }
 
 // schemaVersion is the version this binary writes.

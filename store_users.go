@@ -26,8 +26,9 @@ type User struct {
 // SI units and UTC; these only decide how it is shown and how days, weeks
 // and months are cut.
 type UserSettings struct {
-	Timezone string `json:"timezone"` // IANA name, e.g. Europe/Berlin. Defaults to UTC.
-	Units    string `json:"units"`    // metric or imperial. Defaults to metric.
+	Timezone  string `json:"timezone"`   // IANA name, e.g. Europe/Berlin. Defaults to UTC.
+	Units     string `json:"units"`      // metric or imperial. Defaults to metric.
+	WeekStart string `json:"week_start"` // monday or sunday. Defaults to monday.
 }
 
 // Session is a signed-in browser. Only the SHA-256 of its cookie is stored.
@@ -68,7 +69,7 @@ func nullMS(v sql.NullInt64) *time.Time {
 // become admin.
 func (s *Store) CreateUser(ctx context.Context, username, passwordHash string, admin, selfSignup, signupOpen bool) (User, error) {
 	u := User{Username: username, Admin: admin, CreatedAt: s.now().UTC().Truncate(time.Millisecond), passwordHash: passwordHash,
-		UserSettings: UserSettings{Timezone: "UTC", Units: "metric"}}
+		UserSettings: UserSettings{Timezone: "UTC", Units: "metric", WeekStart: "monday"}}
 	err := s.Write(ctx, func(tx *Tx) error {
 		var n int
 		if err := tx.QueryRow("SELECT count(*) FROM users").Scan(&n); err != nil {
@@ -101,10 +102,10 @@ func (s *Store) HasUsers(ctx context.Context) (bool, error) {
 	return exists, err
 }
 
-const userColumns = "id, username, admin, created_at, password_hash, timezone, units"
+const userColumns = "id, username, admin, created_at, password_hash, timezone, units, week_start"
 
 // userJoinColumns are userColumns of the users table joined as u.
-const userJoinColumns = "u.id, u.username, u.admin, u.created_at, u.password_hash, u.timezone, u.units"
+const userJoinColumns = "u.id, u.username, u.admin, u.created_at, u.password_hash, u.timezone, u.units, u.week_start"
 
 func scanUser(row interface{ Scan(...any) error }) (User, error) {
 	var u User
@@ -119,7 +120,7 @@ func scanUser(row interface{ Scan(...any) error }) (User, error) {
 // scanTargets lists where userColumns scan to; CreatedAt is set from
 // createdMS after the scan.
 func (u *User) scanTargets() []any {
-	return []any{&u.ID, &u.Username, &u.Admin, &u.createdMS, &u.passwordHash, &u.Timezone, &u.Units}
+	return []any{&u.ID, &u.Username, &u.Admin, &u.createdMS, &u.passwordHash, &u.Timezone, &u.Units, &u.WeekStart}
 }
 
 // UserByName looks an account up by name, ignoring case.
@@ -153,7 +154,7 @@ func (s *Store) Users(ctx context.Context) ([]User, error) {
 // SetSettings stores a user's display preferences and tells their screens.
 func (s *Store) SetSettings(ctx context.Context, userID int64, set UserSettings) error {
 	return s.Write(ctx, func(tx *Tx) error {
-		if _, err := tx.Exec("UPDATE users SET timezone = ?, units = ? WHERE id = ?", set.Timezone, set.Units, userID); err != nil {
+		if _, err := tx.Exec("UPDATE users SET timezone = ?, units = ?, week_start = ? WHERE id = ?", set.Timezone, set.Units, set.WeekStart, userID); err != nil {
 			return err
 		}
 		return s.PublishEvent(tx, userTopic(userID), map[string]any{"type": "settings.changed", "settings": set})

@@ -275,14 +275,16 @@ type workoutFilter struct {
 	HasAfter   bool
 }
 
-func parseTimeParam(field, v string) (time.Time, error) {
+// parseTimeParam reads a query parameter that is an RFC 3339 time, or a
+// date meaning that day's local midnight in loc.
+func parseTimeParam(field, v string, loc *time.Location) (time.Time, error) {
 	if v == "" {
 		return time.Time{}, nil
 	}
 	if t, err := time.Parse(time.RFC3339, v); err == nil {
 		return t, nil
 	}
-	if t, err := time.Parse(time.DateOnly, v); err == nil {
+	if t, err := time.ParseInLocation(time.DateOnly, v, loc); err == nil {
 		return t, nil
 	}
 	return time.Time{}, invalidField(field, "must be a date (2026-11-23) or an RFC 3339 time")
@@ -292,10 +294,11 @@ func (s *server) listWorkouts(w http.ResponseWriter, r *http.Request, p *princip
 	q := r.URL.Query()
 	f := workoutFilter{Sport: q.Get("sport"), Text: strings.TrimSpace(q.Get("q")), Limit: 50}
 	var err error
-	if f.From, err = parseTimeParam("from", q.Get("from")); err != nil {
+	loc := userLocation(p.User)
+	if f.From, err = parseTimeParam("from", q.Get("from"), loc); err != nil {
 		return err
 	}
-	if f.To, err = parseTimeParam("to", q.Get("to")); err != nil {
+	if f.To, err = parseTimeParam("to", q.Get("to"), loc); err != nil {
 		return err
 	}
 	if v := q.Get("limit"); v != "" {

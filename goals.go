@@ -1,0 +1,585 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"math"
+	"net/http"
+	"slices"
+	"time"
+)
+
+// Goal kinds.
+const (
+	goalVolume     = "volume"      // an amount per week, month, year or date range
+	goalLift       = "lift"        // reach a weight or estimated 1RM on an exercise
+	goalBodyWeight = "body_weight" // reach a body weight
+)
+
+// volumeMetrics are what a volume goal counts, with the most a single day
+// can plausibly hold: a target above that rate for its period is refused.
+var volumeMetrics = map[string]float64{
+	"workouts":  50,
+	"distance":  100_000_000 / 7.0, // 100,000 km a week
+	"duration":  24 * 3600,
+	"elevation": 100_000,
+	"calories":  100_000,
+}
+
+// Goal is a target and how the user stands against it.
+type Goal struct {
+	ID        int64         `json:"id"`
+	Title     string        `json:"title"`
+	Kind      string        `json:"kind"`
+	Metric    string        `json:"metric,omitempty"`
+	Sports    []string      `json:"sports"`
+	Exercise  string        `json:"exercise,omitempty"`
+	Basis     string        `json:"basis,omitempty"`
+	Target    float64       `json:"target"` // metres, seconds, count, or kg
+	Period    string        `json:"period"`
+	StartDate string        `json:"start_date,omitempty"`
+	EndDate   string        `json:"end_date,omitempty"`
+	Status    string        `json:"status"`
+	CreatedAt time.Time     `json:"created_at"`
+	UpdatedAt time.Time     `json:"updated_at"`
+	Progress  *GoalProgress `json:"progress,omitempty"`
+}
+
+// GoalProgress is where a goal stands now.
+type GoalProgress struct {
+	Value       float64    `json:"value"`
+	Fraction    float64    `json:"fraction"` // value / target, capped at 1 for the ring
+	Achieved    bool       `json:"achieved"`
+	PeriodStart *time.Time `json:"period_start,omitempty"`
+	PeriodEnd   *time.Time `json:"period_end,omitempty"`
+	Expected    *float64   `json:"expected,omitempty"` // where steady progress would be by now
+	OnTrack     *bool      `json:"on_track,omitempty"`
+	Streak      int        `json:"streak"`                // consecutive periods met, ending now
+	AchievedAt  *time.Time `json:"achieved_at,omitempty"` // lift and body-weight goals
+	StartValue  *float64   `json:"start_value,omitempty"` // body weight when the goal began
+}
+
+// PeriodResult is one past or current period of a volume goal.
+type PeriodResult struct {
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end"`
+	Value float64   `json:"value"`
+	Met   bool      `json:"met"`
+}
+
+// goalInput is a goal as a client sends it.
+type goalInput struct {
+	Title     string   `json:"title"`
+	Kind      string   `json:"kind"`
+	Metric    string   `json:"metric"`
+	Sports    []string `json:"sports"`
+	Exercise  string   `json:"exercise"`
+	Basis     string   `json:"basis"`
+	Target    *float64 `json:"target"`
+	Period    string   `json:"period"`
+	StartDate string   `json:"start_date"`
+	EndDate   string   `json:"end_date"`
+	Status    string   `json:"status"`
+}
+
+// validate checks a goal against the user's catalogue and time zone.
+func (s *server) validateGoal(ctx context.Context, u User, in goalInput) (Goal, error) {
+	g := Goal{Title: in.Title, Kind: in.Kind, Metric: in.Metric, Sports: in.Sports, Exercise: in.Exercise, Basis: in.Basis,
+		Period: in.Period, StartDate: in.StartDate, EndDate: in.EndDate, Status: in.Status}
+	if g.Sports == nil {
+		g.Sports = []string{}
+	}
+	if g.Status == "" {
+		g.Status = "active"
+	}
+	if g.Status != "active" && g.Status != "paused" && g.Status != "archived" {
+		return g, invalidField("status", "must be active, paused or archived")
+	}
+	if err := checkText("title", g.Title, maxTitleLen); err != nil {
+		return g, err
+	}
+	if in.Target == nil {
+		return g, invalidField("target", "is required")
+	}
+	g.Target = *in.Target
+	if math.IsNaN(g.Target) || math.IsInf(g.Target, 0) || g.Target <= 0 {
+		return g, invalidField("target", "must be a positive number")
+	}
+	loc := userLocation(u)
+	days := 0.0
+	switch g.Period {
+	case periodWeek:
+		days = 7
+	case periodMonth:
+		days = 31
+	case periodYear:
+		days = 366
+	case periodCustom:
+		from, err1 := localDay(g.StartDate, loc)
+		to, err2 := localDay(g.EndDate, loc)
+		if err1 != nil {
+			return g, invalidField("start_date", "must be a date such as 2026-12-01")
+		}
+		if err2 != nil {
+			return g, invalidField("end_date", "must be a date such as 2026-12-31")
+		}
+		if to.Before(from) {
+			return g, invalidField("end_date", "must not be before start_date")
+		}
+		if to.Sub(from) > 10*366*24*time.Hour {
+			return g, invalidField("end_date", "a goal spans at most ten years")
+		}
+		days = math.Round(to.Sub(from).Hours()/24) + 1
+	case "":
+		if g.Kind == goalVolume {
+			return g, invalidField("period", "must be week, month, year or custom")
+		}
+	default:
+		return g, invalidField("period", "must be week, month, year or custom")
+	}
+	if g.Period != periodCustom {
+		g.StartDate, g.EndDate = "", ""
+	}
+	switch g.Kind {
+	case goalVolume:
+		perDay, ok := volumeMetrics[g.Metric]
+		if !ok {
+			return g, invalidField("metric", "must be workouts, distance, duration, elevation or calories")
+		}
+		if g.Target > perDay*days {
+			return g, invalidField("target", "is more than anyone could do in that period")
+		}
+		for i, key := range g.Sports {
+			if _, err := s.store.Sport(ctx, s.store.reader, u.ID, key); err != nil {
+				return g, invalidField("sports", "sports[%d]: unknown sport %q", i, key)
+			}
+		}
+		g.Exercise, g.Basis = "", ""
+	case goalLift:
+		known, err := exerciseKnown(ctx, s.store.reader, u.ID, g.Exercise)
+		if err != nil {
+			return g, err
+		}
+		if !known {
+			return g, invalidField("exercise", "unknown exercise %q", g.Exercise)
+		}
+		if g.Basis != "weight" && g.Basis != "e1rm" {
+			return g, invalidField("basis", "must be weight or e1rm")
+		}
+		if g.Target > maxWeightKg {
+			return g, invalidField("target", "must be at most %d kg", maxWeightKg)
+		}
+		g.Metric, g.Sports = "", []string{}
+	case goalBodyWeight:
+		if g.Target < 20 || g.Target > 500 {
+			return g, invalidField("target", "must be a body weight between 20 and 500 kg")
+		}
+		g.Metric, g.Sports, g.Exercise, g.Basis = "", []string{}, "", ""
+	default:
+		return g, invalidField("kind", "must be volume, lift or body_weight")
+	}
+	if g.Title == "" {
+		g.Title = defaultGoalTitle(g)
+	}
+	return g, nil
+}
+
+func defaultGoalTitle(g Goal) string {
+	switch g.Kind {
+	case goalLift:
+		return g.Exercise + " goal"
+	case goalBodyWeight:
+		return "Body weight"
+	}
+	if g.Period == periodCustom {
+		return g.Metric + " goal"
+	}
+	return g.Metric + " per " + g.Period
+}
+
+// ---- Store ---------------------------------------------------------------
+
+const goalColumns = "id, title, kind, metric, sports, exercise, basis, target, period, start_date, end_date, status, created_at, updated_at"
+
+func scanGoal(row interface{ Scan(...any) error }) (Goal, error) {
+	var g Goal
+	var sports string
+	var created, updated int64
+	err := row.Scan(&g.ID, &g.Title, &g.Kind, &g.Metric, &sports, &g.Exercise, &g.Basis, &g.Target, &g.Period,
+		&g.StartDate, &g.EndDate, &g.Status, &created, &updated)
+	if errors.Is(err, sql.ErrNoRows) {
+		return g, errNotFound
+	}
+	if err != nil {
+		return g, err
+	}
+	g.CreatedAt, g.UpdatedAt = fromMS(created), fromMS(updated)
+	return g, json.Unmarshal([]byte(sports), &g.Sports)
+}
+
+// Goals lists the user's goals, oldest first.
+func (s *Store) Goals(ctx context.Context, userID int64) ([]Goal, error) {
+	rows, err := s.reader.QueryContext(ctx, "SELECT "+goalColumns+" FROM goals WHERE user_id = ? ORDER BY id", userID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	list := []Goal{}
+	for rows.Next() {
+		g, err := scanGoal(rows)
+		if err != nil {
+			return nil, err
+		}
+		list = append(list, g)
+	}
+	return list, rows.Err()
+}
+
+// Goal reads one of the user's goals.
+func (s *Store) Goal(ctx context.Context, userID, id int64) (Goal, error) {
+	return scanGoal(s.reader.QueryRowContext(ctx, "SELECT "+goalColumns+" FROM goals WHERE id = ? AND user_id = ?", id, userID))
+}
+
+// SaveGoal inserts g (ID 0) or replaces one of the user's goals.
+func (s *Store) SaveGoal(ctx context.Context, userID int64, g Goal) (Goal, error) {
+	now := s.now().UTC().Truncate(time.Millisecond)
+	sports, _ := json.Marshal(g.Sports)
+	err := s.Write(ctx, func(tx *Tx) error {
+		event := "goal.updated"
+		if g.ID == 0 {
+			g.CreatedAt, event = now, "goal.created"
+			res, err := tx.Exec(`INSERT INTO goals (user_id, title, kind, metric, sports, exercise, basis, target, period, start_date, end_date, status, created_at, updated_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, userID, g.Title, g.Kind, g.Metric, string(sports), g.Exercise, g.Basis,
+				g.Target, g.Period, g.StartDate, g.EndDate, g.Status, ms(now), ms(now))
+			if err != nil {
+				return err
+			}
+			if g.ID, err = res.LastInsertId(); err != nil {
+				return err
+			}
+		} else {
+			res, err := tx.Exec(`UPDATE goals SET title = ?, kind = ?, metric = ?, sports = ?, exercise = ?, basis = ?, target = ?, period = ?,
+				start_date = ?, end_date = ?, status = ?, updated_at = ? WHERE id = ? AND user_id = ?`, g.Title, g.Kind, g.Metric, string(sports),
+				g.Exercise, g.Basis, g.Target, g.Period, g.StartDate, g.EndDate, g.Status, ms(now), g.ID, userID)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				return errNotFound
+			}
+		}
+		g.UpdatedAt = now
+		return s.PublishEvent(tx, userTopic(userID), map[string]any{"type": event, "id": g.ID})
+	})
+	if err != nil {
+		return g, err
+	}
+	return s.Goal(ctx, userID, g.ID)
+}
+
+// DeleteGoal removes one of the user's goals.
+func (s *Store) DeleteGoal(ctx context.Context, userID, id int64) error {
+	return s.deleteOwned(ctx, "DELETE FROM goals WHERE id = ? AND user_id = ?", id, userID, "goal.deleted")
+}
+
+// volumeRow is what volume goals and stats add up from a workout.
+type volumeRow struct {
+	Start                                   time.Time
+	Sport                                   string
+	Duration, Distance, Elevation, Calories float64
+}
+
+// volumeRows reads the user's workouts starting in [from, to), oldest
+// first: a workout counts in the period where it starts, even if it runs
+// past midnight or the period's end.
+func (s *Store) volumeRows(ctx context.Context, userID int64, from, to time.Time) ([]volumeRow, error) {
+	rows, err := s.reader.QueryContext(ctx, `SELECT start_at, sport, duration_s, coalesce(distance_m, 0), coalesce(elevation_m, 0), coalesce(calories, 0)
+		FROM workouts WHERE user_id = ? AND start_at >= ? AND start_at < ? ORDER BY start_at`, userID, ms(from), ms(to))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var list []volumeRow
+	for rows.Next() {
+		var r volumeRow
+		var start int64
+		if err := rows.Scan(&start, &r.Sport, &r.Duration, &r.Distance, &r.Elevation, &r.Calories); err != nil {
+			return nil, err
+		}
+		r.Start = fromMS(start)
+		list = append(list, r)
+	}
+	return list, rows.Err()
+}
+
+func (r volumeRow) metric(m string) float64 {
+	switch m {
+	case "workouts":
+		return 1
+	case "distance":
+		return r.Distance
+	case "duration":
+		return r.Duration
+	case "elevation":
+		return r.Elevation
+	default:
+		return r.Calories
+	}
+}
+
+// ---- Progress ------------------------------------------------------------
+
+// maxHistory bounds how many past periods a goal's history and streak look at.
+const maxHistory = 104
+
+// periods lists a volume goal's periods from the one it was created in (or
+// its custom range) to the current one, oldest first, at most maxHistory.
+func goalPeriods(g Goal, now time.Time, loc *time.Location, weekStart string) [][2]time.Time {
+	if g.Period == periodCustom {
+		from, _ := localDay(g.StartDate, loc)
+		to, _ := localDay(g.EndDate, loc)
+		return [][2]time.Time{{from, to.AddDate(0, 0, 1)}}
+	}
+	first := periodStart(g.Period, g.CreatedAt, loc, weekStart)
+	current := periodStart(g.Period, now, loc, weekStart)
+	var out [][2]time.Time
+	for p := current; !p.Before(first) && len(out) < maxHistory; {
+		out = append(out, [2]time.Time{p, periodNext(g.Period, p)})
+		// Step back one period: the start of the period holding the instant before p.
+		p = periodStart(g.Period, p.Add(-time.Nanosecond), loc, weekStart)
+	}
+	slices.Reverse(out)
+	return out
+}
+
+// volumeHistory adds up a volume goal per period.
+func (s *server) volumeHistory(ctx context.Context, u User, g Goal, now time.Time) ([]PeriodResult, error) {
+	loc := userLocation(u)
+	periods := goalPeriods(g, now, loc, u.WeekStart)
+	rows, err := s.store.volumeRows(ctx, u.ID, periods[0][0], periods[len(periods)-1][1])
+	if err != nil {
+		return nil, err
+	}
+	out := make([]PeriodResult, len(periods))
+	i := 0
+	for k, p := range periods {
+		out[k] = PeriodResult{Start: p[0], End: p[1]}
+		for ; i < len(rows) && rows[i].Start.Before(p[1]); i++ {
+			if rows[i].Start.Before(p[0]) {
+				continue
+			}
+			if len(g.Sports) == 0 || slices.Contains(g.Sports, rows[i].Sport) {
+				out[k].Value += rows[i].metric(g.Metric)
+			}
+		}
+		out[k].Met = out[k].Value >= g.Target
+	}
+	return out, nil
+}
+
+// progress works out where g stands at now.
+func (s *server) progress(ctx context.Context, u User, g Goal, now time.Time) (*GoalProgress, error) {
+	switch g.Kind {
+	case goalVolume:
+		hist, err := s.volumeHistory(ctx, u, g, now)
+		if err != nil {
+			return nil, err
+		}
+		return volumeProgress(g, hist, now), nil
+	case goalLift:
+		return s.liftProgress(ctx, u, g)
+	default:
+		return s.bodyWeightProgress(ctx, u, g)
+	}
+}
+
+// volumeProgress is the current period's standing, its pace, and the
+// streak of periods met.
+func volumeProgress(g Goal, hist []PeriodResult, now time.Time) *GoalProgress {
+	cur := hist[len(hist)-1] // the current period; a custom range's only one
+	p := &GoalProgress{Value: cur.Value, Achieved: cur.Met, Fraction: math.Min(1, cur.Value/g.Target)}
+	p.PeriodStart, p.PeriodEnd = &cur.Start, &cur.End
+	elapsed := now.Sub(cur.Start).Seconds() / cur.End.Sub(cur.Start).Seconds()
+	elapsed = math.Max(0, math.Min(1, elapsed))
+	expected := g.Target * elapsed
+	onTrack := cur.Met || cur.Value >= expected
+	p.Expected, p.OnTrack = &expected, &onTrack
+	if g.Period != periodCustom {
+		// The current period counts once it is met; an unfinished one does
+		// not break the streak.
+		i := len(hist) - 1
+		if hist[i].Met {
+			p.Streak++
+		}
+		for i--; i >= 0 && hist[i].Met; i-- {
+			p.Streak++
+		}
+	}
+	return p
+}
+
+func (s *server) liftProgress(ctx context.Context, u User, g Goal) (*GoalProgress, error) {
+	column := "weight_kg"
+	if g.Basis == "e1rm" {
+		column = "e1rm_kg"
+	}
+	from, to := int64(math.MinInt64), int64(math.MaxInt64)
+	if g.Period == periodCustom {
+		loc := userLocation(u)
+		f, _ := localDay(g.StartDate, loc)
+		t, _ := localDay(g.EndDate, loc)
+		from, to = ms(f), ms(t.AddDate(0, 0, 1))
+	}
+	p := &GoalProgress{}
+	var best sql.NullFloat64
+	err := s.store.reader.QueryRowContext(ctx, `SELECT max(s.`+column+`) FROM workout_sets s JOIN workouts w ON w.id = s.workout_id
+		WHERE s.user_id = ? AND s.exercise = ? AND s.warmup = 0 AND s.reps > 0 AND w.start_at >= ? AND w.start_at < ?`,
+		u.ID, g.Exercise, from, to).Scan(&best)
+	if err != nil {
+		return nil, err
+	}
+	p.Value = best.Float64
+	p.Fraction = math.Min(1, p.Value/g.Target)
+	p.Achieved = p.Value >= g.Target
+	if p.Achieved {
+		var at int64
+		if err := s.store.reader.QueryRowContext(ctx, `SELECT min(w.start_at) FROM workout_sets s JOIN workouts w ON w.id = s.workout_id
+			WHERE s.user_id = ? AND s.exercise = ? AND s.warmup = 0 AND s.reps > 0 AND s.`+column+` >= ? AND w.start_at >= ? AND w.start_at < ?`,
+			u.ID, g.Exercise, g.Target, from, to).Scan(&at); err != nil {
+			return nil, err
+		}
+		t := fromMS(at)
+		p.AchievedAt = &t
+	}
+	return p, nil
+}
+
+func (s *server) bodyWeightProgress(ctx context.Context, u User, g Goal) (*GoalProgress, error) {
+	p := &GoalProgress{}
+	var start, current float64
+	// Where the goal began: the last weigh-in before it was set, else the first after.
+	err := s.store.reader.QueryRowContext(ctx, `SELECT kg FROM (
+		SELECT kg, 0 AS o, -at AS k FROM weights WHERE user_id = ?1 AND at < ?2
+		UNION ALL SELECT kg, 1, at FROM weights WHERE user_id = ?1 AND at >= ?2) ORDER BY o, k LIMIT 1`, u.ID, ms(g.CreatedAt)).Scan(&start)
+	if errors.Is(err, sql.ErrNoRows) {
+		return p, nil // no weigh-ins yet
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := s.store.reader.QueryRowContext(ctx, "SELECT kg FROM weights WHERE user_id = ? ORDER BY at DESC LIMIT 1", u.ID).Scan(&current); err != nil {
+		return nil, err
+	}
+	p.Value, p.StartValue = current, &start
+	if start == g.Target {
+		p.Fraction, p.Achieved = 1, current == g.Target
+	} else {
+		p.Fraction = math.Max(0, math.Min(1, (start-current)/(start-g.Target)))
+		p.Achieved = (start > g.Target && current <= g.Target) || (start < g.Target && current >= g.Target)
+	}
+	return p, nil
+}
+
+// ---- Handlers ------------------------------------------------------------
+
+func (s *server) withProgress(ctx context.Context, u User, g Goal) (Goal, error) {
+	p, err := s.progress(ctx, u, g, s.now())
+	g.Progress = p
+	return g, err
+}
+
+func (s *server) listGoals(w http.ResponseWriter, r *http.Request, p *principal) error {
+	goals, err := s.store.Goals(r.Context(), p.User.ID)
+	if err != nil {
+		return err
+	}
+	for i := range goals {
+		if goals[i], err = s.withProgress(r.Context(), p.User, goals[i]); err != nil {
+			return err
+		}
+	}
+	return writeJSON(w, http.StatusOK, goals)
+}
+
+func (s *server) getGoal(w http.ResponseWriter, r *http.Request, p *principal) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	g, err := s.store.Goal(r.Context(), p.User.ID, id)
+	if err != nil {
+		return err
+	}
+	if g, err = s.withProgress(r.Context(), p.User, g); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, g)
+}
+
+func (s *server) saveGoal(w http.ResponseWriter, r *http.Request, p *principal) error {
+	var id int64
+	if r.Method == http.MethodPut {
+		var err error
+		if id, err = pathID(r, "id"); err != nil {
+			return err
+		}
+		if _, err := s.store.Goal(r.Context(), p.User.ID, id); err != nil {
+			return err
+		}
+	}
+	var in goalInput
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	g, err := s.validateGoal(r.Context(), p.User, in)
+	if err != nil {
+		return err
+	}
+	g.ID = id
+	if g, err = s.store.SaveGoal(r.Context(), p.User.ID, g); err != nil {
+		return err
+	}
+	if g, err = s.withProgress(r.Context(), p.User, g); err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if id == 0 {
+		status = http.StatusCreated
+	}
+	return writeJSON(w, status, g)
+}
+
+func (s *server) deleteGoal(w http.ResponseWriter, r *http.Request, p *principal) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.store.DeleteGoal(r.Context(), p.User.ID, id); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// goalHistory lists a volume goal's periods, newest first, met or missed.
+func (s *server) goalHistory(w http.ResponseWriter, r *http.Request, p *principal) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	g, err := s.store.Goal(r.Context(), p.User.ID, id)
+	if err != nil {
+		return err
+	}
+	if g.Kind != goalVolume {
+		return errorf(http.StatusBadRequest, "no_history", "only volume goals have periods")
+	}
+	hist, err := s.volumeHistory(r.Context(), p.User, g, s.now())
+	if err != nil {
+		return err
+	}
+	slices.Reverse(hist)
+	return writeJSON(w, http.StatusOK, hist)
+}
