@@ -229,3 +229,50 @@ func TestBrowserLogRunAndStrengthSession(t *testing.T) {
 		t.Fatalf("calendar shows %d workouts, want 2", n)
 	}
 }
+
+// TestBrowserGoalRingMoves sets a goal on one tab, logs a workout on
+// another, and watches the first tab's ring fill without a reload.
+func TestBrowserGoalRingMoves(t *testing.T) {
+	goals := newBrowser(t)
+	app := startApp(t, nil, "-addr", "127.0.0.1:0", "-db", filepath.Join(t.TempDir(), "goal.db"))
+	defer app.Stop(t)
+	browserDo(t, goals,
+		chromedp.Navigate(app.URL+"/signup"),
+		chromedp.WaitVisible(chromedp.CSS(`input[name=username]`)),
+		chromedp.SendKeys(chromedp.CSS(`input[name=username]`), "ann"),
+		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), "a long password"),
+		chromedp.Click(chromedp.CSS(`button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`h1.page-title`)),
+		chromedp.Click(chromedp.CSS(`a[data-nav=goals]`)),
+		chromedp.WaitVisible(chromedp.CSS(`select[name=metric]`)),
+		chromedp.SetValue(chromedp.CSS(`select[name=metric]`), "workouts"),
+		chromedp.SendKeys(chromedp.CSS(`input[name=target]`), "2"),
+		chromedp.SendKeys(chromedp.CSS(`input[name=title]`), "Twice a week"),
+		chromedp.Click(chromedp.Search(`//button[text()="Add goal"]`)),
+		chromedp.WaitVisible(chromedp.Search(`//div[@class="goal"]//strong[text()="Twice a week"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#conn[data-state=online]`)),
+	)
+	ringLabel := `document.querySelector('.goal svg.ring').getAttribute('aria-label')`
+	if label := browserGet(t, goals, chromedp.Evaluate[string](ringLabel)); !strings.HasPrefix(label, "0%") {
+		t.Fatalf("new goal's ring: %q", label)
+	}
+	browserDo(t, goals, chromedp.Evaluate[chromedp.Void](`window.notReloaded = true`))
+
+	logger, cancel := chromedp.NewContext(goals)
+	defer cancel()
+	browserDo(t, logger,
+		chromedp.Navigate(app.URL+"/workouts/new"),
+		chromedp.WaitVisible(chromedp.CSS(`button[data-sport=yoga]`)),
+		chromedp.Click(chromedp.CSS(`button[data-sport=yoga]`)),
+		// Now, so it falls in this week whatever day the test runs.
+		chromedp.SetValue(chromedp.CSS(`input[name=h]`), "0"),
+		chromedp.SetValue(chromedp.CSS(`input[name=m]`), "1"),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('input[name=start]').value = new Date(Date.now() - 60000 - new Date().getTimezoneOffset() * 60000).toISOString().slice(0, 16)`),
+		chromedp.Click(chromedp.CSS(`button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.stats`)),
+	)
+	browserDo(t, goals, chromedp.WaitVisible(chromedp.CSS(`.goal svg.ring[aria-label^="50%"]`)))
+	if still := browserGet(t, goals, chromedp.Evaluate[bool](`window.notReloaded === true`)); !still {
+		t.Fatal("the goals tab reloaded instead of updating live")
+	}
+}

@@ -165,15 +165,32 @@ func (s *Store) RecordsHeldBy(ctx context.Context, userID int64, w Workout) ([]s
 			held = append(held, "Longest duration")
 		}
 	}
+	names, err := s.exerciseNames(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
 	for _, l := range rec.Lifts {
 		if l.HeaviestWorkout == w.ID {
-			held = append(held, "Heaviest "+l.Exercise)
+			held = append(held, "Heaviest "+names[l.Exercise])
 		}
 		if l.E1RMWorkout == w.ID {
-			held = append(held, "Best e1RM "+l.Exercise)
+			held = append(held, "Best e1RM "+names[l.Exercise])
 		}
 	}
 	return held, nil
+}
+
+// exerciseNames maps every exercise key the user has to its name.
+func (s *Store) exerciseNames(ctx context.Context, userID int64) (map[string]string, error) {
+	list, err := s.Exercises(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	names := make(map[string]string, len(list))
+	for _, ex := range list {
+		names[ex.Key] = ex.Name
+	}
+	return names, nil
 }
 
 func (s *server) records(w http.ResponseWriter, r *http.Request, p *principal) error {

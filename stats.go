@@ -5,6 +5,7 @@ import (
 	"math"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -263,17 +264,22 @@ func (s *server) dashboard(w http.ResponseWriter, r *http.Request, p *principal)
 			newRecords = append(newRecords, fresh{"Fastest " + e.Name, e.Seconds, "s", e.WorkoutID, e.Start})
 		}
 	}
+	names, err := s.store.exerciseNames(ctx, p.User.ID)
+	if err != nil {
+		return err
+	}
 	for _, l := range rec.Lifts {
 		if l.HeaviestStart.After(since) {
-			newRecords = append(newRecords, fresh{"Heaviest " + l.Exercise, l.HeaviestKg, "kg", l.HeaviestWorkout, l.HeaviestStart})
+			newRecords = append(newRecords, fresh{"Heaviest " + names[l.Exercise], l.HeaviestKg, "kg", l.HeaviestWorkout, l.HeaviestStart})
 		}
 		if l.E1RMStart.After(since) && l.E1RMKg > 0 {
-			newRecords = append(newRecords, fresh{"Best e1RM " + l.Exercise, math.Round(l.E1RMKg*10) / 10, "kg", l.E1RMWorkout, l.E1RMStart})
+			newRecords = append(newRecords, fresh{"Best e1RM " + names[l.Exercise], math.Round(l.E1RMKg*10) / 10, "kg", l.E1RMWorkout, l.E1RMStart})
 		}
 	}
 	for _, l := range rec.LongestDistance {
 		if l.Start.After(since) {
-			newRecords = append(newRecords, fresh{"Longest " + l.Sport, l.Value, "m", l.WorkoutID, l.Start})
+			sp, _ := s.store.Sport(ctx, s.store.reader, p.User.ID, l.Sport)
+			newRecords = append(newRecords, fresh{"Longest " + strings.ToLower(sp.Name), l.Value, "m", l.WorkoutID, l.Start})
 		}
 	}
 	slices.SortFunc(newRecords, func(a, b fresh) int { return b.Start.Compare(a.Start) })

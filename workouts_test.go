@@ -105,7 +105,7 @@ func TestStrengthWorkoutAndLiftRecords(t *testing.T) {
 	}
 	var d workoutDetail
 	c.must(200, "GET", "/api/workouts/"+w1.ID, nil).JSON(&d)
-	if !strings.Contains(strings.Join(d.Records, ","), "Best e1RM bench_press") {
+	if !strings.Contains(strings.Join(d.Records, ","), "Best e1RM Bench press") {
 		t.Fatalf("records held by w1: %v", d.Records)
 	}
 }

@@ -49,7 +49,7 @@ export function signUpPage(main) {
       app.instance.needs_setup = false;
       // Start in the browser's time zone rather than UTC; Settings can change it.
       const tz = Intl.DateTimeFormat().resolvedOptions().timeZone;
-      if (tz) await api('PUT', '/api/settings', { timezone: tz, units: 'metric' }).catch(() => {});
+      if (tz) await api('PUT', '/api/settings', { timezone: tz, units: 'metric', week_start: 'monday' }).catch(() => {});
       await app.refreshMe();
       app.navigate('/', { replace: true });
     });
@@ -127,6 +127,10 @@ function displayCard() {
       h('select', { name: 'units' },
         h('option', { value: 'metric', selected: app.me.units === 'metric' }, 'Metric (km, kg)'),
         h('option', { value: 'imperial', selected: app.me.units === 'imperial' }, 'Imperial (mi, lb)'))),
+    h('label', { className: 'field' }, h('span', {}, 'Weeks start on'),
+      h('select', { name: 'week_start' },
+        h('option', { value: 'monday', selected: app.me.week_start !== 'sunday' }, 'Monday'),
+        h('option', { value: 'sunday', selected: app.me.week_start === 'sunday' }, 'Sunday'))),
     h('p', { className: 'muted' }, 'Days, weeks and months are cut in this time zone. Your browser says ',
       Intl.DateTimeFormat().resolvedOptions().timeZone, '.'),
     h('button', { type: 'submit' }, 'Save'));

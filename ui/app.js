@@ -3,7 +3,8 @@
 import { api, ApiError } from './api.js';
 import { h } from './dom.js';
 import { signInPage, signUpPage, settingsPage } from './account.js';
-import { workoutsPage, workoutFormPage, workoutDetailPage, publicWorkoutPage, recentWorkouts } from './workouts.js';
+import { workoutsPage, workoutFormPage, workoutDetailPage, publicWorkoutPage } from './workouts.js';
+import { goalsPage, statsPage, dashboardPage } from './goals.js';
 import { Socket } from './socket.js';
 
 export const app = {
@@ -41,8 +42,8 @@ const routes = {
   '/': { nav: 'dashboard', title: 'Dashboard', render: dashboardPage },
   '/workouts': { nav: 'workouts', title: 'Workouts', render: workoutsPage },
   '/workouts/new': { nav: 'workouts', title: 'Log workout', render: workoutFormPage },
-  '/goals': { nav: 'goals', title: 'Goals', render: (m) => comingSoon(m, 'Goals',
-    'Weekly, monthly and yearly goals with progress rings will live here.') },
+  '/goals': { nav: 'goals', title: 'Goals', render: goalsPage },
+  '/stats': { nav: 'workouts', title: 'Stats', render: statsPage },
   '/live': { nav: 'live', title: 'Live', render: (m) => comingSoon(m, 'Live',
     'Record a session from your phone and let friends follow it live.') },
   '/games': { nav: 'games', title: 'Games', render: (m) => comingSoon(m, 'Games',
@@ -129,28 +130,6 @@ async function render() {
       h('h1', {}, 'Something went wrong'), h('p', {}, err.message)));
   }
   main.focus({ preventScroll: true });
-}
-
-async function dashboardPage(main) {
-  const hour = new Date().getHours();
-  const greeting = hour < 12 ? 'Good morning' : hour < 18 ? 'Good afternoon' : 'Good evening';
-  const recent = await recentWorkouts();
-  main.append(
-    h('div', { className: 'page-head' },
-      h('h1', { className: 'page-title' }, `${greeting}, ${app.me.username}`),
-      h('a', { href: '/workouts/new', 'data-link': true, className: 'button primary-small' }, '+ Log workout')),
-    recent
-      ? h('section', { className: 'card' }, h('h2', {}, 'Recent workouts'), recent,
-        h('a', { href: '/workouts', 'data-link': true }, 'All workouts →'))
-      : h('section', { className: 'card empty' },
-        h('div', { className: 'empty-art', 'aria-hidden': 'true' }, '🏃'),
-        h('h2', {}, 'Nothing logged yet'),
-        h('p', {}, 'Log your first workout and it shows up here, on every screen you have open.'),
-        h('a', { href: '/workouts/new', 'data-link': true, className: 'button' }, 'Log a workout')),
-  );
-  onUserEvent((e) => {
-    if (e.type.startsWith('workout.')) navigate('/', { replace: true });
-  });
 }
 
 function comingSoon(main, title, text) {

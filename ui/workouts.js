@@ -49,7 +49,8 @@ export async function workoutsPage(main) {
   await loadCatalog();
   const view = new URLSearchParams(location.search).get('view') || 'list';
   const tabs = h('nav', { className: 'tabs' }, ['list', 'calendar', 'year', 'records'].map((v) =>
-    h('a', { href: `/workouts?view=${v}`, 'data-link': true, 'aria-current': v === view ? 'page' : null }, v[0].toUpperCase() + v.slice(1))));
+    h('a', { href: `/workouts?view=${v}`, 'data-link': true, 'aria-current': v === view ? 'page' : null }, v[0].toUpperCase() + v.slice(1))),
+  h('a', { href: '/stats', 'data-link': true }, 'Stats'));
   main.append(
     h('div', { className: 'page-head' },
       h('h1', { className: 'page-title' }, 'Workouts'),
@@ -494,9 +495,8 @@ export async function publicWorkoutPage(main, { token }) {
   if (w.splits.length) main.append(h('section', { className: 'card' }, h('h2', {}, 'Splits'), splitsTable(w.splits)));
 }
 
-/** recentWorkouts is the dashboard's list of the latest few. */
-export async function recentWorkouts() {
+/** workoutList shows workouts as history rows, or null for none. */
+export async function workoutList(items) {
   await loadCatalog();
-  const page = await api('GET', '/api/workouts?limit=5');
-  return page.items.length ? h('ul', { className: 'rows' }, page.items.map(workoutRow)) : null;
+  return items.length ? h('ul', { className: 'rows' }, items.map(workoutRow)) : null;
 }
