@@ -354,10 +354,15 @@ func goalPeriods(g Goal, now time.Time, loc *time.Location, weekStart string) []
 	return out
 }
 
-// volumeHistory adds up a volume goal per period.
+// volumeHistory adds up a volume goal for every period it has had (at
+// most maxHistory), oldest first.
 func (s *server) volumeHistory(ctx context.Context, u User, g Goal, now time.Time) ([]PeriodResult, error) {
-	loc := userLocation(u)
-	periods := goalPeriods(g, now, loc, u.WeekStart)
+	return s.sumPeriods(ctx, u, g, goalPeriods(g, now, userLocation(u), u.WeekStart))
+}
+
+// sumPeriods adds up a volume goal over consecutive periods, reading their
+// whole span in one query.
+func (s *server) sumPeriods(ctx context.Context, u User, g Goal, periods [][2]time.Time) ([]PeriodResult, error) {
 	rows, err := s.store.volumeRows(ctx, u.ID, periods[0][0], periods[len(periods)-1][1])
 	if err != nil {
 		return nil, err
@@ -379,11 +384,33 @@ func (s *server) volumeHistory(ctx context.Context, u User, g Goal, now time.Tim
 	return out, nil
 }
 
+// recentHistory sums the newest periods, reaching further back only while
+// every period read so far was met: enough to count the streak, without
+// reading years of workouts for a goal missed last week.
+func (s *server) recentHistory(ctx context.Context, u User, g Goal, now time.Time) ([]PeriodResult, error) {
+	all := goalPeriods(g, now, userLocation(u), u.WeekStart)
+	n := min(len(all), 8)
+	for {
+		hist, err := s.sumPeriods(ctx, u, g, all[len(all)-n:])
+		if err != nil {
+			return nil, err
+		}
+		allMet := true
+		for _, h := range hist[:len(hist)-1] { // the current period may still be under way
+			allMet = allMet && h.Met
+		}
+		if !allMet || n == len(all) {
+			return hist, nil
+		}
+		n = min(len(all), n*4)
+	}
+}
+
 // progress works out where g stands at now.
 func (s *server) progress(ctx context.Context, u User, g Goal, now time.Time) (*GoalProgress, error) {
 	switch g.Kind {
 	case goalVolume:
-		hist, err := s.volumeHistory(ctx, u, g, now)
+		hist, err := s.recentHistory(ctx, u, g, now)
 		if err != nil {
 			return nil, err
 		}

@@ -270,3 +270,20 @@ func TestStatsAndDashboard(t *testing.T) {
 		t.Fatal("no records just set")
 	}
 }
+
+// TestLongStreak needs more than the first eight periods read to count.
+func TestLongStreak(t *testing.T) {
+	ts, c := goalUser(t, "UTC", "monday")
+	ts.clock.Advance(-20 * 7 * 24 * time.Hour)
+	var g Goal
+	c.must(201, "POST", "/api/goals", map[string]any{"kind": "volume", "metric": "workouts", "target": 1, "period": "week"}).JSON(&g)
+	for i := 0; i < 20; i++ {
+		logRun(t, c, ts.clock.Now().Add(time.Hour).Format(time.RFC3339), 3000)
+		ts.clock.Advance(7 * 24 * time.Hour)
+	}
+	c.must(200, "GET", fmt.Sprintf("/api/goals/%d", g.ID), nil).JSON(&g)
+	// 20 or 21 periods exist (the creation week and this one); this week has no workout yet.
+	if g.Progress.Streak != 20 || g.Progress.Value != 0 {
+		t.Fatalf("streak %d (value %.0f), want 20", g.Progress.Streak, g.Progress.Value)
+	}
+}

@@ -70,7 +70,7 @@ func (s *Store) Records(ctx context.Context, userID int64) (Records, error) {
 		r.Name, r.DistanceM, r.Start = e.Name, e.Meters, fromMS(start)
 		rec.Efforts = append(rec.Efforts, r)
 	}
-	sports, err := s.distinctStrings(ctx, "SELECT DISTINCT sport FROM workouts WHERE user_id = ? ORDER BY sport", userID)
+	sports, err := s.distinctKeys(ctx, "workouts", "sport", "user_id = ?1", userID)
 	if err != nil {
 		return rec, err
 	}
@@ -95,7 +95,7 @@ func (s *Store) Records(ctx context.Context, userID int64) (Records, error) {
 			*c.list = append(*c.list, r)
 		}
 	}
-	exercises, err := s.distinctStrings(ctx, "SELECT DISTINCT exercise FROM workout_sets WHERE user_id = ? AND warmup = 0 AND reps > 0 ORDER BY exercise", userID)
+	exercises, err := s.distinctKeys(ctx, "workout_sets", "exercise", "user_id = ?1 AND warmup = 0 AND reps > 0", userID)
 	if err != nil {
 		return rec, err
 	}
@@ -124,8 +124,17 @@ func (s *Store) Records(ctx context.Context, userID int64) (Records, error) {
 	return rec, nil
 }
 
-// distinctStrings runs a query that returns one text column.
-func (s *Store) distinctStrings(ctx context.Context, query string, args ...any) ([]string, error) {
+// distinctKeys lists the distinct values of column among table's rows that
+// match where, in order. It hops from one value to the next through the
+// index that starts with where's columns and then column (a skip scan), so
+// it costs one index seek per value rather than a pass over every row.
+// table, column and where are constants of the caller's, never input.
+func (s *Store) distinctKeys(ctx context.Context, table, column, where string, args ...any) ([]string, error) {
+	query := `WITH RECURSIVE k(v) AS (
+		SELECT min(` + column + `) FROM ` + table + ` WHERE ` + where + `
+		UNION ALL
+		SELECT (SELECT min(` + column + `) FROM ` + table + ` WHERE ` + where + ` AND ` + column + ` > k.v) FROM k WHERE k.v IS NOT NULL)
+		SELECT v FROM k WHERE v IS NOT NULL`
 	rows, err := s.reader.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err

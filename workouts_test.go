@@ -465,6 +465,19 @@ func tenYears(b *testing.B) string {
 			}
 		}
 	}
+	// Goals as a keen athlete keeps them, created at the start of the ten years.
+	for _, g := range []Goal{
+		{Title: "40 km a week", Kind: goalVolume, Metric: "distance", Sports: []string{"run"}, Target: 40000, Period: periodWeek, Status: "active"},
+		{Title: "12 sessions a month", Kind: goalVolume, Metric: "workouts", Sports: []string{}, Target: 12, Period: periodMonth, Status: "active"},
+		{Title: "Bench 100", Kind: goalLift, Exercise: "bench_press", Basis: "weight", Sports: []string{}, Target: 100, Period: "", Status: "active"},
+	} {
+		if _, err := s.SaveGoal(ctx, u.ID, g); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if _, err := s.writer.Exec("UPDATE goals SET created_at = ?", ms(start)); err != nil {
+		b.Fatal(err)
+	}
 	if err := s.Close(); err != nil {
 		b.Fatal(err)
 	}
@@ -522,6 +535,11 @@ func BenchmarkTenYearsOfHistory(b *testing.B) {
 		{"detail", "/api/workouts/" + runID},
 		{"detail_samples", "/api/workouts/" + runID + "/samples"},
 		{"records", "/api/records"},
+		{"dashboard", "/api/dashboard"},
+		{"goals_with_progress", "/api/goals"},
+		{"stats_weeks_10y", "/api/stats?bucket=week&from=2016-11-01"},
+		{"stats_months_10y", "/api/stats?bucket=month&from=2016-11-01"},
+		{"stats_default", "/api/stats"},
 	} {
 		b.Run(q.name, func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
