@@ -89,12 +89,28 @@ function goalCard(g, { actions = true } = {}) {
       g.status === 'active'
         ? h('button', { type: 'button', className: 'small', onclick: setStatus('paused') }, 'Pause')
         : h('button', { type: 'button', className: 'small', onclick: setStatus('active') }, 'Resume'),
+      h('button', { type: 'button', className: 'small', onclick: () => editGoal(g) }, 'Edit'),
       g.status !== 'archived' ? h('button', { type: 'button', className: 'small', onclick: setStatus('archived') }, 'Archive') : null,
       h('button', { type: 'button', className: 'small danger', onclick: async () => {
         if (confirm(`Delete the goal “${g.title}”?`)) await api('DELETE', `/api/goals/${g.id}`);
       } }, 'Delete')));
   }
   return card;
+}
+
+// editGoal changes a goal's title and target, in the units the user reads.
+async function editGoal(g) {
+  const toShown = { distance: f.fromMetres, duration: (v) => v / 3600 }[g.metric] || (g.kind === 'volume' ? (v) => v : f.fromKg);
+  const fromShown = { distance: f.toMetres, duration: (v) => v * 3600 }[g.metric] || (g.kind === 'volume' ? (v) => v : f.toKg);
+  const title = prompt('Title', g.title);
+  if (title == null) return;
+  const target = prompt('Target', String(+toShown(g.target).toFixed(2)));
+  if (target == null) return;
+  try {
+    await api('PUT', `/api/goals/${g.id}`, { ...g, progress: undefined, title, target: fromShown(Number(target)) });
+  } catch (err) {
+    toast(err.message);
+  }
 }
 
 // ---- Goals page -----------------------------------------------------------
@@ -104,7 +120,9 @@ export async function goalsPage(main) {
   const list = h('div', { className: 'goals' });
   const render = (gs) => {
     const active = gs.filter((g) => g.status !== 'archived');
-    list.replaceChildren(...(active.length ? active.map((g) => goalCard(g)) : [h('p', { className: 'muted' }, 'No goals yet. Set one below.')]));
+    const archived = gs.filter((g) => g.status === 'archived');
+    list.replaceChildren(...(active.length ? active.map((g) => goalCard(g)) : [h('p', { className: 'muted' }, 'No goals yet. Set one below.')]),
+      archived.length ? h('details', {}, h('summary', {}, `Archived (${archived.length})`), h('div', { className: 'goals' }, archived.map((g) => goalCard(g)))) : '');
   };
   render(goals);
   main.append(h('h1', { className: 'page-title' }, 'Goals'), h('section', { className: 'card' }, list), goalForm(sports, exercises), await weightCard());
