@@ -54,6 +54,7 @@ func newServer(cfg config, store *Store, log *slog.Logger) (*server, error) {
 		ipFailures:      newFailureLimiter(30, 15*time.Minute, store.now),
 		accountFailures: newFailureLimiter(10, 15*time.Minute, store.now),
 	}
+	s.registerGameTopics()
 	s.routes()
 	return s, nil
 }

@@ -172,6 +172,45 @@ CREATE TABLE weights (
 );
 CREATE INDEX weights_user_at ON weights(user_id, at);
 `,
+	// 5: live games: the game, its scorekeepers, and its event log, from
+	// which the score is derived (state caches the derivation for lists).
+	`
+CREATE TABLE games (
+	id           TEXT PRIMARY KEY, -- random, so an unlisted game is found only by its link
+	owner_id     INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	sport        TEXT NOT NULL,
+	home         TEXT NOT NULL,
+	away         TEXT NOT NULL,
+	home_color   TEXT NOT NULL,
+	away_color   TEXT NOT NULL,
+	home_roster  TEXT NOT NULL DEFAULT '[]',
+	away_roster  TEXT NOT NULL DEFAULT '[]',
+	venue        TEXT NOT NULL DEFAULT '',
+	scheduled_at INTEGER,
+	visibility   TEXT NOT NULL, -- public, unlisted or private
+	status       TEXT NOT NULL DEFAULT 'scheduled',
+	state        TEXT NOT NULL DEFAULT '{}',
+	created_at   INTEGER NOT NULL,
+	updated_at   INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX games_feed ON games(visibility, status, updated_at);
+CREATE INDEX games_owner ON games(owner_id);
+CREATE TABLE game_scorekeepers (
+	game_id TEXT NOT NULL REFERENCES games(id) ON DELETE CASCADE,
+	user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	PRIMARY KEY (game_id, user_id)
+) WITHOUT ROWID;
+CREATE INDEX game_scorekeepers_user ON game_scorekeepers(user_id);
+CREATE TABLE game_events (
+	game_id   TEXT NOT NULL REFERENCES games(id) ON DELETE CASCADE,
+	seq       INTEGER NOT NULL,
+	by_user   INTEGER NOT NULL,
+	client_id TEXT,
+	event     TEXT NOT NULL, -- JSON GameEvent
+	PRIMARY KEY (game_id, seq)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX game_events_client ON game_events(game_id, by_user, client_id) WHERE client_id IS NOT NULL;
+`,
 }
 
 // schemaVersion is the version this binary writes.

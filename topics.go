@@ -41,6 +41,11 @@ type topicKind struct {
 	// fresh or cannot resume. nil means the topic has no state beyond its
 	// messages.
 	snapshot func(ctx context.Context, q querier, id string) (any, error)
+	// publish, when set, handles a pub from a socket with write access
+	// instead of appending data to the topic as it is: the topic's owner
+	// feature validates it, stores it, and publishes what results. Its
+	// errors are shown to the client (apiError and frameError alike).
+	publish func(ctx context.Context, p *principal, id string, data json.RawMessage, clientID string) error
 	// presence turns on subscriber counts pushed to the topic.
 	presence bool
 	// retention is how much history the kind keeps by default.

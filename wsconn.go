@@ -241,12 +241,7 @@ func (c *wsConn) handleSportsFrame(data []byte) {
 	}
 	ack, err := handler(context.Background(), c, data)
 	if err != nil {
-		var fe *frameError
-		if !errors.As(err, &fe) {
-			c.hub.log.Error("sports update failed", "err", err)
-			fe = newFrameError("internal", "the update could not be saved")
-		}
-		c.sendError(probe.ID, "", fe)
+		c.sendError(probe.ID, "", c.frameErrorFrom(err))
 		return
 	}
 	c.send(ack)
@@ -458,6 +453,15 @@ func (c *wsConn) publish(f clientFrame) {
 		c.sendError(f.ID, f.Topic, newFrameError("invalid_data", `"data" must be a JSON object`))
 		return
 	}
+	kindName, id, _ := parseTopic(f.Topic)
+	if hook := c.hub.kinds[kindName].publish; hook != nil {
+		if err := hook(context.Background(), c.p, id, f.Data, clientIDKey(f.ID)); err != nil {
+			c.sendError(f.ID, f.Topic, c.frameErrorFrom(err))
+			return
+		}
+		c.send(serverFrame{Op: opAck, ID: f.ID, Topic: f.Topic}.encode())
+		return
+	}
 	var msg Message
 	var dup bool
 	err := c.hub.store.Write(context.Background(), func(tx *Tx) error {
@@ -466,13 +470,31 @@ func (c *wsConn) publish(f clientFrame) {
 		return err
 	})
 	if err != nil {
-		if !isCloseOrCanceled(err) {
-			c.hub.log.Error("publish", "topic", f.Topic, "err", err)
-		}
-		c.sendError(f.ID, f.Topic, newFrameError("unavailable", "the message was not saved; send it again"))
+		c.sendError(f.ID, f.Topic, c.frameErrorFrom(err))
 		return
 	}
 	c.send(serverFrame{Op: opAck, ID: f.ID, Topic: f.Topic, Offset: &msg.Offset, Epoch: &msg.Epoch, Duplicate: dup}.encode())
+}
+
+// frameErrorFrom shows an error from a write to the client: the code and
+// message of a frameError or apiError as they are, a missing object as
+// forbidden (as subscribing to it would say), anything else as
+// "unavailable", logged.
+func (c *wsConn) frameErrorFrom(err error) *frameError {
+	var fe *frameError
+	var ae *apiError
+	switch {
+	case errors.As(err, &fe):
+		return fe
+	case errors.As(err, &ae):
+		return newFrameError(ae.Code, ae.Message)
+	case errors.Is(err, errNotFound):
+		return newFrameError("forbidden", "there is no such thing you may change")
+	}
+	if !isCloseOrCanceled(err) {
+		c.hub.log.Error("socket write failed", "err", err)
+	}
+	return newFrameError("unavailable", "the message was not saved; send it again")
 }
 
 // clientIDKey is the idempotency key for a request id: the string itself,
