@@ -276,3 +276,56 @@ func TestBrowserGoalRingMoves(t *testing.T) {
 		t.Fatal("the goals tab reloaded instead of updating live")
 	}
 }
+
+// TestBrowserScorekeeperAndSpectator: a scorekeeper creates a basketball
+// game and taps the score; a spectator in another browser, not signed in,
+// sees it change on the scoreboard without reloading.
+func TestBrowserScorekeeperAndSpectator(t *testing.T) {
+	keeper := newBrowser(t)
+	app := startApp(t, nil, "-addr", "127.0.0.1:0", "-db", filepath.Join(t.TempDir(), "game.db"))
+	defer app.Stop(t)
+	browserDo(t, keeper,
+		chromedp.Navigate(app.URL+"/signup"),
+		chromedp.WaitVisible(chromedp.CSS(`input[name=username]`)),
+		chromedp.SendKeys(chromedp.CSS(`input[name=username]`), "coach"),
+		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), "a long password"),
+		chromedp.Click(chromedp.CSS(`button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`h1.page-title`)),
+		chromedp.Click(chromedp.CSS(`a[data-nav=games]`)),
+		chromedp.WaitVisible(chromedp.CSS(`select[name=sport]`)),
+		chromedp.SetValue(chromedp.CSS(`select[name=sport]`), "basketball"),
+		chromedp.SendKeys(chromedp.CSS(`input[name=home]`), "Lions"),
+		chromedp.SendKeys(chromedp.CSS(`input[name=away]`), "Tigers"),
+		chromedp.Click(chromedp.Search(`//button[text()="Create game"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.score-btn[data-side=home][data-points="3"]`)),
+	)
+	keepURL := browserGet(t, keeper, chromedp.Location())
+	gameURL := strings.TrimSuffix(keepURL, "/keep")
+
+	spectator := newBrowser(t)
+	browserDo(t, spectator,
+		chromedp.Navigate(gameURL),
+		chromedp.WaitVisible(chromedp.Search(`//span[@class="team-score"][@data-side="home"][text()="0"]`)),
+		chromedp.WaitVisible(chromedp.Search(`//span[contains(., "2 watching")]`)), // the scorekeeper and this spectator
+		chromedp.Evaluate[chromedp.Void](`window.notReloaded = true`),
+	)
+	browserDo(t, keeper,
+		chromedp.Click(chromedp.CSS(`.score-btn[data-side=home][data-points="3"]`)),
+		chromedp.WaitVisible(chromedp.Search(`//span[@class="team-score"][@data-side="home"][text()="3"]`)),
+		chromedp.Click(chromedp.CSS(`.score-btn[data-side=away][data-points="2"]`)),
+		chromedp.WaitVisible(chromedp.Search(`//span[@class="team-score"][@data-side="away"][text()="2"]`)),
+	)
+	browserDo(t, spectator,
+		chromedp.WaitVisible(chromedp.Search(`//span[@class="team-score"][@data-side="home"][text()="3"]`)),
+		chromedp.WaitVisible(chromedp.Search(`//span[@class="team-score"][@data-side="away"][text()="2"]`)),
+	)
+	if n := browserGet(t, spectator, chromedp.Evaluate[int](`document.querySelectorAll('.timeline li').length`)); n != 2 {
+		t.Errorf("spectator timeline has %d events, want 2", n)
+	}
+	if still := browserGet(t, spectator, chromedp.Evaluate[bool](`window.notReloaded === true`)); !still {
+		t.Fatal("the spectator's page reloaded instead of updating live")
+	}
+	// Undo on the touchline takes the last basket back everywhere.
+	browserDo(t, keeper, chromedp.Click(chromedp.Search(`//button[contains(., "Undo")]`)))
+	browserDo(t, spectator, chromedp.WaitVisible(chromedp.Search(`//span[@class="team-score"][@data-side="away"][text()="0"]`)))
+}

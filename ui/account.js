@@ -45,7 +45,7 @@ export function signUpPage(main) {
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     submitting(form, async () => {
-      app.me = await api('POST', '/api/signup', formData(form));
+      await api('POST', '/api/signup', formData(form));
       app.instance.needs_setup = false;
       // Start in the browser's time zone rather than UTC; Settings can change it.
       const tz = Intl.DateTimeFormat().resolvedOptions().timeZone;

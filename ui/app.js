@@ -5,6 +5,7 @@ import { h } from './dom.js';
 import { signInPage, signUpPage, settingsPage } from './account.js';
 import { workoutsPage, workoutFormPage, workoutDetailPage, publicWorkoutPage } from './workouts.js';
 import { goalsPage, statsPage, dashboardPage } from './goals.js';
+import { gamesPage, gamePage, keepScorePage, embedGamePage } from './games.js';
 import { Socket } from './socket.js';
 
 export const app = {
@@ -20,8 +21,10 @@ export const app = {
 };
 
 // Listeners for the user's own topic, registered by the page on screen and
-// dropped when another page renders.
+// dropped when another page renders; and what the page on screen asked to
+// run when it goes (a page's render may return such a function).
 let userEventListeners = [];
+let pageCleanup = null;
 
 /** onUserEvent calls fn(event) for each change published to the user's topic. */
 function onUserEvent(fn) {
@@ -46,8 +49,7 @@ const routes = {
   '/stats': { nav: 'workouts', title: 'Stats', render: statsPage },
   '/live': { nav: 'live', title: 'Live', render: (m) => comingSoon(m, 'Live',
     'Record a session from your phone and let friends follow it live.') },
-  '/games': { nav: 'games', title: 'Games', render: (m) => comingSoon(m, 'Games',
-    'Keep score of a game from the touchline while everyone watching sees it update.') },
+  '/games': { nav: 'games', title: 'Games', render: gamesPage, public: true, anyone: true },
   '/settings': { nav: 'settings', title: 'Settings', render: settingsPage },
   '/login': { public: true, title: 'Sign in', render: signInPage },
   '/signup': { public: true, title: 'Create account', render: signUpPage },
@@ -58,6 +60,9 @@ const paramRoutes = [
   { pattern: /^\/workouts\/([0-9a-f-]{36})$/, keys: ['id'], nav: 'workouts', title: 'Workout', render: workoutDetailPage },
   { pattern: /^\/workouts\/([0-9a-f-]{36})\/edit$/, keys: ['id'], nav: 'workouts', title: 'Edit workout', render: workoutFormPage },
   { pattern: /^\/w\/([A-Za-z0-9_-]{20,})$/, keys: ['token'], title: 'Shared workout', render: publicWorkoutPage, public: true, anyone: true },
+  { pattern: /^\/games\/([a-z0-9]{12})$/, keys: ['id'], nav: 'games', title: 'Game', render: gamePage, public: true, anyone: true },
+  { pattern: /^\/games\/([a-z0-9]{12})\/keep$/, keys: ['id'], nav: 'games', title: 'Keep score', render: keepScorePage },
+  { pattern: /^\/embed\/games\/([a-z0-9]{12})$/, keys: ['id'], title: 'Scoreboard', render: embedGamePage, public: true, anyone: true },
 ];
 
 /** findRoute returns the route for path and its parameters. */
@@ -71,6 +76,7 @@ function findRoute(path) {
 }
 
 async function refreshMe() {
+  const before = app.me?.id;
   try {
     app.me = await api('GET', '/api/me');
   } catch (err) {
@@ -79,13 +85,14 @@ async function refreshMe() {
   }
   document.getElementById('nav').hidden = !app.me;
   document.getElementById('conn').hidden = !app.me;
-  if (app.me) {
-    app.socket.start();
-    app.socket.follow(`user:${app.me.id}`, {
-      onMsg: (event) => userEventListeners.forEach((fn) => fn(event)),
-    });
-  } else {
-    app.socket.stop();
+  if (before !== app.me?.id) {
+    app.socket.unfollow('user:*');
+    if (app.me) {
+      app.socket.follow(`user:${app.me.id}`, {
+        onMsg: (event) => userEventListeners.forEach((fn) => fn(event)),
+      });
+    }
+    if (app.socket.ws) app.socket.reconnect(); // as the new user, or as nobody
   }
   return app.me;
 }
@@ -123,8 +130,10 @@ async function render() {
   }
   main.replaceChildren();
   userEventListeners = [];
+  if (pageCleanup) pageCleanup();
+  pageCleanup = null;
   try {
-    await route.render(main, params);
+    pageCleanup = (await route.render(main, params)) || null;
   } catch (err) {
     main.replaceChildren(h('section', { className: 'card error' },
       h('h1', {}, 'Something went wrong'), h('p', {}, err.message)));

@@ -26,6 +26,20 @@ export class Socket {
     this.connect();
   }
 
+  /**
+   * reconnect opens a new socket, keeping the topics: the socket signs in
+   * with the cookie it is opened with, so it is renewed when the user signs
+   * in or out.
+   */
+  reconnect() {
+    const old = this.ws;
+    this.ws = null;
+    if (old) old.close(1000, 'signing in again');
+    clearTimeout(this.retryTimer);
+    this.stopped = false;
+    this.connect();
+  }
+
   stop() {
     this.stopped = true;
     clearTimeout(this.retryTimer);
@@ -39,15 +53,20 @@ export class Socket {
    * onSnapshot(snapshot) gets the full state whenever the socket could not
    * resume (and on the first subscription).
    */
-  follow(topic, { onMsg = () => {}, onSnapshot = () => {} } = {}) {
+  follow(topic, { onMsg = () => {}, onSnapshot = () => {}, onPresence = () => {} } = {}) {
     const saved = this.topics.get(topic);
-    this.topics.set(topic, { offset: saved?.offset, epoch: saved?.epoch, onMsg, onSnapshot });
-    if (this.ws?.readyState === WebSocket.OPEN) this.subscribe(topic);
+    this.topics.set(topic, { offset: saved?.offset, epoch: saved?.epoch, onMsg, onSnapshot, onPresence });
+    if (!this.ws) this.start(); // spectators follow games without signing in
+    else if (this.ws.readyState === WebSocket.OPEN) this.subscribe(topic);
   }
 
+  /** unfollow stops following topic; "user:*" stops every user topic. */
   unfollow(topic) {
-    this.topics.delete(topic);
-    if (this.ws?.readyState === WebSocket.OPEN) this.send({ op: 'unsub', topic });
+    for (const t of [...this.topics.keys()]) {
+      if (t !== topic && !(topic === 'user:*' && t.startsWith('user:'))) continue;
+      this.topics.delete(t);
+      if (this.ws?.readyState === WebSocket.OPEN) this.send({ op: 'unsub', topic: t });
+    }
   }
 
   /** publish sends data to topic and resolves with the ack once it is committed. */
@@ -123,6 +142,9 @@ export class Socket {
         t.offset = f.offset;
         t.epoch = f.epoch;
         t.onMsg(f.data, f.offset);
+        break;
+      case 'presence':
+        t?.onPresence(f.count);
         break;
       case 'ack':
       case 'error': {
