@@ -32,6 +32,7 @@ type benchConfig struct {
 	Password    string
 	DialWorkers int
 	Settle      time.Duration
+	Games       bool // spectators on /ws/sports-updates/, a scorekeeper scoring a public game
 }
 
 // benchReport is what `fitcast bench` prints.
@@ -71,8 +72,9 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fs.StringVar(&cfg.Password, "password", "bench-password", "its password")
 	fs.IntVar(&cfg.DialWorkers, "dial-workers", 32, "sockets opened in parallel")
 	fs.DurationVar(&cfg.Settle, "settle", 3*time.Second, "idle time before measuring memory")
+	fs.BoolVar(&cfg.Games, "games", false, "load a live game instead: anonymous spectators on /ws/sports-updates/ while a scorekeeper scores a public game at -rate events/s (latency is measured from when each event was recorded)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: fitcast bench [flags]\n\nStart the server with -ws-max-per-user above -subs, since every socket signs in as one user.\n\nFlags:")
+		fmt.Fprintln(stderr, "Usage: fitcast bench [flags]\n\nWithout -games, start the server with -ws-max-per-user above -subs, since every socket signs in as one user.\n\nFlags:")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -155,6 +157,7 @@ func serverMetric(ctx context.Context, hc *http.Client, base, name string) float
 }
 
 type benchSubscriber struct {
+	games     bool // frames are game updates: the event's seq and recording time
 	ws        *websocket.Conn
 	latencies []time.Duration
 	seen      map[int64]bool
@@ -187,9 +190,17 @@ func (s *benchSubscriber) read(wg *sync.WaitGroup, received *atomic.Int64) {
 				return
 			}
 		}
-		sent, ok1 := jsonIntField(buf, `"sent":`)
-		seq, ok2 := jsonIntField(buf, `"seq":`)
-		if !ok1 || !ok2 || !bytes.HasPrefix(buf, []byte(`{"op":"msg"`)) {
+		var sent, seq int64
+		var ok1, ok2 bool
+		if s.games {
+			seq, ok2 = jsonIntField(buf, `"seq":`)
+			sent, ok1 = jsonTimeField(buf, `"at":"`)
+		} else {
+			sent, ok1 = jsonIntField(buf, `"sent":`)
+			seq, ok2 = jsonIntField(buf, `"seq":`)
+			ok1 = ok1 && bytes.HasPrefix(buf, []byte(`{"op":"msg"`))
+		}
+		if !ok1 || !ok2 {
 			continue
 		}
 		lat := time.Duration(time.Now().UnixNano() - sent)
@@ -210,6 +221,22 @@ func ownCPU() float64 {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
+}
+
+// jsonTimeField finds key (such as `"at":"`) in b and parses the RFC 3339
+// time after it, as unix nanoseconds.
+func jsonTimeField(b []byte, key string) (int64, bool) {
+	i := bytes.Index(b, []byte(key))
+	if i < 0 {
+		return 0, false
+	}
+	b = b[i+len(key):]
+	end := bytes.IndexByte(b, '"')
+	if end < 0 {
+		return 0, false
+	}
+	t, err := time.Parse(time.RFC3339Nano, string(b[:end]))
+	return t.UnixNano(), err == nil
 }
 
 // jsonIntField finds key (such as `"seq":`) in b and parses the integer
@@ -238,7 +265,39 @@ func runBench(ctx context.Context, cfg benchConfig, log io.Writer) (benchReport,
 	wsURL := "ws" + strings.TrimPrefix(cfg.URL, "http") + "/ws"
 	rep.RSSBefore = serverMetric(ctx, hc, cfg.URL, "process_resident_memory_bytes")
 
+	var gameID string
+	if cfg.Games {
+		body, _ := json.Marshal(map[string]string{"sport": "generic", "home": "Bench A", "away": "Bench B", "visibility": "public"})
+		req, _ := http.NewRequestWithContext(ctx, "POST", cfg.URL+"/api/games", bytes.NewReader(body))
+		res, err := hc.Do(req)
+		if err != nil {
+			return rep, err
+		}
+		var g struct{ ID string }
+		json.NewDecoder(res.Body).Decode(&g)
+		res.Body.Close()
+		if g.ID == "" {
+			return rep, fmt.Errorf("create game: %s", res.Status)
+		}
+		gameID = g.ID
+	}
+	sportsURL := "ws" + strings.TrimPrefix(cfg.URL, "http") + "/ws/sports-updates/"
+	// dialSpectator opens an anonymous socket on the seed path, which
+	// follows the public feed without subscribing.
+	dialSpectator := func() (*websocket.Conn, error) {
+		dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		ws, _, err := websocket.Dial(dctx, sportsURL, nil)
+		if err != nil {
+			return nil, err
+		}
+		ws.SetReadLimit(1 << 20)
+		return ws, nil
+	}
 	dial := func() (*websocket.Conn, error) {
+		if cfg.Games {
+			return dialSpectator()
+		}
 		dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		defer cancel()
 		ws, _, err := websocket.Dial(dctx, wsURL, &websocket.DialOptions{HTTPClient: hc})
@@ -288,7 +347,7 @@ func runBench(ctx context.Context, cfg benchConfig, log io.Writer) (benchReport,
 					firstErr.CompareAndSwap(nil, err.Error())
 					continue
 				}
-				s := &benchSubscriber{ws: ws, seen: map[int64]bool{}}
+				s := &benchSubscriber{ws: ws, seen: map[int64]bool{}, games: cfg.Games}
 				subs[i] = s
 				readers.Add(1)
 				go s.read(&readers, &received)
@@ -321,7 +380,14 @@ func runBench(ctx context.Context, cfg benchConfig, log io.Writer) (benchReport,
 	pubs := make([]*websocket.Conn, int(cfg.Rate/80)+1)
 	var rejected atomic.Int64
 	for i := range pubs {
-		if pubs[i], err = dial(); err != nil {
+		if cfg.Games {
+			dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+			pubs[i], _, err = websocket.Dial(dctx, sportsURL, &websocket.DialOptions{HTTPClient: hc})
+			cancel()
+		} else {
+			pubs[i], err = dial()
+		}
+		if err != nil {
 			return rep, fmt.Errorf("publisher: %w", err)
 		}
 		defer pubs[i].CloseNow()
@@ -331,7 +397,7 @@ func runBench(ctx context.Context, cfg benchConfig, log io.Writer) (benchReport,
 				if err != nil {
 					return
 				}
-				if bytes.HasPrefix(data, []byte(`{"op":"error"`)) {
+				if bytes.HasPrefix(data, []byte(`{"op":"error"`)) && !bytes.Contains(data, []byte(`"game"`)) {
 					rejected.Add(1)
 				}
 			}
@@ -348,8 +414,12 @@ func runBench(ctx context.Context, cfg benchConfig, log io.Writer) (benchReport,
 		case <-ctx.Done():
 			return rep, ctx.Err()
 		}
-		frame, _ := json.Marshal(map[string]any{"op": "pub", "topic": topic, "id": fmt.Sprintf("bench-%d-%d", pubStart.UnixNano(), seq),
+		id := fmt.Sprintf("bench-%d-%d", pubStart.UnixNano(), seq)
+		frame, _ := json.Marshal(map[string]any{"op": "pub", "topic": topic, "id": id,
 			"data": map[string]any{"seq": seq, "sent": time.Now().UnixNano()}})
+		if cfg.Games {
+			frame, _ = json.Marshal(map[string]any{"game": gameID, "kind": "score", "team": "home", "points": 1, "id": id})
+		}
 		if err := pubs[seq%int64(len(pubs))].Write(ctx, websocket.MessageText, frame); err != nil {
 			return rep, fmt.Errorf("publish: %w", err)
 		}
