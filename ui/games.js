@@ -196,7 +196,17 @@ export async function keepScorePage(main, { id }) {
       game.state.status === 'finished'
         ? h('button', { type: 'button', onclick: () => send({ kind: 'status', status: 'live' }) }, 'Reopen')
         : h('button', { type: 'button', onclick: () => confirm('End the game?') && send({ kind: 'status', status: 'finished' }) }, 'Final whistle')),
-    h('p', { className: 'center' }, h('a', { href: `/games/${id}`, 'data-link': true }, 'Spectator view →')));
+    h('p', { className: 'center' }, h('a', { href: `/games/${id}`, 'data-link': true }, 'Spectator view →'),
+      game.owner_id === app.me.id ? h('button', { type: 'button', className: 'small', onclick: async () => {
+        const username = prompt('Username of the co-scorekeeper to invite');
+        if (!username) return;
+        try {
+          await api('POST', `/api/games/${id}/scorekeepers`, { username });
+          toast(`${username} can now keep score`, 'ok');
+        } catch (err) {
+          toast(err.message);
+        }
+      } }, 'Invite a scorekeeper') : null));
   return follow(id, (u) => { game = asGame(game, u); board.update(game); }, () => {}, () => {});
 }
 
@@ -239,7 +249,9 @@ function newGameForm() {
       h('label', { className: 'field' }, h('span', {}, 'Away colour'), h('input', { name: 'away_color', type: 'color', value: '#e11d48' }))),
     h('label', { className: 'field' }, h('span', {}, 'Who can watch'), h('select', { name: 'visibility' },
       h('option', { value: 'public' }, 'Anyone (listed here)'), h('option', { value: 'unlisted' }, 'Anyone with the link'), h('option', { value: 'private' }, 'Only scorekeepers'))),
-    h('label', { className: 'field' }, h('span', {}, 'Venue'), h('input', { name: 'venue', maxlength: 200, placeholder: 'Optional' })),
+    h('div', { className: 'grid2' },
+      h('label', { className: 'field' }, h('span', {}, 'Venue'), h('input', { name: 'venue', maxlength: 200, placeholder: 'Optional' })),
+      h('label', { className: 'field' }, h('span', {}, 'Starts'), h('input', { name: 'scheduled_at', type: 'datetime-local' }))),
     h('label', { className: 'field' }, h('span', {}, 'Rosters'), h('textarea', { name: 'rosters', rows: 3, placeholder: 'Optional. One player a line: "home 7 Alex" or "away 10 Sam"' })),
     h('button', { type: 'submit', className: 'primary' }, 'Create game'));
   form.addEventListener('submit', async (e) => {
@@ -252,7 +264,8 @@ function newGameForm() {
     }
     try {
       const g = await api('POST', '/api/games', { sport: d.sport, home: d.home, away: d.away, home_color: d.home_color, away_color: d.away_color,
-        visibility: d.visibility, venue: d.venue, home_roster: roster.home, away_roster: roster.away });
+        visibility: d.visibility, venue: d.venue, home_roster: roster.home, away_roster: roster.away,
+        scheduled_at: d.scheduled_at ? f.fromLocalInput(d.scheduled_at) : undefined });
       app.navigate(`/games/${g.id}/keep`);
     } catch (err) {
       showFormError(form, err);
