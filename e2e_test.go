@@ -79,6 +79,19 @@ func browserGet[T any](t *testing.T, ctx context.Context, a chromedp.Action[T]) 
 	return v
 }
 
+// browserSignUp creates an account through the sign-up page and waits for
+// the dashboard.
+func browserSignUp(base, username string) chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(
+		chromedp.Navigate(base+"/signup"),
+		chromedp.WaitVisible(chromedp.CSS(`input[name=username]`)),
+		chromedp.SendKeys(chromedp.CSS(`input[name=username]`), username),
+		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), "a long password"),
+		chromedp.Click(chromedp.CSS(`button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`h1.page-title`)),
+	)
+}
+
 // TestBrowserSignUpAndStaySignedIn signs up through the real UI, lands on
 // the dashboard, reloads, and is still signed in.
 func TestBrowserSignUpAndStaySignedIn(t *testing.T) {
@@ -132,12 +145,7 @@ func TestBrowserLiveUpdatesAcrossTabs(t *testing.T) {
 	defer app.Stop(t)
 
 	browserDo(t, first,
-		chromedp.Navigate(app.URL+"/signup"),
-		chromedp.WaitVisible(chromedp.CSS(`input[name=username]`)),
-		chromedp.SendKeys(chromedp.CSS(`input[name=username]`), "ann"),
-		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), "a long password"),
-		chromedp.Click(chromedp.CSS(`button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS(`h1.page-title`)),
+		browserSignUp(app.URL, "ann"),
 		chromedp.Navigate(app.URL+"/settings"),
 		chromedp.WaitVisible(chromedp.CSS(`input[name=name]`)),
 	)
@@ -173,12 +181,7 @@ func TestBrowserLogRunAndStrengthSession(t *testing.T) {
 	defer app.Stop(t)
 
 	browserDo(t, ctx,
-		chromedp.Navigate(app.URL+"/signup"),
-		chromedp.WaitVisible(chromedp.CSS(`input[name=username]`)),
-		chromedp.SendKeys(chromedp.CSS(`input[name=username]`), "ann"),
-		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), "a long password"),
-		chromedp.Click(chromedp.CSS(`button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS(`h1.page-title`)),
+		browserSignUp(app.URL, "ann"),
 
 		// A 5.2 km run, the default sport, in 31 minutes.
 		chromedp.Click(chromedp.Search(`//a[contains(., "Log workout")]`)),
@@ -237,12 +240,7 @@ func TestBrowserGoalRingMoves(t *testing.T) {
 	app := startApp(t, nil, "-addr", "127.0.0.1:0", "-db", filepath.Join(t.TempDir(), "goal.db"))
 	defer app.Stop(t)
 	browserDo(t, goals,
-		chromedp.Navigate(app.URL+"/signup"),
-		chromedp.WaitVisible(chromedp.CSS(`input[name=username]`)),
-		chromedp.SendKeys(chromedp.CSS(`input[name=username]`), "ann"),
-		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), "a long password"),
-		chromedp.Click(chromedp.CSS(`button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS(`h1.page-title`)),
+		browserSignUp(app.URL, "ann"),
 		chromedp.Click(chromedp.CSS(`a[data-nav=goals]`)),
 		chromedp.WaitVisible(chromedp.CSS(`select[name=metric]`)),
 		chromedp.SetValue(chromedp.CSS(`select[name=metric]`), "workouts"),
@@ -285,12 +283,7 @@ func TestBrowserScorekeeperAndSpectator(t *testing.T) {
 	app := startApp(t, nil, "-addr", "127.0.0.1:0", "-db", filepath.Join(t.TempDir(), "game.db"))
 	defer app.Stop(t)
 	browserDo(t, keeper,
-		chromedp.Navigate(app.URL+"/signup"),
-		chromedp.WaitVisible(chromedp.CSS(`input[name=username]`)),
-		chromedp.SendKeys(chromedp.CSS(`input[name=username]`), "coach"),
-		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), "a long password"),
-		chromedp.Click(chromedp.CSS(`button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS(`h1.page-title`)),
+		browserSignUp(app.URL, "coach"),
 		chromedp.Click(chromedp.CSS(`a[data-nav=games]`)),
 		chromedp.WaitVisible(chromedp.CSS(`select[name=sport]`)),
 		chromedp.SetValue(chromedp.CSS(`select[name=sport]`), "basketball"),
