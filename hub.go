@@ -430,6 +430,30 @@ func (h *hub) dropCredential(match func(p *principal) bool) {
 	}
 }
 
+// revokeReaders ends every read-only subscription to topic, telling each
+// socket why: a spectator link was revoked, replaced or expired. Sockets
+// that may write (the owner's) keep theirs.
+func (h *hub) revokeReaders(topic string) {
+	h.mu.RLock()
+	var readers []*wsConn
+	for c, sub := range h.topics[topic] {
+		if sub.access < accessWrite {
+			readers = append(readers, c)
+		}
+	}
+	h.mu.RUnlock()
+	for _, c := range readers {
+		c.mu.Lock()
+		sub := c.subs[topic]
+		c.mu.Unlock()
+		if sub == nil {
+			continue
+		}
+		c.dropSub(topic, sub)
+		c.sendError(nil, topic, newFrameError("link_revoked", "this link has expired or was revoked"))
+	}
+}
+
 // Close stops the hub for shutdown: it refuses new sockets, sends out what
 // has already committed, then flushes every socket's queue and closes it
 // with 1001 (going away), waiting up to ctx's deadline.

@@ -55,6 +55,7 @@ func newServer(cfg config, store *Store, log *slog.Logger) (*server, error) {
 		accountFailures: newFailureLimiter(10, 15*time.Minute, store.now),
 	}
 	s.registerGameTopics()
+	s.registerLiveTopics()
 	s.routes()
 	return s, nil
 }

@@ -211,6 +211,26 @@ CREATE TABLE game_events (
 ) WITHOUT ROWID;
 CREATE UNIQUE INDEX game_events_client ON game_events(game_id, by_user, client_id) WHERE client_id IS NOT NULL;
 `,
+	// 6: live sessions: a workout being recorded, and who may watch it.
+	`
+CREATE TABLE live_sessions (
+	workout_id       TEXT PRIMARY KEY REFERENCES workouts(id) ON DELETE CASCADE,
+	user_id          INTEGER NOT NULL,
+	status           TEXT NOT NULL DEFAULT 'live', -- live, paused or finished
+	last_t           REAL NOT NULL DEFAULT -1,     -- the latest sample's t
+	total_m          REAL NOT NULL DEFAULT 0,      -- distance so far
+	out_of_order     INTEGER NOT NULL DEFAULT 0,   -- samples refused for arriving before the latest
+	jumps            INTEGER NOT NULL DEFAULT 0,   -- positions dropped as impossible jumps
+	last_lat         REAL,                         -- the latest accepted position, for the jump check
+	last_lon         REAL,
+	last_pos_t       REAL,
+	released_m       REAL NOT NULL DEFAULT 0,      -- spectators have positions up to this distance
+	share_token      TEXT UNIQUE,
+	share_expires_at INTEGER,
+	privacy_m        REAL NOT NULL DEFAULT 0       -- metres of track hidden from spectators at each end
+) WITHOUT ROWID;
+CREATE INDEX live_sessions_user ON live_sessions(user_id, status);
+`,
 }
 
 // schemaVersion is the version this binary writes.

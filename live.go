@@ -1,0 +1,574 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"math"
+	"net/http"
+	"sort"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// maxLiveSpeed is the fastest a position may move between samples: 100 m/s
+// (360 km/h) is beyond any workout, so a faster step is a GPS jump.
+const maxLiveSpeed = 100.0
+
+// LiveSession is a workout being recorded.
+type LiveSession struct {
+	ID           string     `json:"id"` // the workout's id
+	Sport        string     `json:"sport"`
+	Start        time.Time  `json:"start"`
+	Status       string     `json:"status"` // live, paused or finished
+	ElapsedS     float64    `json:"elapsed_s"`
+	DistanceM    float64    `json:"distance_m"`
+	OutOfOrder   int        `json:"out_of_order"`
+	Jumps        int        `json:"jumps"`
+	ShareToken   string     `json:"share_token,omitempty"`
+	ShareExpires *time.Time `json:"share_expires_at,omitempty"`
+	PrivacyM     float64    `json:"privacy_m"`
+	userID       int64
+	lastT        float64 // the latest sample's t; -1 before the first
+	lastLat      sql.NullFloat64
+	lastLon      sql.NullFloat64
+	lastPosT     sql.NullFloat64
+	releasedM    float64
+}
+
+const liveColumns = `l.workout_id, w.sport, w.start_at, l.status, l.last_t, l.total_m, l.out_of_order, l.jumps,
+	coalesce(l.share_token, ''), l.share_expires_at, l.privacy_m, l.user_id, l.last_lat, l.last_lon, l.last_pos_t, l.released_m`
+
+func scanLive(row interface{ Scan(...any) error }) (LiveSession, error) {
+	var l LiveSession
+	var start int64
+	var expires sql.NullInt64
+	err := row.Scan(&l.ID, &l.Sport, &start, &l.Status, &l.ElapsedS, &l.DistanceM, &l.OutOfOrder, &l.Jumps, &l.ShareToken, &expires,
+		&l.PrivacyM, &l.userID, &l.lastLat, &l.lastLon, &l.lastPosT, &l.releasedM)
+	if errors.Is(err, sql.ErrNoRows) {
+		return l, errNotFound
+	}
+	l.Start, l.ShareExpires = fromMS(start), nullMS(expires)
+	l.lastT, l.ElapsedS = l.ElapsedS, math.Max(0, l.ElapsedS)
+	return l, err
+}
+
+func liveByID(ctx context.Context, q querier, id string) (LiveSession, error) {
+	return scanLive(q.QueryRowContext(ctx, "SELECT "+liveColumns+" FROM live_sessions l JOIN workouts w ON w.id = l.workout_id WHERE l.workout_id = ?", id))
+}
+
+func workoutTopic(id string) string { return "workout:" + id }
+
+// spectatorSample is a sample as spectators see it: never a position (the
+// track comes separately, held back by the privacy zone).
+type spectatorSample struct {
+	T     float64  `json:"t"`
+	Dist  *float64 `json:"dist,omitempty"`
+	HR    *float64 `json:"hr,omitempty"`
+	Speed *float64 `json:"speed,omitempty"`
+	Alt   *float64 `json:"alt,omitempty"`
+}
+
+// liveView is what a spectator gets: the session's numbers, its samples
+// without positions, and the track released so far.
+type liveView struct {
+	Type      string            `json:"type"`
+	ID        string            `json:"id"`
+	Sport     string            `json:"sport"`
+	Start     time.Time         `json:"start"`
+	Status    string            `json:"status"`
+	ElapsedS  float64           `json:"elapsed_s"`
+	DistanceM float64           `json:"distance_m"`
+	Samples   []spectatorSample `json:"samples"`
+	Track     [][3]float64      `json:"track"` // [t, lat, lon]
+}
+
+// StartLive begins recording: a workout that grows as samples arrive.
+func (s *Store) StartLive(ctx context.Context, userID int64, sport, id string) (LiveSession, error) {
+	err := s.Write(ctx, func(tx *Tx) error {
+		if _, err := s.Sport(ctx, tx, userID, sport); err != nil {
+			return invalidField("sport", "unknown sport %q", sport)
+		}
+		var n int
+		tx.QueryRow("SELECT count(*) FROM workouts WHERE id = ?", id).Scan(&n)
+		if n > 0 {
+			return &apiError{Status: http.StatusConflict, Code: "conflict", Field: "id", Message: "id: already used"}
+		}
+		now := ms(s.now())
+		if _, err := tx.Exec(`INSERT INTO workouts (id, user_id, sport, start_at, duration_s, title, created_at, updated_at)
+			VALUES (?, ?, ?, ?, 0, 'Live session', ?, ?)`, id, userID, sport, now, now, now); err != nil {
+			return err
+		}
+		if _, err := tx.Exec("INSERT INTO live_sessions (workout_id, user_id) VALUES (?, ?)", id, userID); err != nil {
+			return err
+		}
+		return s.PublishEvent(tx, userTopic(userID), map[string]any{"type": "live.started", "id": id, "sport": sport})
+	})
+	if err != nil {
+		return LiveSession{}, err
+	}
+	return liveByID(ctx, s.reader, id)
+}
+
+// IngestResult says what became of a batch of samples.
+type IngestResult struct {
+	Accepted   int     `json:"accepted"`
+	Duplicates int     `json:"duplicates"`   // already stored (a resent batch): ignored
+	OutOfOrder int     `json:"out_of_order"` // older than the latest stored: refused
+	Jumps      int     `json:"jumps"`        // positions dropped as impossible jumps
+	ElapsedS   float64 `json:"elapsed_s"`
+	DistanceM  float64 `json:"distance_m"`
+}
+
+// IngestLive stores a batch of samples for one of the user's live
+// sessions. A sample at a time already stored is a duplicate and changes
+// nothing, so a batch resent after a dropped connection counts once;
+// older samples are refused; a position that jumps faster than
+// maxLiveSpeed is dropped (the sample's other values stay). Distance is
+// accumulated from positions unless the device sends its own. The owner's
+// screens get the samples whole on their user topic; spectators get them
+// without positions on the workout's topic, plus the part of the track the
+// privacy zone releases.
+func (s *Store) IngestLive(ctx context.Context, userID int64, id string, samples []Sample) (IngestResult, error) {
+	var res IngestResult
+	sort.SliceStable(samples, func(i, j int) bool { return samples[i].T < samples[j].T })
+	err := s.Write(ctx, func(tx *Tx) error {
+		res = IngestResult{}
+		l, err := liveByID(ctx, tx, id)
+		if err != nil || l.userID != userID {
+			return errNotFound
+		}
+		if l.Status == "finished" {
+			return errorf(http.StatusConflict, "session_finished", "this session is finished")
+		}
+		stmt, err := tx.Prepare(`INSERT OR IGNORE INTO samples (workout_id, t, lat, lon, alt, dist, hr, cadence, power, speed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		var accepted []Sample
+		for _, sm := range samples {
+			var exists int
+			tx.QueryRow("SELECT count(*) FROM samples WHERE workout_id = ? AND t = ?", id, sm.T).Scan(&exists)
+			if exists > 0 || (len(accepted) > 0 && accepted[len(accepted)-1].T == sm.T) {
+				res.Duplicates++
+				continue
+			}
+			if sm.T <= l.lastT {
+				res.OutOfOrder++
+				continue
+			}
+			if sm.Lat != nil && l.lastLat.Valid {
+				step := haversine(l.lastLat.Float64, l.lastLon.Float64, *sm.Lat, *sm.Lon)
+				if dt := sm.T - l.lastPosT.Float64; dt <= 0 || step/dt > maxLiveSpeed {
+					sm.Lat, sm.Lon = nil, nil
+					res.Jumps++
+				}
+			}
+			switch {
+			case sm.Dist != nil:
+				l.DistanceM = math.Max(l.DistanceM, *sm.Dist)
+			case sm.Lat != nil && l.lastLat.Valid:
+				l.DistanceM += haversine(l.lastLat.Float64, l.lastLon.Float64, *sm.Lat, *sm.Lon)
+			}
+			d := l.DistanceM
+			sm.Dist = &d
+			if sm.Lat != nil {
+				l.lastLat = sql.NullFloat64{Float64: *sm.Lat, Valid: true}
+				l.lastLon = sql.NullFloat64{Float64: *sm.Lon, Valid: true}
+				l.lastPosT = sql.NullFloat64{Float64: sm.T, Valid: true}
+			}
+			if _, err := stmt.Exec(id, sm.T, sm.Lat, sm.Lon, sm.Alt, sm.Dist, sm.HR, sm.Cadence, sm.Power, sm.Speed); err != nil {
+				return err
+			}
+			l.lastT, l.ElapsedS = sm.T, sm.T
+			accepted = append(accepted, sm)
+		}
+		res.Accepted, res.ElapsedS, res.DistanceM = len(accepted), l.ElapsedS, l.DistanceM
+		// The track spectators may see: positions between privacy_m from
+		// the start and privacy_m behind the latest point, released as the
+		// athlete moves on.
+		upTo := l.DistanceM - l.PrivacyM
+		var track [][3]float64
+		if upTo > l.releasedM {
+			rows, err := tx.Query(`SELECT t, lat, lon FROM samples WHERE workout_id = ? AND lat IS NOT NULL AND dist > ? AND dist <= ? AND dist >= ? ORDER BY t`,
+				id, l.releasedM, upTo, l.PrivacyM)
+			if err != nil {
+				return err
+			}
+			for rows.Next() {
+				var p [3]float64
+				if err := rows.Scan(&p[0], &p[1], &p[2]); err != nil {
+					rows.Close()
+					return err
+				}
+				track = append(track, p)
+			}
+			rows.Close()
+			l.releasedM = upTo
+		}
+		if _, err := tx.Exec(`UPDATE live_sessions SET last_t = ?, total_m = ?, out_of_order = out_of_order + ?, jumps = jumps + ?,
+			last_lat = ?, last_lon = ?, last_pos_t = ?, released_m = ? WHERE workout_id = ?`,
+			l.lastT, l.DistanceM, res.OutOfOrder, res.Jumps, l.lastLat, l.lastLon, l.lastPosT, l.releasedM, id); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(`UPDATE workouts SET duration_s = ?, distance_m = ?, sample_count = sample_count + ?, updated_at = ? WHERE id = ?`,
+			math.Max(0, l.ElapsedS), l.DistanceM, len(accepted), ms(s.now()), id); err != nil {
+			return err
+		}
+		if len(accepted) == 0 {
+			return nil
+		}
+		if err := s.PublishEvent(tx, userTopic(userID), map[string]any{"type": "live.samples", "id": id, "samples": accepted,
+			"elapsed_s": l.ElapsedS, "distance_m": l.DistanceM}); err != nil {
+			return err
+		}
+		view := liveView{Type: "samples", ID: id, Sport: l.Sport, Start: l.Start, Status: l.Status, ElapsedS: l.ElapsedS, DistanceM: l.DistanceM,
+			Samples: spectatorSamples(accepted), Track: track}
+		if view.Track == nil {
+			view.Track = [][3]float64{}
+		}
+		return s.PublishEvent(tx, workoutTopic(id), view)
+	})
+	return res, err
+}
+
+func spectatorSamples(samples []Sample) []spectatorSample {
+	out := make([]spectatorSample, len(samples))
+	for i, sm := range samples {
+		out[i] = spectatorSample{T: sm.T, Dist: sm.Dist, HR: sm.HR, Speed: sm.Speed, Alt: sm.Alt}
+	}
+	return out
+}
+
+// spectatorView reads a session as spectators see it, for a snapshot.
+func spectatorView(ctx context.Context, q querier, id string) (liveView, error) {
+	l, err := liveByID(ctx, q, id)
+	if err != nil {
+		return liveView{}, err
+	}
+	v := liveView{Type: "snapshot", ID: id, Sport: l.Sport, Start: l.Start, Status: l.Status, ElapsedS: l.ElapsedS, DistanceM: l.DistanceM,
+		Samples: []spectatorSample{}, Track: [][3]float64{}}
+	rows, err := q.QueryContext(ctx, `SELECT t, lat, lon, alt, dist, hr, cadence, power, speed FROM samples WHERE workout_id = ? ORDER BY t`, id)
+	if err != nil {
+		return v, err
+	}
+	defer rows.Close()
+	all, err := scanSamples(rows)
+	if err != nil {
+		return v, err
+	}
+	v.Samples = spectatorSamples(all)
+	for _, sm := range all {
+		if sm.Lat != nil && sm.Dist != nil && *sm.Dist >= l.PrivacyM && *sm.Dist <= l.releasedM {
+			v.Track = append(v.Track, [3]float64{sm.T, *sm.Lat, *sm.Lon})
+		}
+	}
+	return v, nil
+}
+
+// SetLiveStatus pauses, resumes or finishes a session. Finishing turns it
+// into an ordinary workout: its totals come from the samples, its best
+// efforts are computed, and goal progress moves on every screen.
+func (s *Store) SetLiveStatus(ctx context.Context, userID int64, id, status string) (LiveSession, error) {
+	err := s.Write(ctx, func(tx *Tx) error {
+		l, err := liveByID(ctx, tx, id)
+		if err != nil || l.userID != userID {
+			return errNotFound
+		}
+		if l.Status == "finished" {
+			return errorf(http.StatusConflict, "session_finished", "this session is finished")
+		}
+		if _, err := tx.Exec("UPDATE live_sessions SET status = ? WHERE workout_id = ?", status, id); err != nil {
+			return err
+		}
+		if status == "finished" {
+			var avg, maxHR, climb sql.NullFloat64
+			if err := tx.QueryRow(`SELECT avg(hr), max(hr) FROM samples WHERE workout_id = ?`, id).Scan(&avg, &maxHR); err != nil {
+				return err
+			}
+			rows, err := tx.Query("SELECT alt FROM samples WHERE workout_id = ? AND alt IS NOT NULL ORDER BY t", id)
+			if err != nil {
+				return err
+			}
+			prev, have := 0.0, false
+			for rows.Next() {
+				var a float64
+				rows.Scan(&a)
+				if have && a > prev {
+					climb.Float64 += a - prev
+					climb.Valid = true
+				}
+				prev, have = a, true
+			}
+			rows.Close()
+			dur := math.Max(1, l.ElapsedS)
+			var dist any
+			if l.DistanceM > 0 {
+				dist = l.DistanceM
+			}
+			if _, err := tx.Exec(`UPDATE workouts SET duration_s = ?, distance_m = ?, avg_hr = round(?, 1), max_hr = ?, elevation_m = ?, title = '', updated_at = ? WHERE id = ?`,
+				dur, dist, avg, maxHR, climb, ms(s.now()), id); err != nil {
+				return err
+			}
+			if err := s.refreshEfforts(tx, userID, id, l.Sport); err != nil {
+				return err
+			}
+			if err := s.PublishEvent(tx, userTopic(userID), map[string]any{"type": "workout.updated", "id": id}); err != nil {
+				return err
+			}
+		}
+		if err := s.PublishEvent(tx, userTopic(userID), map[string]any{"type": "live." + status, "id": id}); err != nil {
+			return err
+		}
+		return s.PublishEvent(tx, workoutTopic(id), map[string]any{"type": "status", "id": id, "status": status, "elapsed_s": l.ElapsedS, "distance_m": l.DistanceM})
+	})
+	if err != nil {
+		return LiveSession{}, err
+	}
+	return liveByID(ctx, s.reader, id)
+}
+
+// ---- Handlers ------------------------------------------------------------
+
+func (s *server) startLive(w http.ResponseWriter, r *http.Request, p *principal) error {
+	var body struct {
+		ID    string `json:"id"`
+		Sport string `json:"sport"`
+	}
+	if err := decodeJSON(w, r, &body); err != nil {
+		return err
+	}
+	if body.ID == "" {
+		body.ID = uuid.NewString()
+	} else if u, err := uuid.Parse(body.ID); err != nil || len(body.ID) != 36 {
+		return invalidField("id", "must be a UUID")
+	} else {
+		body.ID = u.String()
+	}
+	l, err := s.store.StartLive(r.Context(), p.User.ID, body.Sport, body.ID)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, l)
+}
+
+func (s *server) liveSamples(w http.ResponseWriter, r *http.Request, p *principal) error {
+	r.Body = http.MaxBytesReader(w, r.Body, sampleBodyLimit)
+	var body struct {
+		Samples []Sample `json:"samples"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return err
+		}
+		return errorf(http.StatusBadRequest, "invalid_json", `send {"samples": [{"t": 0, "lat": ..., "hr": ...}, ...]}: %v`, err)
+	}
+	if err := validateLiveBatch(body.Samples); err != nil {
+		return err
+	}
+	res, err := s.store.IngestLive(r.Context(), p.User.ID, r.PathValue("id"), body.Samples)
+	if err != nil {
+		return err
+	}
+	s.expireShare(r.Context(), r.PathValue("id"))
+	return writeJSON(w, http.StatusOK, res)
+}
+
+func validateLiveBatch(samples []Sample) error {
+	if len(samples) == 0 || len(samples) > 10_000 {
+		return invalidField("samples", "send 1 to 10,000 samples per batch")
+	}
+	for i, sm := range samples {
+		if err := validateSample(i, sm); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *server) setLiveStatus(status string) userHandler {
+	return func(w http.ResponseWriter, r *http.Request, p *principal) error {
+		l, err := s.store.SetLiveStatus(r.Context(), p.User.ID, r.PathValue("id"), status)
+		if err != nil {
+			return err
+		}
+		if status == "finished" {
+			wo, err := s.store.Workout(r.Context(), p.User.ID, l.ID)
+			if err != nil {
+				return err
+			}
+			return writeJSON(w, http.StatusOK, wo)
+		}
+		return writeJSON(w, http.StatusOK, l)
+	}
+}
+
+func (s *server) listLive(w http.ResponseWriter, r *http.Request, p *principal) error {
+	rows, err := s.store.reader.QueryContext(r.Context(), "SELECT "+liveColumns+` FROM live_sessions l JOIN workouts w ON w.id = l.workout_id
+		WHERE l.user_id = ? AND l.status != 'finished' ORDER BY w.start_at DESC`, p.User.ID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	list := []LiveSession{}
+	for rows.Next() {
+		l, err := scanLive(rows)
+		if err != nil {
+			return err
+		}
+		list = append(list, l)
+	}
+	return writeJSON(w, http.StatusOK, list)
+}
+
+// shareLive makes a spectator link: optionally expiring, and hiding
+// privacy_m metres of track at each end.
+func (s *server) shareLive(w http.ResponseWriter, r *http.Request, p *principal) error {
+	var body struct {
+		ExpiresAt string  `json:"expires_at"`
+		PrivacyM  float64 `json:"privacy_m"`
+	}
+	if err := decodeJSON(w, r, &body); err != nil {
+		return err
+	}
+	var expires any
+	if body.ExpiresAt != "" {
+		t, err := time.Parse(time.RFC3339, body.ExpiresAt)
+		if err != nil || !t.After(s.now()) {
+			return invalidField("expires_at", "must be an RFC 3339 time in the future")
+		}
+		expires = ms(t)
+	}
+	if math.IsNaN(body.PrivacyM) || body.PrivacyM < 0 || body.PrivacyM > 5000 {
+		return invalidField("privacy_m", "must be between 0 and 5000 metres")
+	}
+	token := newSecret()
+	err := s.store.Write(r.Context(), func(tx *Tx) error {
+		res, err := tx.Exec("UPDATE live_sessions SET share_token = ?, share_expires_at = ?, privacy_m = ? WHERE workout_id = ? AND user_id = ?",
+			token, expires, body.PrivacyM, r.PathValue("id"), p.User.ID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errNotFound
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	s.hub.revokeReaders(workoutTopic(r.PathValue("id"))) // an older link stops working
+	return writeJSON(w, http.StatusOK, map[string]any{"token": token, "path": "/watch/" + token, "workout_id": r.PathValue("id")})
+}
+
+func (s *server) unshareLive(w http.ResponseWriter, r *http.Request, p *principal) error {
+	err := s.store.deleteOwnedShare(r.Context(), r.PathValue("id"), p.User.ID)
+	if err != nil {
+		return err
+	}
+	s.hub.revokeReaders(workoutTopic(r.PathValue("id")))
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Store) deleteOwnedShare(ctx context.Context, id string, userID int64) error {
+	return s.Write(ctx, func(tx *Tx) error {
+		res, err := tx.Exec("UPDATE live_sessions SET share_token = NULL, share_expires_at = NULL WHERE workout_id = ? AND user_id = ?", id, userID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errNotFound
+		}
+		return nil
+	})
+}
+
+// expireShare revokes a session's link once its expiry has passed, and
+// cuts off the spectators still watching through it.
+func (s *server) expireShare(ctx context.Context, id string) {
+	l, err := liveByID(ctx, s.store.reader, id)
+	if err != nil || l.ShareToken == "" || l.ShareExpires == nil || l.ShareExpires.After(s.now()) {
+		return
+	}
+	if err := s.store.deleteOwnedShare(ctx, id, l.userID); err == nil {
+		s.hub.revokeReaders(workoutTopic(id))
+	}
+}
+
+// liveByToken finds the session a spectator link points at, if the link
+// is still good.
+func (s *server) liveByToken(ctx context.Context, token string) (LiveSession, error) {
+	if token == "" {
+		return LiveSession{}, errNotFound
+	}
+	l, err := scanLive(s.store.reader.QueryRowContext(ctx, "SELECT "+liveColumns+" FROM live_sessions l JOIN workouts w ON w.id = l.workout_id WHERE l.share_token = ?", token))
+	if err != nil {
+		return l, errNotFound
+	}
+	if l.ShareExpires != nil && !l.ShareExpires.After(s.now()) {
+		return l, errNotFound
+	}
+	return l, nil
+}
+
+// watchLive is the spectator page's first load: no account needed, just a
+// good link.
+func (s *server) watchLive(w http.ResponseWriter, r *http.Request) error {
+	l, err := s.liveByToken(r.Context(), r.PathValue("token"))
+	if err != nil {
+		return errorf(http.StatusNotFound, "not_found", "this link has expired or was revoked")
+	}
+	v, err := spectatorView(r.Context(), s.store.reader, l.ID)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"session": v, "topic": workoutTopic(l.ID), "watching": s.hub.subscriberCount(workoutTopic(l.ID))})
+}
+
+// registerLiveTopics lets sockets follow a live session: its owner (who
+// may also send samples on it) and spectators with a good link.
+func (s *server) registerLiveTopics() {
+	s.hub.kinds["workout"] = &topicKind{
+		needsID: true,
+		authorize: func(ctx context.Context, p *principal, id, share string) (access, error) {
+			l, err := liveByID(ctx, s.store.reader, id)
+			if errors.Is(err, errNotFound) {
+				return accessNone, nil
+			}
+			if err != nil {
+				return accessNone, err
+			}
+			if p != nil && p.User.ID == l.userID {
+				return accessWrite, nil
+			}
+			if lt, err := s.liveByToken(ctx, share); err == nil && lt.ID == id {
+				return accessRead, nil
+			}
+			return accessNone, nil
+		},
+		snapshot: func(ctx context.Context, q querier, id string) (any, error) {
+			return spectatorView(ctx, q, id)
+		},
+		publish: func(ctx context.Context, p *principal, id string, data json.RawMessage, clientID string) error {
+			var body struct {
+				Samples []Sample `json:"samples"`
+			}
+			if err := json.Unmarshal(data, &body); err != nil {
+				return newFrameError("invalid_data", `send {"samples": [{"t": 0, "lat": ..., "hr": ...}, ...]}`)
+			}
+			if err := validateLiveBatch(body.Samples); err != nil {
+				return err
+			}
+			_, err := s.store.IngestLive(ctx, p.User.ID, id, body.Samples)
+			s.expireShare(ctx, id)
+			return err
+		},
+		presence:  true,
+		retention: Retention{MaxAge: 2 * 24 * time.Hour, MaxCount: 0},
+	}
+}
