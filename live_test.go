@@ -107,7 +107,9 @@ func TestLiveHTTPIngestFiltersBadSamples(t *testing.T) {
 		logger.must(200, "POST", "/api/live/"+l.ID+"/samples", map[string]any{"samples": samples}).JSON(&res)
 		return res
 	}
-	at := func(t float64, lat float64) map[string]any { return map[string]any{"t": t, "lat": lat, "lon": 7.0, "hr": 130} }
+	at := func(t float64, lat float64) map[string]any {
+		return map[string]any{"t": t, "lat": lat, "lon": 7.0, "hr": 130}
+	}
 	res := post(at(0, 45), at(1, 45.00003), at(2, 45.00006))
 	if res.Accepted != 3 || res.DistanceM < 6 || res.DistanceM > 7 {
 		t.Fatalf("first batch %+v", res)
