@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 )
 
@@ -321,4 +323,63 @@ func TestBrowserScorekeeperAndSpectator(t *testing.T) {
 	// Undo on the touchline takes the last basket back everywhere.
 	browserDo(t, keeper, chromedp.Click(chromedp.Search(`//button[contains(., "Undo")]`)))
 	browserDo(t, spectator, chromedp.WaitVisible(chromedp.Search(`//span[@class="team-score"][@data-side="away"][text()="0"]`)))
+}
+
+// TestBrowserLiveSessionWithSpectator records a session in one browser
+// with Chromium's location overridden, while a spectator in another
+// browser, not signed in, follows it through the share link to the end.
+func TestBrowserLiveSessionWithSpectator(t *testing.T) {
+	athlete := newBrowser(t)
+	app := startApp(t, nil, "-addr", "127.0.0.1:0", "-db", filepath.Join(t.TempDir(), "live.db"))
+	defer app.Stop(t)
+	if _, err := chromedp.CallBrowser(athlete, browser.SetPermission, browser.SetPermissionParams{
+		Permission: &browser.PermissionDescriptor{Name: "geolocation"}, Setting: browser.PermissionSettingGranted, Origin: app.URL,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	moveTo := func(lat float64) {
+		lon, acc := 7.0, 5.0
+		if _, err := chromedp.Call(athlete, emulation.SetGeolocationOverride, emulation.SetGeolocationOverrideParams{Latitude: &lat, Longitude: &lon, Accuracy: &acc}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	moveTo(45)
+	browserDo(t, athlete,
+		browserSignUp(app.URL, "runner"),
+		chromedp.Click(chromedp.CSS(`a[data-nav=live]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.big-start`)),
+		chromedp.Click(chromedp.CSS(`.big-start`)),
+		chromedp.WaitVisible(chromedp.CSS(`.live-controls`)),
+		chromedp.Click(chromedp.Search(`//button[text()="Create spectator link"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`code[data-watch-url]`)),
+	)
+	watchURL := browserGet(t, athlete, chromedp.Text(chromedp.CSS(`code[data-watch-url]`)))
+
+	// About 10 m a second northwards.
+	for i := 1; i <= 6; i++ {
+		moveTo(45 + float64(i)*0.00009)
+		browserDo(t, athlete, chromedp.Sleep(700*time.Millisecond))
+	}
+	spectator := newBrowser(t)
+	browserDo(t, spectator,
+		chromedp.Navigate(watchURL),
+		chromedp.WaitVisible(chromedp.CSS(`[data-distance]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.leaflet-overlay-pane path`)),
+	)
+	for i := 7; i <= 10; i++ {
+		moveTo(45 + float64(i)*0.00009)
+		browserDo(t, athlete, chromedp.Sleep(700*time.Millisecond))
+	}
+	// The spectator's distance grows to the whole ~100 m as samples arrive.
+	browserDo(t, spectator, chromedp.Poll[chromedp.Void](`parseFloat(document.querySelector('[data-distance]').textContent) >= 0.08`, chromedp.WithPollingTimeout(15*time.Second)))
+
+	browserDo(t, athlete,
+		chromedp.Evaluate[chromedp.Void](`window.confirm = () => true`),
+		chromedp.Click(chromedp.Search(`//button[text()="Finish"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.stats`)),
+	)
+	if stats := browserGet(t, athlete, chromedp.Text(chromedp.CSS(`.stats`))); !strings.Contains(stats, "km") {
+		t.Fatalf("the finished workout shows %q", stats)
+	}
+	browserDo(t, spectator, chromedp.WaitVisible(chromedp.Search(`//span[text()="Finished"]`)))
 }

@@ -6,6 +6,7 @@ import { signInPage, signUpPage, settingsPage } from './account.js';
 import { workoutsPage, workoutFormPage, workoutDetailPage, publicWorkoutPage } from './workouts.js';
 import { goalsPage, statsPage, dashboardPage } from './goals.js';
 import { gamesPage, gamePage, keepScorePage, embedGamePage } from './games.js';
+import { livePage, watchPage } from './live.js';
 import { Socket } from './socket.js';
 
 export const app = {
@@ -47,8 +48,7 @@ const routes = {
   '/workouts/new': { nav: 'workouts', title: 'Log workout', render: workoutFormPage },
   '/goals': { nav: 'goals', title: 'Goals', render: goalsPage },
   '/stats': { nav: 'workouts', title: 'Stats', render: statsPage },
-  '/live': { nav: 'live', title: 'Live', render: (m) => comingSoon(m, 'Live',
-    'Record a session from your phone and let friends follow it live.') },
+  '/live': { nav: 'live', title: 'Live', render: livePage },
   '/games': { nav: 'games', title: 'Games', render: gamesPage, public: true, anyone: true },
   '/settings': { nav: 'settings', title: 'Settings', render: settingsPage },
   '/login': { public: true, title: 'Sign in', render: signInPage },
@@ -62,6 +62,7 @@ const paramRoutes = [
   { pattern: /^\/w\/([A-Za-z0-9_-]{20,})$/, keys: ['token'], title: 'Shared workout', render: publicWorkoutPage, public: true, anyone: true },
   { pattern: /^\/games\/([a-z0-9]{12})$/, keys: ['id'], nav: 'games', title: 'Game', render: gamePage, public: true, anyone: true },
   { pattern: /^\/games\/([a-z0-9]{12})\/keep$/, keys: ['id'], nav: 'games', title: 'Keep score', render: keepScorePage },
+  { pattern: /^\/watch\/([A-Za-z0-9_-]{20,})$/, keys: ['token'], title: 'Watching live', render: watchPage, public: true, anyone: true },
   { pattern: /^\/embed\/games\/([a-z0-9]{12})$/, keys: ['id'], title: 'Scoreboard', render: embedGamePage, public: true, anyone: true },
 ];
 
@@ -139,14 +140,6 @@ async function render() {
       h('h1', {}, 'Something went wrong'), h('p', {}, err.message)));
   }
   main.focus({ preventScroll: true });
-}
-
-function comingSoon(main, title, text) {
-  main.append(
-    h('h1', { className: 'page-title' }, title),
-    h('section', { className: 'card empty' },
-      h('p', {}, text),
-      h('p', { className: 'muted' }, 'This part of fitcast is not built yet.')));
 }
 
 // Same-origin links marked data-link navigate without a page load.

@@ -7,6 +7,7 @@ import { h, toast, showFormError, formData } from './dom.js';
 import { app } from './app.js';
 import * as f from './format.js';
 import { workoutList } from './workouts.js';
+import { liveNow } from './live.js';
 
 const NS = 'http://www.w3.org/2000/svg';
 
@@ -298,12 +299,13 @@ export async function statsPage(main) {
 export async function dashboardPage(main) {
   const hour = new Date().getHours();
   const greeting = hour < 12 ? 'Good morning' : hour < 18 ? 'Good afternoon' : 'Good evening';
-  const d = await api('GET', '/api/dashboard');
+  const [d, live] = await Promise.all([api('GET', '/api/dashboard'), liveNow()]);
   const sportTotals = Object.entries(d.week.sports);
   main.append(
     h('div', { className: 'page-head' },
       h('h1', { className: 'page-title' }, `${greeting}, ${app.me.username}`),
       h('a', { href: '/workouts/new', 'data-link': true, className: 'button primary-small' }, '+ Log workout')),
+    live,
     h('section', { className: 'card' },
       h('h2', {}, 'This week'),
       h('div', { className: 'stats' },
@@ -328,6 +330,6 @@ export async function dashboardPage(main) {
       h('p', {}, 'Log your first workout and it shows up here, on every screen you have open.'),
       h('a', { href: '/workouts/new', 'data-link': true, className: 'button' }, 'Log a workout')));
   app.onUserEvent((e) => {
-    if (/^(workout|goal|weight)\./.test(e.type)) app.navigate('/', { replace: true });
+    if (/^(workout|goal|weight)\.|^live\.(started|finished)/.test(e.type)) app.navigate('/', { replace: true });
   });
 }

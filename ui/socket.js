@@ -53,9 +53,9 @@ export class Socket {
    * onSnapshot(snapshot) gets the full state whenever the socket could not
    * resume (and on the first subscription).
    */
-  follow(topic, { onMsg = () => {}, onSnapshot = () => {}, onPresence = () => {} } = {}) {
+  follow(topic, { onMsg = () => {}, onSnapshot = () => {}, onPresence = () => {}, onError = () => {}, token } = {}) {
     const saved = this.topics.get(topic);
-    this.topics.set(topic, { offset: saved?.offset, epoch: saved?.epoch, onMsg, onSnapshot, onPresence });
+    this.topics.set(topic, { offset: saved?.offset, epoch: saved?.epoch, onMsg, onSnapshot, onPresence, onError, token });
     if (!this.ws) this.start(); // spectators follow games without signing in
     else if (this.ws.readyState === WebSocket.OPEN) this.subscribe(topic);
   }
@@ -117,6 +117,7 @@ export class Socket {
   subscribe(topic) {
     const t = this.topics.get(topic);
     const frame = { op: 'sub', topic, id: 'sub:' + topic };
+    if (t.token) frame.token = t.token;
     if (t.offset !== undefined) {
       frame.offset = t.offset;
       frame.epoch = t.epoch;
@@ -154,7 +155,8 @@ export class Socket {
           if (f.op === 'ack') p.resolve(f);
           else p.reject(Object.assign(new Error(f.error.message), { code: f.error.code }));
         } else if (f.op === 'error') {
-          console.warn('fitcast socket:', f.error);
+          if (t) t.onError(f.error);
+          else console.warn('fitcast socket:', f.error);
         }
         break;
       }

@@ -1,0 +1,367 @@
+// live.js: recording a session from the phone, and the spectator page.
+// Samples are kept in IndexedDB until the server acknowledges them (after
+// commit), so a tunnel or a lift loses nothing: they go out on reconnect,
+// and the server counts a resent one only once.
+import * as L from './vendor/leaflet/leaflet-src.esm.js';
+import { api } from './api.js';
+import { h, toast } from './dom.js';
+import { app } from './app.js';
+import * as f from './format.js';
+import { chart } from './track.js';
+
+const MAX_ACCURACY_M = 50; // GPS fixes less precise than this are skipped
+
+// ---- The sample queue ------------------------------------------------------
+
+function openQueue() {
+  return new Promise((resolve, reject) => {
+    const req = indexedDB.open('fitcast-live', 1);
+    req.onupgradeneeded = () => req.result.createObjectStore('samples', { keyPath: ['session', 't'] });
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
+  });
+}
+
+function tx(db, mode, fn) {
+  return new Promise((resolve, reject) => {
+    const t = db.transaction('samples', mode);
+    const out = fn(t.objectStore('samples'));
+    t.oncomplete = () => resolve(out?.result ?? out);
+    t.onerror = () => reject(t.error);
+  });
+}
+
+class SampleQueue {
+  constructor(db, session) {
+    this.db = db;
+    this.session = session;
+  }
+
+  add(sample) {
+    return tx(this.db, 'readwrite', (s) => s.put({ session: this.session, ...sample }));
+  }
+
+  async oldest(n) {
+    const range = IDBKeyRange.bound([this.session, -Infinity], [this.session, Infinity]);
+    const all = await tx(this.db, 'readonly', (s) => s.getAll(range, n));
+    return all.map(({ session, ...sample }) => sample);
+  }
+
+  count() {
+    const range = IDBKeyRange.bound([this.session, -Infinity], [this.session, Infinity]);
+    return tx(this.db, 'readonly', (s) => s.count(range));
+  }
+
+  remove(samples) {
+    return tx(this.db, 'readwrite', (s) => samples.forEach((x) => s.delete([this.session, x.t])));
+  }
+}
+
+// ---- Recording ------------------------------------------------------------
+
+const LIVE_SPORTS = ['run', 'ride', 'walk', 'hike'];
+
+export async function livePage(main) {
+  const sessions = await api('GET', '/api/live');
+  if (sessions.length) return recording(main, sessions[0]);
+  let sport = 'run';
+  const chips = h('div', { className: 'chips', role: 'radiogroup', 'aria-label': 'Sport' });
+  const render = () => chips.replaceChildren(...LIVE_SPORTS.map((k) => h('button', {
+    type: 'button', role: 'radio', className: 'chip', 'aria-checked': String(k === sport), 'data-sport': k,
+    onclick: () => { sport = k; render(); },
+  }, k[0].toUpperCase() + k.slice(1))));
+  render();
+  const start = h('button', { type: 'button', className: 'primary big-start' }, 'Start');
+  start.addEventListener('click', async () => {
+    start.disabled = true;
+    try {
+      const s = await api('POST', '/api/live', { sport, id: crypto.randomUUID() });
+      main.replaceChildren();
+      cleanup = await recording(main, s);
+    } catch (err) {
+      toast(err.message);
+      start.disabled = false;
+    }
+  });
+  let cleanup = null;
+  main.append(h('h1', { className: 'page-title' }, 'Go live'),
+    h('section', { className: 'card' }, h('p', {}, 'Record with your phone\'s GPS; your other screens and anyone you share a link with follow along.'), chips, start));
+  return () => cleanup && cleanup();
+}
+
+async function recording(main, session) {
+  const db = await openQueue();
+  const queue = new SampleQueue(db, session.id);
+  const startMs = Date.parse(session.start);
+  let status = session.status;
+  let distance = session.distance_m;
+  let lastHR = null;
+  let lastFix = null; // {lat, lon} of the last fix sent, for the map
+  const stat = (label) => {
+    const v = h('strong', {}, '—');
+    return [h('div', { className: 'stat big' }, h('small', {}, label), v), v];
+  };
+  const [elapsedTile, elapsedV] = stat('Time');
+  const [distTile, distV] = stat('Distance');
+  const [paceTile, paceV] = stat('Avg pace');
+  const [hrTile, hrV] = stat('Heart rate');
+  const net = h('p', { className: 'muted net' });
+  const watching = h('span', { className: 'muted' });
+  const mapEl = h('div', { className: 'map' });
+  let map = null;
+  let line = null;
+  const pause = h('button', { type: 'button', className: 'big' }, status === 'paused' ? 'Resume' : 'Pause');
+  const finish = h('button', { type: 'button', className: 'big danger' }, 'Finish');
+  const shareBox = h('div');
+  main.append(
+    h('div', { className: 'page-head' }, h('h1', { className: 'page-title' }, `● Live ${session.sport}`), watching),
+    h('section', { className: 'card' }, h('div', { className: 'stats live-stats' }, elapsedTile, distTile, paceTile, hrTile), net),
+    h('section', { className: 'card' }, mapEl),
+    h('div', { className: 'button-row live-controls' }, pause, finish,
+      navigator.bluetooth ? h('button', { type: 'button', onclick: connectStrap }, '❤ Connect heart-rate strap') : null),
+    h('section', { className: 'card' }, h('h2', {}, 'Spectators'), shareBox));
+
+  const tick = () => {
+    const t = (Date.now() - startMs) / 1000;
+    elapsedV.textContent = f.duration(t);
+    distV.textContent = f.distance(distance);
+    paceV.textContent = session.sport === 'ride' ? f.speed(distance, t) : f.pace(distance, t);
+    hrV.textContent = lastHR ? `${lastHR} bpm` : '—';
+  };
+  const ticker = setInterval(tick, 1000);
+  tick();
+
+  const updateNet = async () => {
+    const waiting = await queue.count();
+    const state = document.getElementById('conn').dataset.state;
+    net.textContent = `${state === 'online' ? 'Connected' : 'Offline, saving on this phone'} · ${waiting} sample${waiting === 1 ? '' : 's'} waiting to send`;
+  };
+
+  // Send the queue in batches over the socket; each is deleted only once acknowledged.
+  let sending = false;
+  const flush = async () => {
+    if (sending) return;
+    sending = true;
+    try {
+      for (;;) {
+        const batch = await queue.oldest(50);
+        if (!batch.length) break;
+        const ack = await app.socket.publish(`workout:${session.id}`, { samples: batch }, `${session.id}:${batch[0].t}:${batch[batch.length - 1].t}`);
+        if (!ack) break;
+        await queue.remove(batch);
+      }
+    } catch {
+      // Offline or refused: the samples stay queued for the next try.
+    } finally {
+      sending = false;
+      updateNet();
+    }
+  };
+  const flusher = setInterval(flush, 2000);
+
+  const record = async (sample) => {
+    if (status !== 'live') return;
+    await queue.add(sample);
+    updateNet();
+  };
+
+  // GPS.
+  let watchID = null;
+  if (navigator.geolocation) {
+    watchID = navigator.geolocation.watchPosition((pos) => {
+      if (pos.coords.accuracy > MAX_ACCURACY_M) return;
+      const t = Math.round((pos.timestamp - startMs) / 100) / 10;
+      const sample = { t: Math.max(0, t), lat: pos.coords.latitude, lon: pos.coords.longitude };
+      if (pos.coords.altitude != null) sample.alt = pos.coords.altitude;
+      if (pos.coords.speed != null && pos.coords.speed >= 0) sample.speed = pos.coords.speed;
+      if (lastHR) sample.hr = lastHR;
+      lastFix = sample;
+      drawFix(sample);
+      record(sample);
+    }, (err) => toast(`GPS: ${err.message}`), { enableHighAccuracy: true, maximumAge: 0 });
+  } else {
+    net.textContent = 'This browser has no GPS; heart rate and time are still recorded.';
+  }
+
+  function drawFix(s) {
+    if (!map) {
+      map = L.map(mapEl, { zoomControl: false, attributionControl: true }).setView([s.lat, s.lon], 16);
+      L.tileLayer('https://tile.openstreetmap.org/{z}/{x}/{y}.png', { maxZoom: 19, attribution: '© OpenStreetMap contributors' }).addTo(map);
+      line = L.polyline([], { color: '#0f766e', weight: 5 }).addTo(map);
+    }
+    line.addLatLng([s.lat, s.lon]);
+    map.panTo([s.lat, s.lon]);
+  }
+
+  // Heart rate from a Bluetooth strap (the standard Heart Rate service).
+  async function connectStrap() {
+    try {
+      const device = await navigator.bluetooth.requestDevice({ filters: [{ services: ['heart_rate'] }] });
+      const server = await device.gatt.connect();
+      const service = await server.getPrimaryService('heart_rate');
+      const ch = await service.getCharacteristic('heart_rate_measurement');
+      ch.addEventListener('characteristicvaluechanged', (e) => {
+        const v = e.target.value;
+        lastHR = v.getUint8(0) & 1 ? v.getUint16(1, true) : v.getUint8(1);
+        if (!navigator.geolocation || !lastFix) record({ t: Math.round((Date.now() - startMs) / 100) / 10, hr: lastHR });
+      });
+      await ch.startNotifications();
+      toast(`Connected to ${device.name || 'the strap'}`, 'ok');
+    } catch (err) {
+      toast(err.message);
+    }
+  }
+
+  // Keep the screen on while live.
+  let wakeLock = null;
+  const lock = async () => {
+    try {
+      if ('wakeLock' in navigator && document.visibilityState === 'visible') wakeLock = await navigator.wakeLock.request('screen');
+    } catch { /* not allowed: the screen may dim */ }
+  };
+  lock();
+  document.addEventListener('visibilitychange', lock);
+
+  pause.addEventListener('click', async () => {
+    const next = status === 'paused' ? 'resume' : 'pause';
+    const s = await api('POST', `/api/live/${session.id}/${next}`);
+    status = s.status;
+    pause.textContent = status === 'paused' ? 'Resume' : 'Pause';
+  });
+  finish.addEventListener('click', async () => {
+    if (!confirm('Finish this session?')) return;
+    finish.disabled = true;
+    await flush();
+    if (await queue.count()) {
+      toast('Some samples are still waiting to send; try again when connected.');
+      finish.disabled = false;
+      return;
+    }
+    const w = await api('POST', `/api/live/${session.id}/finish`);
+    toast('Saved', 'ok');
+    app.navigate(`/workouts/${w.id}`, { replace: true });
+  });
+
+  const renderShare = (token) => {
+    if (token) {
+      const url = `${location.origin}/watch/${token}`;
+      shareBox.replaceChildren(h('div', { className: 'secret-row' }, h('code', { className: 'secret', 'data-watch-url': true }, url),
+        h('button', { type: 'button', className: 'small', onclick: () => navigator.clipboard.writeText(url).then(() => toast('Link copied')) }, 'Copy')),
+      h('button', { type: 'button', className: 'small danger', onclick: async () => {
+        await api('DELETE', `/api/live/${session.id}/share`);
+        renderShare(null);
+      } }, 'Stop sharing'));
+      return;
+    }
+    const privacy = h('select', { 'aria-label': 'Privacy zone' }, [0, 200, 500, 1000].map((m) => h('option', { value: m }, m ? `Hide ${m} m at each end` : 'Show the whole route')));
+    const hours = h('select', { 'aria-label': 'Link expires' }, [['', 'Never expires'], [2, 'Expires in 2 hours'], [6, 'Expires in 6 hours'], [24, 'Expires in a day']].map(([v, l]) => h('option', { value: v }, l)));
+    shareBox.replaceChildren(privacy, hours, h('button', { type: 'button', onclick: async () => {
+      const body = { privacy_m: Number(privacy.value) };
+      if (hours.value) body.expires_at = new Date(Date.now() + Number(hours.value) * 3600e3).toISOString();
+      const res = await api('POST', `/api/live/${session.id}/share`, body);
+      renderShare(res.token);
+    } }, 'Create spectator link'));
+  };
+  renderShare(session.share_token);
+
+  app.socket.follow(`workout:${session.id}`, {
+    onMsg: (m) => { if (m.distance_m != null) distance = m.distance_m; },
+    onPresence: (n) => { watching.textContent = n > 1 ? `👀 ${n - 1} watching` : ''; },
+  });
+  updateNet();
+  return () => {
+    clearInterval(ticker);
+    clearInterval(flusher);
+    if (watchID != null) navigator.geolocation.clearWatch(watchID);
+    document.removeEventListener('visibilitychange', lock);
+    wakeLock?.release();
+    app.socket.unfollow(`workout:${session.id}`);
+  };
+}
+
+// ---- Spectators -----------------------------------------------------------
+
+export async function watchPage(main, { token }) {
+  let data;
+  try {
+    data = await api('GET', `/api/live/watch/${token}`);
+  } catch {
+    main.append(h('section', { className: 'card empty' }, h('h1', {}, 'This link has ended'), h('p', {}, 'It expired or its owner stopped sharing.')));
+    return null;
+  }
+  const s = data.session;
+  const samples = s.samples;
+  let track = s.track;
+  const status = h('span', { className: 'badge' + (s.status === 'live' ? ' live' : '') }, s.status === 'finished' ? 'Finished' : s.status);
+  const stats = h('div', { className: 'stats live-stats' });
+  const mapEl = h('div', { className: 'map' });
+  const chartBox = h('div');
+  const watching = h('span', { className: 'muted' });
+  let elapsed = s.elapsed_s;
+  let distance = s.distance_m;
+  const renderStats = () => {
+    const hr = [...samples].reverse().find((x) => x.hr)?.hr;
+    stats.replaceChildren(
+      h('div', { className: 'stat big' }, h('small', {}, 'Time'), h('strong', {}, f.duration(elapsed))),
+      h('div', { className: 'stat big' }, h('small', {}, 'Distance'), h('strong', { 'data-distance': true }, f.distance(distance))),
+      h('div', { className: 'stat big' }, h('small', {}, 'Avg pace'), h('strong', {}, f.pace(distance, elapsed))),
+      h('div', { className: 'stat big' }, h('small', {}, 'Heart rate'), h('strong', {}, hr ? `${Math.round(hr)} bpm` : '—')));
+  };
+  let map = null;
+  let line = null;
+  const drawTrack = () => {
+    if (!track.length) return;
+    if (!map) {
+      map = L.map(mapEl);
+      L.tileLayer('https://tile.openstreetmap.org/{z}/{x}/{y}.png', { maxZoom: 19, attribution: '© OpenStreetMap contributors' }).addTo(map);
+      line = L.polyline([], { color: '#0f766e', weight: 5 }).addTo(map);
+    }
+    line.setLatLngs(track.map((p) => [p[1], p[2]]));
+    map.fitBounds(line.getBounds(), { padding: [16, 16], maxZoom: 16 });
+  };
+  const drawChart = () => {
+    const cols = { t: samples.map((x) => x.t), hr: samples.map((x) => x.hr ?? null), dist: samples.map((x) => x.dist ?? null), alt: samples.map((x) => x.alt ?? null), lat: [] };
+    const c = samples.length > 1 ? chart(cols, Math.min(840, document.getElementById('main').clientWidth - 72)) : null;
+    chartBox.replaceChildren(...(c ? [c] : []));
+  };
+  main.append(
+    h('div', { className: 'page-head' }, h('h1', { className: 'page-title' }, `Live ${s.sport}`), status),
+    h('p', { className: 'muted' }, `Started ${f.dateTime(s.start)} · `, watching),
+    h('section', { className: 'card' }, stats),
+    h('section', { className: 'card' }, mapEl),
+    h('section', { className: 'card' }, chartBox));
+  renderStats();
+  requestAnimationFrame(drawTrack);
+  drawChart();
+  const topic = data.topic;
+  app.socket.follow(topic, {
+    token,
+    onMsg: (m) => {
+      if (m.type === 'samples') {
+        samples.push(...m.samples);
+        track = track.concat(m.track);
+        elapsed = m.elapsed_s;
+        distance = m.distance_m;
+        drawTrack();
+        drawChart();
+      }
+      if (m.status) {
+        status.textContent = m.status === 'finished' ? 'Finished' : m.status;
+        status.className = 'badge' + (m.status === 'live' ? ' live' : '');
+      }
+      renderStats();
+    },
+    onPresence: (n) => { watching.textContent = `👀 ${n} watching`; },
+    onError: (e) => { if (e.code === 'link_revoked') { toast('The link was revoked'); status.textContent = 'Link ended'; } },
+  });
+  return () => app.socket.unfollow(topic);
+}
+
+/** liveNow lists the user's own sessions under way, for the dashboard. */
+export async function liveNow() {
+  const sessions = await api('GET', '/api/live');
+  if (!sessions.length) return null;
+  return h('section', { className: 'card live-now' }, h('h2', {}, '● Live now'),
+    h('ul', { className: 'rows' }, sessions.map((s) => h('li', {},
+      h('a', { href: '/live', 'data-link': true }, `${s.sport} · ${f.duration(s.elapsed_s)} · ${f.distance(s.distance_m)}`)))));
+}
