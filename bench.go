@@ -77,8 +77,20 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		fmt.Fprintln(stderr, "Usage: fitcast bench [flags]\n\nWithout -games, start the server with -ws-max-per-user above -subs, since every socket signs in as one user.\n\nFlags:")
 		fs.PrintDefaults()
 	}
+	live := fs.Bool("live", false, "load live sessions instead: -athletes streaming -rate samples/s each over their sockets, -spectators watching each")
+	var lc liveBenchConfig
+	fs.IntVar(&lc.Athletes, "athletes", 100, "with -live: athletes streaming at once")
+	fs.IntVar(&lc.Spectators, "spectators", 10, "with -live: spectators per athlete")
+	fs.IntVar(&lc.Batch, "batch", 1, "with -live: samples per message")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *live {
+		lc.Rate, lc.Duration = cfg.Rate, cfg.Duration
+		if lc.Athletes < 1 || lc.Spectators < 0 || lc.Batch < 1 || lc.Rate <= 0 {
+			return errors.New("bench: -athletes, -batch and -rate must be positive")
+		}
+		return runLiveBench(ctx, cfg, lc, stdout, stderr)
 	}
 	if cfg.Subscribers < 1 || cfg.Rate <= 0 || cfg.Duration <= 0 {
 		return errors.New("bench: -subs, -rate and -duration must be positive")

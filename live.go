@@ -143,21 +143,18 @@ func (s *Store) IngestLive(ctx context.Context, userID int64, id string, samples
 		if l.Status == "finished" {
 			return errorf(http.StatusConflict, "session_finished", "this session is finished")
 		}
-		stmt, err := tx.Prepare(`INSERT OR IGNORE INTO samples (workout_id, t, lat, lon, alt, dist, hr, cadence, power, speed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-		if err != nil {
-			return err
-		}
-		defer stmt.Close()
 		var accepted []Sample
 		for _, sm := range samples {
-			var exists int
-			tx.QueryRow("SELECT count(*) FROM samples WHERE workout_id = ? AND t = ?", id, sm.T).Scan(&exists)
-			if exists > 0 || (len(accepted) > 0 && accepted[len(accepted)-1].T == sm.T) {
-				res.Duplicates++
-				continue
-			}
 			if sm.T <= l.lastT {
-				res.OutOfOrder++
+				// Stored already (a resent batch), or older than what is: only
+				// the first is harmless.
+				var exists int
+				tx.QueryRow("SELECT count(*) FROM samples WHERE workout_id = ? AND t = ?", id, sm.T).Scan(&exists)
+				if exists > 0 {
+					res.Duplicates++
+				} else {
+					res.OutOfOrder++
+				}
 				continue
 			}
 			if sm.Lat != nil && l.lastLat.Valid {
@@ -180,7 +177,8 @@ func (s *Store) IngestLive(ctx context.Context, userID int64, id string, samples
 				l.lastLon = sql.NullFloat64{Float64: *sm.Lon, Valid: true}
 				l.lastPosT = sql.NullFloat64{Float64: sm.T, Valid: true}
 			}
-			if _, err := stmt.Exec(id, sm.T, sm.Lat, sm.Lon, sm.Alt, sm.Dist, sm.HR, sm.Cadence, sm.Power, sm.Speed); err != nil {
+			if _, err := tx.Exec(`INSERT INTO samples (workout_id, t, lat, lon, alt, dist, hr, cadence, power, speed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				id, sm.T, sm.Lat, sm.Lon, sm.Alt, sm.Dist, sm.HR, sm.Cadence, sm.Power, sm.Speed); err != nil {
 				return err
 			}
 			l.lastT, l.ElapsedS = sm.T, sm.T
