@@ -376,7 +376,7 @@ func TestBrowserLiveSessionWithSpectator(t *testing.T) {
 	browserDo(t, athlete,
 		chromedp.Evaluate[chromedp.Void](`window.confirm = () => true`),
 		chromedp.Click(chromedp.Search(`//button[text()="Finish"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`.stats`)),
+		chromedp.WaitVisible(chromedp.CSS(`a[href$="/edit"]`)), // the finished workout's page
 	)
 	if stats := browserGet(t, athlete, chromedp.Text(chromedp.CSS(`.stats`))); !strings.Contains(stats, "km") {
 		t.Fatalf("the finished workout shows %q", stats)

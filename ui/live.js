@@ -231,9 +231,12 @@ async function recording(main, session) {
   finish.addEventListener('click', async () => {
     if (!confirm('Finish this session?')) return;
     finish.disabled = true;
+    const was = status;
+    status = 'finishing'; // record nothing more, then send what is queued
     await flush();
     if (await queue.count()) {
       toast('Some samples are still waiting to send; try again when connected.');
+      status = was;
       finish.disabled = false;
       return;
     }
