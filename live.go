@@ -353,39 +353,20 @@ func (s *server) startLive(w http.ResponseWriter, r *http.Request, p *principal)
 	return writeJSON(w, http.StatusCreated, l)
 }
 
+// maxLiveBatch bounds one batch of live samples.
+const maxLiveBatch = 10_000
+
 func (s *server) liveSamples(w http.ResponseWriter, r *http.Request, p *principal) error {
-	r.Body = http.MaxBytesReader(w, r.Body, sampleBodyLimit)
-	var body struct {
-		Samples []Sample `json:"samples"`
-	}
-	if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return err
-		}
-		return errorf(http.StatusBadRequest, "invalid_json", `send {"samples": [{"t": 0, "lat": ..., "hr": ...}, ...]}: %v`, err)
-	}
-	if err := validateLiveBatch(body.Samples); err != nil {
+	samples, err := decodeSamples(w, r, maxLiveBatch)
+	if err != nil {
 		return err
 	}
-	res, err := s.store.IngestLive(r.Context(), p.User.ID, r.PathValue("id"), body.Samples)
+	res, err := s.store.IngestLive(r.Context(), p.User.ID, r.PathValue("id"), samples)
 	if err != nil {
 		return err
 	}
 	s.expireShare(r.Context(), r.PathValue("id"))
 	return writeJSON(w, http.StatusOK, res)
-}
-
-func validateLiveBatch(samples []Sample) error {
-	if len(samples) == 0 || len(samples) > 10_000 {
-		return invalidField("samples", "send 1 to 10,000 samples per batch")
-	}
-	for i, sm := range samples {
-		if err := validateSample(i, sm); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 func (s *server) setLiveStatus(status string) userHandler {
@@ -559,7 +540,7 @@ func (s *server) registerLiveTopics() {
 			if err := json.Unmarshal(data, &body); err != nil {
 				return newFrameError("invalid_data", `send {"samples": [{"t": 0, "lat": ..., "hr": ...}, ...]}`)
 			}
-			if err := validateLiveBatch(body.Samples); err != nil {
+			if err := checkSamples(body.Samples, maxLiveBatch); err != nil {
 				return err
 			}
 			_, err := s.store.IngestLive(ctx, p.User.ID, id, body.Samples)

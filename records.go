@@ -321,7 +321,22 @@ func validateSample(i int, sm Sample) error {
 	return nil
 }
 
-func (s *server) addSamples(w http.ResponseWriter, r *http.Request, p *principal) error {
+// checkSamples accepts 1 to max samples, each checked by validateSample.
+func checkSamples(samples []Sample, max int) error {
+	if len(samples) == 0 || len(samples) > max {
+		return invalidField("samples", "send 1 to %d samples per request", max)
+	}
+	for i, sm := range samples {
+		if err := validateSample(i, sm); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// decodeSamples reads a {"samples": [...]} body of up to sampleBodyLimit
+// bytes holding 1 to max valid samples.
+func decodeSamples(w http.ResponseWriter, r *http.Request, max int) ([]Sample, error) {
 	r.Body = http.MaxBytesReader(w, r.Body, sampleBodyLimit)
 	var body struct {
 		Samples []Sample `json:"samples"`
@@ -329,22 +344,22 @@ func (s *server) addSamples(w http.ResponseWriter, r *http.Request, p *principal
 	if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return err
+			return nil, err
 		}
-		return errorf(http.StatusBadRequest, "invalid_json", `send {"samples": [{"t": 0, "lat": ..., "hr": ...}, ...]}: %v`, err)
+		return nil, errorf(http.StatusBadRequest, "invalid_json", `send {"samples": [{"t": 0, "lat": ..., "hr": ...}, ...]}: %v`, err)
 	}
-	if len(body.Samples) == 0 || len(body.Samples) > maxSamplesPerRequest {
-		return invalidField("samples", "send 1 to %d samples per request", maxSamplesPerRequest)
-	}
-	for i, sm := range body.Samples {
-		if err := validateSample(i, sm); err != nil {
-			return err
-		}
-	}
-	if err := s.store.AddSamples(r.Context(), p.User.ID, r.PathValue("id"), body.Samples); err != nil {
+	return body.Samples, checkSamples(body.Samples, max)
+}
+
+func (s *server) addSamples(w http.ResponseWriter, r *http.Request, p *principal) error {
+	samples, err := decodeSamples(w, r, maxSamplesPerRequest)
+	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, map[string]int{"stored": len(body.Samples)})
+	if err := s.store.AddSamples(r.Context(), p.User.ID, r.PathValue("id"), samples); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]int{"stored": len(samples)})
 }
 
 // sampleColumns is a time series as columns, the shape charts take.
