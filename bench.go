@@ -226,6 +226,35 @@ func (s *benchSubscriber) read(wg *sync.WaitGroup, received *atomic.Int64) {
 	}
 }
 
+// benchSubscribe opens a socket at url as client (nil: anonymous), sends
+// sub, and returns once the server has answered "subscribed", so that
+// the subscription is live before it is counted.
+func benchSubscribe(ctx context.Context, url string, client *http.Client, sub map[string]any) (*websocket.Conn, error) {
+	dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	ws, _, err := websocket.Dial(dctx, url, &websocket.DialOptions{HTTPClient: client})
+	if err != nil {
+		return nil, err
+	}
+	ws.SetReadLimit(4 << 20)
+	frame, _ := json.Marshal(sub)
+	if err := ws.Write(dctx, websocket.MessageText, frame); err != nil {
+		return nil, err
+	}
+	for {
+		_, data, err := ws.Read(dctx)
+		if err != nil {
+			return nil, err
+		}
+		if bytes.Contains(data, []byte(`"op":"subscribed"`)) {
+			return ws, nil
+		}
+		if bytes.Contains(data, []byte(`"op":"error"`)) {
+			return nil, fmt.Errorf("subscribe: %s", data)
+		}
+	}
+}
+
 // ownCPU is the CPU time this process has used, in seconds.
 func ownCPU() float64 {
 	var ru syscall.Rusage
@@ -310,29 +339,7 @@ func runBench(ctx context.Context, cfg benchConfig, log io.Writer) (benchReport,
 		if cfg.Games {
 			return dialSpectator()
 		}
-		dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		defer cancel()
-		ws, _, err := websocket.Dial(dctx, wsURL, &websocket.DialOptions{HTTPClient: hc})
-		if err != nil {
-			return nil, err
-		}
-		ws.SetReadLimit(1 << 20)
-		sub, _ := json.Marshal(map[string]any{"op": "sub", "topic": topic})
-		if err := ws.Write(dctx, websocket.MessageText, sub); err != nil {
-			return nil, err
-		}
-		for { // wait for the answer, so the subscription is live before we count it
-			_, data, err := ws.Read(dctx)
-			if err != nil {
-				return nil, err
-			}
-			if bytes.Contains(data, []byte(`"op":"subscribed"`)) {
-				return ws, nil
-			}
-			if bytes.Contains(data, []byte(`"op":"error"`)) {
-				return nil, fmt.Errorf("subscribe: %s", data)
-			}
-		}
+		return benchSubscribe(ctx, wsURL, hc, map[string]any{"op": "sub", "topic": topic})
 	}
 
 	// Open the subscribers, a few at a time. Each reads from the start, so

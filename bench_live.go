@@ -50,32 +50,6 @@ func runLiveBench(ctx context.Context, cfg benchConfig, lc liveBenchConfig, out,
 		return json.NewDecoder(res.Body).Decode(into)
 	}
 	wsBase := "ws" + strings.TrimPrefix(cfg.URL, "http") + "/ws"
-	dial := func(client *http.Client, sub map[string]any) (*websocket.Conn, error) {
-		dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		defer cancel()
-		ws, _, err := websocket.Dial(dctx, wsBase, &websocket.DialOptions{HTTPClient: client})
-		if err != nil {
-			return nil, err
-		}
-		ws.SetReadLimit(4 << 20)
-		frame, _ := json.Marshal(sub)
-		if err := ws.Write(dctx, websocket.MessageText, frame); err != nil {
-			return nil, err
-		}
-		for {
-			_, data, err := ws.Read(dctx)
-			if err != nil {
-				return nil, err
-			}
-			if bytes.Contains(data, []byte(`"op":"subscribed"`)) {
-				return ws, nil
-			}
-			if bytes.Contains(data, []byte(`"op":"error"`)) {
-				return nil, fmt.Errorf("subscribe: %s", data)
-			}
-		}
-	}
-
 	type athlete struct {
 		id    string
 		ws    *websocket.Conn
@@ -98,7 +72,7 @@ func runLiveBench(ctx context.Context, cfg benchConfig, lc liveBenchConfig, out,
 		if err := post("/api/live/"+l.ID+"/share", map[string]any{}, &share); err != nil {
 			return err
 		}
-		ws, err := dial(hc, map[string]any{"op": "sub", "topic": workoutTopic(l.ID)})
+		ws, err := benchSubscribe(ctx, wsBase, hc, map[string]any{"op": "sub", "topic": workoutTopic(l.ID)})
 		if err != nil {
 			return fmt.Errorf("athlete %d: %w", i, err)
 		}
@@ -127,7 +101,7 @@ func runLiveBench(ctx context.Context, cfg benchConfig, lc liveBenchConfig, out,
 			}
 		}()
 		for range lc.Spectators {
-			sw, err := dial(nil, map[string]any{"op": "sub", "topic": workoutTopic(l.ID), "token": share.Token})
+			sw, err := benchSubscribe(ctx, wsBase, nil, map[string]any{"op": "sub", "topic": workoutTopic(l.ID), "token": share.Token})
 			if err != nil {
 				return fmt.Errorf("spectator: %w", err)
 			}
