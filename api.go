@@ -192,6 +192,7 @@ func (s *server) routes() {
 	s.handle("GET /api/live", s.user(s.listLive))
 	s.handle("POST /api/live", s.user(s.startLive))
 	s.handle("POST /api/live/{id}/samples", s.user(s.liveSamples))
+	s.handle("POST /api/live/{id}/sets", s.user(s.addLiveSet))
 	s.handle("POST /api/live/{id}/pause", s.user(s.setLiveStatus("paused")))
 	s.handle("POST /api/live/{id}/resume", s.user(s.setLiveStatus("live")))
 	s.handle("POST /api/live/{id}/finish", s.user(s.setLiveStatus("finished")))

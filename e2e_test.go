@@ -383,3 +383,74 @@ func TestBrowserLiveSessionWithSpectator(t *testing.T) {
 	}
 	browserDo(t, spectator, chromedp.WaitVisible(chromedp.Search(`//span[text()="Finished"]`)))
 }
+
+// TestBrowserLiveStrengthAndManualEntry covers the two live sessions that
+// need no GPS: a strength session whose sets are logged one by one with a
+// rest timer between them (a spectator sees each set arrive), and an
+// indoor run whose distance is typed in from the treadmill's display.
+func TestBrowserLiveStrengthAndManualEntry(t *testing.T) {
+	athlete := newBrowser(t)
+	app := startApp(t, nil, "-addr", "127.0.0.1:0", "-db", filepath.Join(t.TempDir(), "gym.db"))
+	defer app.Stop(t)
+	browserDo(t, athlete,
+		browserSignUp(app.URL, "lifter"),
+		chromedp.Click(chromedp.CSS(`a[data-nav=live]`)),
+		chromedp.Click(chromedp.CSS(`[data-sport=strength]`)),
+		chromedp.Click(chromedp.CSS(`.big-start`)),
+		chromedp.WaitVisible(chromedp.CSS(`.set-logger`)),
+		chromedp.Click(chromedp.Search(`//button[text()="Create spectator link"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`code[data-watch-url]`)),
+	)
+	watchURL := browserGet(t, athlete, chromedp.Text(chromedp.CSS(`code[data-watch-url]`)))
+	spectator := newBrowser(t)
+	browserDo(t, spectator, chromedp.Navigate(watchURL), chromedp.WaitVisible(chromedp.CSS(`[data-distance]`)))
+
+	browserDo(t, athlete,
+		chromedp.SetValue(chromedp.CSS(`.set-logger select[name=exercise]`), "squat"),
+		chromedp.SendKeys(chromedp.CSS(`.set-logger input[name=weight]`), "100"),
+		chromedp.SendKeys(chromedp.CSS(`.set-logger input[name=reps]`), "5"),
+		chromedp.Click(chromedp.Search(`//button[text()="Log set"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.live-sets li[data-set="0"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.rest-timer`)),
+		chromedp.Click(chromedp.Search(`//button[text()="Log set"]`)), // the same again: the form keeps the last set
+		chromedp.WaitVisible(chromedp.CSS(`.live-sets li[data-set="1"]`)),
+	)
+	if timer := browserGet(t, athlete, chromedp.Text(chromedp.CSS(`.rest-timer`))); !strings.HasPrefix(timer, "Rest 1:") {
+		t.Fatalf("rest timer says %q", timer)
+	}
+	browserDo(t, spectator, chromedp.WaitVisible(chromedp.Search(`//ol[contains(@class,"live-sets")][count(li)=2]`)))
+	if sets := browserGet(t, spectator, chromedp.Text(chromedp.CSS(`.live-sets`))); !strings.Contains(sets, "100 kg × 5") {
+		t.Fatalf("the spectator sees sets %q", sets)
+	}
+	browserDo(t, athlete,
+		chromedp.Evaluate[chromedp.Void](`window.confirm = () => true`),
+		chromedp.Click(chromedp.Search(`//button[text()="Finish"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`a[href$="/edit"]`)),
+	)
+	if page := browserGet(t, athlete, chromedp.Text(chromedp.CSS(`#main`))); strings.Count(page, "100 kg") < 2 {
+		t.Fatalf("the finished workout does not list both sets: %q", page)
+	}
+
+	// An indoor run: no GPS asked for, distance typed in.
+	browserDo(t, athlete,
+		chromedp.Click(chromedp.CSS(`a[data-nav=live]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.big-start`)),
+		chromedp.Click(chromedp.CSS(`input[name=indoors]`)),
+		chromedp.Click(chromedp.CSS(`.big-start`)),
+		chromedp.WaitVisible(chromedp.CSS(`details.manual[open]`)),
+		chromedp.SendKeys(chromedp.CSS(`input[name=manual_dist]`), "1.5"),
+		chromedp.SendKeys(chromedp.CSS(`input[name=manual_hr]`), "140"),
+		chromedp.Click(chromedp.Search(`//button[text()="Record"]`)),
+		chromedp.Poll[chromedp.Void](`document.querySelector('.net').textContent.startsWith('Connected · 0 samples')`, chromedp.WithPollingTimeout(10*time.Second)),
+	)
+	if n := browserGet(t, athlete, chromedp.Evaluate[int](`document.querySelectorAll('.leaflet-container').length`)); n != 0 {
+		t.Fatal("an indoor session shows a map")
+	}
+	browserDo(t, athlete,
+		chromedp.Click(chromedp.Search(`//button[text()="Finish"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`a[href$="/edit"]`)),
+	)
+	if stats := browserGet(t, athlete, chromedp.Text(chromedp.CSS(`.stats`))); !strings.Contains(stats, "1.50 km") {
+		t.Fatalf("the indoor run's page shows %q", stats)
+	}
+}

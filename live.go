@@ -82,7 +82,8 @@ type liveView struct {
 	ElapsedS  float64           `json:"elapsed_s"`
 	DistanceM float64           `json:"distance_m"`
 	Samples   []spectatorSample `json:"samples"`
-	Track     [][3]float64      `json:"track"` // [t, lat, lon]
+	Track     [][3]float64      `json:"track"`          // [t, lat, lon]
+	Sets      []WorkoutSet      `json:"sets,omitempty"` // strength sets logged so far (snapshots)
 }
 
 // StartLive begins recording: a workout that grows as samples arrive.
@@ -259,6 +260,9 @@ func spectatorView(ctx context.Context, q querier, id string) (liveView, error) 
 		return v, err
 	}
 	v.Samples = spectatorSamples(all)
+	if v.Sets, err = setsOf(ctx, q, id); err != nil {
+		return v, err
+	}
 	for _, sm := range all {
 		if sm.Lat != nil && sm.Dist != nil && *sm.Dist >= l.PrivacyM && *sm.Dist <= l.releasedM {
 			v.Track = append(v.Track, [3]float64{sm.T, *sm.Lat, *sm.Lon})
@@ -302,7 +306,14 @@ func (s *Store) SetLiveStatus(ctx context.Context, userID int64, id, status stri
 				prev, have = a, true
 			}
 			rows.Close()
-			dur := math.Max(1, l.ElapsedS)
+			// A session with samples lasts until its last one; one without
+			// (strength sets, or a phone with neither GPS nor a strap)
+			// lasts until now.
+			dur := l.ElapsedS
+			if l.lastT < 0 {
+				dur = math.Min(s.now().Sub(l.Start).Seconds(), maxDuration.Seconds())
+			}
+			dur = math.Max(1, dur)
 			var dist any
 			if l.DistanceM > 0 {
 				dist = l.DistanceM
@@ -327,6 +338,47 @@ func (s *Store) SetLiveStatus(ctx context.Context, userID int64, id, status stri
 		return LiveSession{}, err
 	}
 	return liveByID(ctx, s.reader, id)
+}
+
+// AddLiveSet logs a strength set in a live session as it happens. The
+// client says which position the set takes (0 for the first): a position
+// already filled is a retry and changes nothing, so a set sent twice over a
+// flaky connection is stored once; a position beyond the next is refused.
+func (s *Store) AddLiveSet(ctx context.Context, userID int64, id string, position int, set WorkoutSet) (added bool, err error) {
+	err = s.Write(ctx, func(tx *Tx) error {
+		added = false
+		l, err := liveByID(ctx, tx, id)
+		if err != nil || l.userID != userID {
+			return errNotFound
+		}
+		if l.Status == "finished" {
+			return errorf(http.StatusConflict, "session_finished", "this session is finished")
+		}
+		if err := s.checkCatalog(ctx, tx, userID, Workout{Sport: l.Sport, Sets: []WorkoutSet{set}}); err != nil {
+			return err
+		}
+		var n int
+		if err := tx.QueryRow("SELECT count(*) FROM workout_sets WHERE workout_id = ?", id).Scan(&n); err != nil {
+			return err
+		}
+		switch {
+		case position < n:
+			return nil
+		case position > n:
+			return invalidField("position", "must be at most %d, the next set's", n)
+		case n >= maxSets:
+			return invalidField("position", "at most %d sets", maxSets)
+		}
+		if err := insertSet(tx, userID, id, n, set); err != nil {
+			return err
+		}
+		added = true
+		if err := s.PublishEvent(tx, userTopic(userID), map[string]any{"type": "live.set", "id": id, "position": n, "set": set}); err != nil {
+			return err
+		}
+		return s.PublishEvent(tx, workoutTopic(id), map[string]any{"type": "set", "id": id, "position": n, "set": set})
+	})
+	return added, err
 }
 
 // ---- Handlers ------------------------------------------------------------
@@ -367,6 +419,32 @@ func (s *server) liveSamples(w http.ResponseWriter, r *http.Request, p *principa
 	}
 	s.expireShare(r.Context(), r.PathValue("id"))
 	return writeJSON(w, http.StatusOK, res)
+}
+
+func (s *server) addLiveSet(w http.ResponseWriter, r *http.Request, p *principal) error {
+	var body struct {
+		WorkoutSet
+		Position *int `json:"position"`
+	}
+	if err := decodeJSON(w, r, &body); err != nil {
+		return err
+	}
+	if body.Position == nil || *body.Position < 0 {
+		return invalidField("position", "is required: 0 for the session's first set, then 1, 2, ...")
+	}
+	sets := []WorkoutSet{body.WorkoutSet}
+	if err := validateSets(sets); err != nil {
+		return err
+	}
+	added, err := s.store.AddLiveSet(r.Context(), p.User.ID, r.PathValue("id"), *body.Position, sets[0])
+	if err != nil {
+		return err
+	}
+	status := http.StatusCreated
+	if !added {
+		status = http.StatusOK
+	}
+	return writeJSON(w, status, map[string]any{"position": *body.Position, "set": sets[0]})
 }
 
 func (s *server) setLiveStatus(status string) userHandler {

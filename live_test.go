@@ -245,3 +245,72 @@ func TestLiveSpectators(t *testing.T) {
 		t.Fatalf("a link expiring in the past: %d", r.Status)
 	}
 }
+
+// TestLiveStrengthSets logs sets one by one during a live strength
+// session, as the gym-floor page does: a set resent after a lost reply is
+// stored once, spectators see each set as it lands, another user cannot
+// add to the session, and finishing leaves a workout with every set and
+// the session's wall-clock length.
+func TestLiveStrengthSets(t *testing.T) {
+	ts := newTestServer(t, config{SignupOpen: true})
+	c := newClient(t, ts.URL)
+	c.signUp("ann", "password123")
+	var l LiveSession
+	c.must(201, "POST", "/api/live", map[string]any{"sport": "strength"}).JSON(&l)
+	var share struct{ Token string }
+	c.must(200, "POST", "/api/live/"+l.ID+"/share", map[string]any{}).JSON(&share)
+	fan := newClient(t, ts.URL).mustDialWS("/ws")
+	fan.subscribe(workoutTopic(l.ID), map[string]any{"token": share.Token})
+
+	path := "/api/live/" + l.ID + "/sets"
+	set := func(pos int, kg float64) map[string]any {
+		return map[string]any{"position": pos, "exercise": "bench_press", "weight_kg": kg, "reps": 5}
+	}
+	c.must(201, "POST", path, set(0, 80))
+	ts.clock.Advance(3 * time.Minute)
+	c.must(201, "POST", path, set(1, 85))
+	c.must(200, "POST", path, set(1, 85)) // the retry of a set whose reply was lost
+	for _, bad := range []any{
+		set(5, 90), // leaves a gap
+		map[string]any{"exercise": "bench_press", "reps": 5},
+		map[string]any{"position": 2, "exercise": "no_such_lift", "reps": 5},
+		map[string]any{"position": 2, "exercise": "bench_press", "reps": -1},
+		map[string]any{"position": 2, "exercise": "bench_press", "weight_kg": 2000, "reps": 1},
+		`{"position": 2, "exercise": "bench_press", "weight_kg": 1e999, "reps": 1}`,
+	} {
+		if r := c.do("POST", path, bad); r.Status != 400 {
+			t.Errorf("%v: %d %s", bad, r.Status, r.Body)
+		}
+	}
+	got := 0
+	for got < 2 {
+		f := fan.read()
+		var m struct {
+			Type     string
+			Position int
+			Set      WorkoutSet
+		}
+		if f.Op == opMsg && json.Unmarshal(f.Data, &m) == nil && m.Type == "set" {
+			if m.Position != got || *m.Set.WeightKg != 80+5*float64(got) {
+				t.Fatalf("spectator got set %+v", m)
+			}
+			got++
+		}
+	}
+
+	eve := newClient(t, ts.URL)
+	eve.signUp("eve", "password123")
+	if r := eve.do("POST", path, set(2, 200)); r.Status != 404 {
+		t.Fatalf("another user's session took a set: %d", r.Status)
+	}
+
+	ts.clock.Advance(2 * time.Minute)
+	var w Workout
+	c.must(200, "POST", "/api/live/"+l.ID+"/finish", nil).JSON(&w)
+	if len(w.Sets) != 2 || *w.Sets[1].WeightKg != 85 || w.Sets[1].E1RMKg == nil || w.DurationS != 300 {
+		t.Fatalf("finished workout: %d sets, %v s, %+v", len(w.Sets), w.DurationS, w.Sets)
+	}
+	if r := c.do("POST", path, set(2, 90)); r.Status != 409 || r.ErrorCode() != "session_finished" {
+		t.Fatalf("a set after finishing: %d %s", r.Status, r.Body)
+	}
+}

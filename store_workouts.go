@@ -50,12 +50,17 @@ func insertSets(tx *Tx, userID int64, workoutID string, sets []WorkoutSet) error
 		return err
 	}
 	for i, set := range sets {
-		if _, err := tx.Exec(`INSERT INTO workout_sets (workout_id, user_id, position, exercise, reps, weight_kg, rpe, rir, warmup, rest_s, e1rm_kg)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, workoutID, userID, i, set.Exercise, set.Reps, set.WeightKg, set.RPE, set.RIR, set.Warmup, set.RestS, set.E1RMKg); err != nil {
+		if err := insertSet(tx, userID, workoutID, i, set); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+func insertSet(tx *Tx, userID int64, workoutID string, position int, set WorkoutSet) error {
+	_, err := tx.Exec(`INSERT INTO workout_sets (workout_id, user_id, position, exercise, reps, weight_kg, rpe, rir, warmup, rest_s, e1rm_kg)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, workoutID, userID, position, set.Exercise, set.Reps, set.WeightKg, set.RPE, set.RIR, set.Warmup, set.RestS, set.E1RMKg)
+	return err
 }
 
 // CreateWorkout stores a new workout. The id makes it idempotent: if the
@@ -154,7 +159,13 @@ func (s *Store) Workout(ctx context.Context, userID int64, id string) (Workout, 
 }
 
 func (s *Store) sets(ctx context.Context, workoutID string) ([]WorkoutSet, error) {
-	rows, err := s.reader.QueryContext(ctx, `SELECT exercise, reps, weight_kg, rpe, rir, warmup, rest_s, e1rm_kg
+	return setsOf(ctx, s.reader, workoutID)
+}
+
+// setsOf reads a workout's sets in order, through q (the reader, or the
+// writer's transaction).
+func setsOf(ctx context.Context, q querier, workoutID string) ([]WorkoutSet, error) {
+	rows, err := q.QueryContext(ctx, `SELECT exercise, reps, weight_kg, rpe, rir, warmup, rest_s, e1rm_kg
 		FROM workout_sets WHERE workout_id = ? ORDER BY position`, workoutID)
 	if err != nil {
 		return nil, err

@@ -59,23 +59,35 @@ class SampleQueue {
 
 // ---- Recording ------------------------------------------------------------
 
-const LIVE_SPORTS = ['run', 'ride', 'walk', 'hike'];
+const LIVE_SPORTS = ['run', 'ride', 'walk', 'hike', 'swim', 'row', 'hiit', 'strength'];
+const GPS_SPORTS = new Set(['run', 'ride', 'walk', 'hike']); // outdoors unless told otherwise
+const REST_CHOICES = [60, 90, 120, 180];
+
+// Whether a session records GPS is chosen at the start and kept per
+// session, so reopening the page mid-session keeps the choice.
+const gpsKey = (id) => `fitcast-live-gps:${id}`;
 
 export async function livePage(main) {
   const sessions = await api('GET', '/api/live');
   if (sessions.length) return recording(main, sessions[0]);
   let sport = 'run';
   const chips = h('div', { className: 'chips', role: 'radiogroup', 'aria-label': 'Sport' });
-  const render = () => chips.replaceChildren(...LIVE_SPORTS.map((k) => h('button', {
-    type: 'button', role: 'radio', className: 'chip', 'aria-checked': String(k === sport), 'data-sport': k,
-    onclick: () => { sport = k; render(); },
-  }, k[0].toUpperCase() + k.slice(1))));
+  const indoors = h('input', { type: 'checkbox', name: 'indoors' });
+  const indoorsRow = h('label', { className: 'check' }, indoors, 'Indoors: no GPS, I will enter distance myself');
+  const render = () => {
+    chips.replaceChildren(...LIVE_SPORTS.map((k) => h('button', {
+      type: 'button', role: 'radio', className: 'chip', 'aria-checked': String(k === sport), 'data-sport': k,
+      onclick: () => { sport = k; render(); },
+    }, k === 'hiit' ? 'HIIT' : k[0].toUpperCase() + k.slice(1))));
+    indoorsRow.hidden = !GPS_SPORTS.has(sport);
+  };
   render();
   const start = h('button', { type: 'button', className: 'primary big-start' }, 'Start');
   start.addEventListener('click', async () => {
     start.disabled = true;
     try {
       const s = await api('POST', '/api/live', { sport, id: crypto.randomUUID() });
+      localStorage.setItem(gpsKey(s.id), String(GPS_SPORTS.has(sport) && !indoors.checked));
       main.replaceChildren();
       cleanup = await recording(main, s);
     } catch (err) {
@@ -85,11 +97,14 @@ export async function livePage(main) {
   });
   let cleanup = null;
   main.append(h('h1', { className: 'page-title' }, 'Go live'),
-    h('section', { className: 'card' }, h('p', {}, 'Record with your phone\'s GPS; your other screens and anyone you share a link with follow along.'), chips, start));
+    h('section', { className: 'card' }, h('p', {}, 'Record with your phone; your other screens and anyone you share a link with follow along.'), chips, indoorsRow, start));
   return () => cleanup && cleanup();
 }
 
 async function recording(main, session) {
+  const sports = await api('GET', '/api/sports');
+  const strength = sports.find((x) => x.key === session.sport)?.kind === 'strength';
+  const useGPS = !strength && localStorage.getItem(gpsKey(session.id)) !== 'false' && !!navigator.geolocation;
   const db = await openQueue();
   const queue = new SampleQueue(db, session.id);
   const startMs = Date.parse(session.start);
@@ -103,11 +118,18 @@ async function recording(main, session) {
   };
   const [elapsedTile, elapsedV] = stat('Time');
   const [distTile, distV] = stat('Distance');
-  const [paceTile, paceV] = stat('Avg pace');
+  const [paceTile, paceV] = stat(strength ? 'Sets' : 'Avg pace');
   const [hrTile, hrV] = stat('Heart rate');
   const net = h('p', { className: 'muted net' });
   const watching = h('span', { className: 'muted' });
   const mapEl = h('div', { className: 'map' });
+  const manual = manualEntry((sample) => {
+    if (sample.dist != null) distance = Math.max(distance, sample.dist);
+    if (sample.hr != null) lastHR = sample.hr;
+    record({ t: Math.round((Date.now() - startMs) / 100) / 10, ...sample });
+    tick();
+  });
+  const sets = strength ? await setLogger(session) : null;
   let map = null;
   let line = null;
   const pause = h('button', { type: 'button', className: 'big' }, status === 'paused' ? 'Resume' : 'Pause');
@@ -116,7 +138,8 @@ async function recording(main, session) {
   main.append(
     h('div', { className: 'page-head' }, h('h1', { className: 'page-title' }, `● Live ${session.sport}`), watching),
     h('section', { className: 'card' }, h('div', { className: 'stats live-stats' }, elapsedTile, distTile, paceTile, hrTile), net),
-    h('section', { className: 'card' }, mapEl),
+    strength ? sets.el : useGPS ? h('section', { className: 'card' }, mapEl) : null,
+    strength ? null : manual.el,
     h('div', { className: 'button-row live-controls' }, pause, finish,
       navigator.bluetooth ? h('button', { type: 'button', onclick: connectStrap }, '❤ Connect heart-rate strap') : null),
     h('section', { className: 'card' }, h('h2', {}, 'Spectators'), shareBox));
@@ -125,7 +148,7 @@ async function recording(main, session) {
     const t = (Date.now() - startMs) / 1000;
     elapsedV.textContent = f.duration(t);
     distV.textContent = f.distance(distance);
-    paceV.textContent = session.sport === 'ride' ? f.speed(distance, t) : f.pace(distance, t);
+    paceV.textContent = strength ? String(sets.count()) : session.sport === 'ride' ? f.speed(distance, t) : f.pace(distance, t);
     hrV.textContent = lastHR ? `${lastHR} bpm` : '—';
   };
   const ticker = setInterval(tick, 1000);
@@ -167,7 +190,7 @@ async function recording(main, session) {
 
   // GPS.
   let watchID = null;
-  if (navigator.geolocation) {
+  if (useGPS) {
     watchID = navigator.geolocation.watchPosition((pos) => {
       if (pos.coords.accuracy > MAX_ACCURACY_M) return;
       const t = Math.round((pos.timestamp - startMs) / 100) / 10;
@@ -178,9 +201,12 @@ async function recording(main, session) {
       lastFix = sample;
       drawFix(sample);
       record(sample);
-    }, (err) => toast(`GPS: ${err.message}`), { enableHighAccuracy: true, maximumAge: 0 });
-  } else {
-    net.textContent = 'This browser has no GPS; heart rate and time are still recorded.';
+    }, (err) => {
+      toast(`GPS: ${err.message}. Enter distance by hand below.`);
+      manual.open();
+    }, { enableHighAccuracy: true, maximumAge: 0 });
+  } else if (!strength) {
+    manual.open();
   }
 
   function drawFix(s) {
@@ -203,7 +229,7 @@ async function recording(main, session) {
       ch.addEventListener('characteristicvaluechanged', (e) => {
         const v = e.target.value;
         lastHR = v.getUint8(0) & 1 ? v.getUint16(1, true) : v.getUint8(1);
-        if (!navigator.geolocation || !lastFix) record({ t: Math.round((Date.now() - startMs) / 100) / 10, hr: lastHR });
+        if (!useGPS || !lastFix) record({ t: Math.round((Date.now() - startMs) / 100) / 10, hr: lastHR });
       });
       await ch.startNotifications();
       toast(`Connected to ${device.name || 'the strap'}`, 'ok');
@@ -268,17 +294,118 @@ async function recording(main, session) {
   renderShare(session.share_token);
 
   app.socket.follow(`workout:${session.id}`, {
-    onMsg: (m) => { if (m.distance_m != null) distance = m.distance_m; },
+    onMsg: (m) => {
+      if (m.distance_m != null) distance = m.distance_m;
+      if (m.type === 'set') sets?.landed(m.position, m.set); // logged here or on another screen
+    },
     onPresence: (n) => { watching.textContent = n > 1 ? `👀 ${n - 1} watching` : ''; },
   });
   updateNet();
   return () => {
     clearInterval(ticker);
     clearInterval(flusher);
+    sets?.stop();
     if (watchID != null) navigator.geolocation.clearWatch(watchID);
     document.removeEventListener('visibilitychange', lock);
     wakeLock?.release();
     app.socket.unfollow(`workout:${session.id}`);
+  };
+}
+
+// manualEntry is the source for a phone with neither GPS nor a strap (a
+// treadmill, a pool, a rowing machine): distance so far and heart rate,
+// typed in whenever the athlete glances at the machine's display.
+function manualEntry(onSample) {
+  const dist = h('input', { type: 'number', name: 'manual_dist', min: '0', step: '0.01', inputmode: 'decimal', placeholder: f.distanceUnit() });
+  const hr = h('input', { type: 'number', name: 'manual_hr', min: '20', max: '250', inputmode: 'numeric', placeholder: 'bpm' });
+  const el = h('details', { className: 'card manual' }, h('summary', {}, 'Enter distance or heart rate by hand'),
+    h('form', { className: 'grid2', onsubmit: (e) => {
+      e.preventDefault();
+      const sample = {};
+      if (dist.value !== '') sample.dist = f.toMetres(Number(dist.value));
+      if (hr.value !== '') sample.hr = Number(hr.value);
+      if (!Object.keys(sample).length) return;
+      onSample(sample);
+      hr.value = '';
+      toast('Recorded', 'ok');
+    } },
+    h('label', { className: 'field' }, h('span', {}, `Distance so far (${f.distanceUnit()})`), dist),
+    h('label', { className: 'field' }, h('span', {}, 'Heart rate'), hr),
+    h('button', { type: 'submit', className: 'primary big' }, 'Record')));
+  return { el, open: () => { el.open = true; } };
+}
+
+// setLogger logs strength sets as they happen, each sent at once with its
+// position so a retry is stored once, and runs a rest timer between them.
+async function setLogger(session) {
+  const [exercises, workout] = await Promise.all([api('GET', '/api/exercises'), api('GET', `/api/workouts/${session.id}`)]);
+  const done = workout.sets;
+  const name = (key) => exercises.find((e) => e.key === key)?.name || key;
+  const exercise = h('select', { name: 'exercise', 'aria-label': 'Exercise' }, exercises.map((e) => h('option', { value: e.key }, e.name)));
+  const weight = h('input', { type: 'number', name: 'weight', min: '0', step: '0.5', inputmode: 'decimal', placeholder: f.weightUnit(), 'aria-label': `Weight (${f.weightUnit()})` });
+  const reps = h('input', { type: 'number', name: 'reps', min: '0', max: '1000', inputmode: 'numeric', placeholder: 'reps', 'aria-label': 'Reps' });
+  const rest = h('select', { 'aria-label': 'Rest' }, REST_CHOICES.map((n) => h('option', { value: n, selected: n === 90 }, `Rest ${f.duration(n)}`)));
+  const list = h('ol', { className: 'rows live-sets' });
+  const timer = h('div', { className: 'rest-timer', hidden: true, role: 'timer', 'aria-live': 'polite' });
+  const log = h('button', { type: 'submit', className: 'primary big' }, 'Log set');
+  let restEnds = 0;
+  let restTick = null;
+  const renderList = () => list.replaceChildren(...done.map((x, i) => h('li', { 'data-set': i },
+    h('strong', {}, name(x.exercise)), ` · ${x.weight_kg != null ? f.weight(x.weight_kg) + ' × ' : ''}${x.reps ?? '—'}`)));
+  const startRest = () => {
+    restEnds = Date.now() + Number(rest.value) * 1000;
+    clearInterval(restTick);
+    const show = () => {
+      const left = Math.ceil((restEnds - Date.now()) / 1000);
+      timer.hidden = false;
+      if (left > 0) {
+        timer.textContent = `Rest ${f.duration(left)}`;
+        timer.classList.remove('over');
+        return;
+      }
+      timer.textContent = 'Rest over: next set';
+      timer.classList.add('over');
+      clearInterval(restTick);
+      navigator.vibrate?.([200, 100, 200]);
+    };
+    show();
+    restTick = setInterval(show, 250);
+  };
+  const form = h('form', { className: 'set-logger', onsubmit: async (e) => {
+    e.preventDefault();
+    const set = { position: done.length, exercise: exercise.value };
+    if (reps.value !== '') set.reps = Number(reps.value);
+    if (weight.value !== '') set.weight_kg = f.toKg(Number(weight.value));
+    log.disabled = true;
+    try {
+      const res = await api('POST', `/api/live/${session.id}/sets`, set);
+      landed(res.position, res.set);
+      startRest();
+    } catch (err) {
+      toast(err.message);
+    } finally {
+      log.disabled = false;
+    }
+  } }, exercise, h('div', { className: 'grid2' }, weight, reps), rest, log);
+  // landed records a set the server stored, whichever screen logged it.
+  function landed(position, set) {
+    if (position < done.length) return;
+    done[position] = set;
+    renderList();
+  }
+  // Start from the last set: the next is usually the same lift.
+  const last = done[done.length - 1];
+  if (last) {
+    exercise.value = last.exercise;
+    if (last.weight_kg != null) weight.value = +f.fromKg(last.weight_kg).toFixed(1);
+    if (last.reps != null) reps.value = last.reps;
+  }
+  renderList();
+  return {
+    el: h('section', { className: 'card' }, h('h2', {}, 'Sets'), timer, form, list),
+    count: () => done.length,
+    landed,
+    stop: () => clearInterval(restTick),
   };
 }
 
@@ -300,6 +427,14 @@ export async function watchPage(main, { token }) {
   const mapEl = h('div', { className: 'map' });
   const chartBox = h('div');
   const watching = h('span', { className: 'muted' });
+  const sets = s.sets || [];
+  const setList = h('ol', { className: 'rows live-sets' });
+  const setCard = h('section', { className: 'card', hidden: true }, h('h2', {}, 'Sets'), setList);
+  const renderSets = () => {
+    setCard.hidden = !sets.length;
+    setList.replaceChildren(...sets.map((x) => h('li', {}, h('strong', {}, x.exercise.replaceAll('_', ' ')),
+      ` · ${x.weight_kg != null ? f.weight(x.weight_kg) + ' × ' : ''}${x.reps ?? '—'}`)));
+  };
   let elapsed = s.elapsed_s;
   let distance = s.distance_m;
   const renderStats = () => {
@@ -331,9 +466,11 @@ export async function watchPage(main, { token }) {
     h('div', { className: 'page-head' }, h('h1', { className: 'page-title' }, `Live ${s.sport}`), status),
     h('p', { className: 'muted' }, `Started ${f.dateTime(s.start)} · `, watching),
     h('section', { className: 'card' }, stats),
+    setCard,
     h('section', { className: 'card' }, mapEl),
     h('section', { className: 'card' }, chartBox));
   renderStats();
+  renderSets();
   requestAnimationFrame(drawTrack);
   drawChart();
   const topic = data.topic;
@@ -347,6 +484,10 @@ export async function watchPage(main, { token }) {
         distance = m.distance_m;
         drawTrack();
         drawChart();
+      }
+      if (m.type === 'set' && m.position >= sets.length) {
+        sets[m.position] = m.set;
+        renderSets();
       }
       if (m.status) {
         status.textContent = m.status === 'finished' ? 'Finished' : m.status;
