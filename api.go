@@ -208,6 +208,13 @@ func (s *server) routes() {
 	s.handle("GET /api/games/{id}/events", s.listGameEvents)
 	s.handle("POST /api/games/{id}/events", s.user(s.addGameEvent))
 	s.handle("POST /api/games/{id}/undo", s.user(s.undoGameEvent))
+	s.handle("POST /api/imports", s.user(s.uploadImport))
+	s.handle("GET /api/imports", s.user(s.listImports))
+	s.handle("GET /api/imports/{id}", s.user(s.getImport))
+	s.handle("GET /api/export", s.user(s.export))
+	s.handle("GET /api/workouts/{id}/original", s.user(s.downloadOriginal))
+	s.handle("GET /api/workouts/{id}/gpx", s.user(s.downloadTrack("gpx", "application/gpx+xml", writeGPX)))
+	s.handle("GET /api/workouts/{id}/fit", s.user(s.downloadTrack("fit", "application/vnd.ant.fit", writeFIT)))
 	s.handle("GET /api/calendar", s.user(s.calendar))
 	s.handle("GET /api/heatmap", s.user(s.heatmap))
 

@@ -79,6 +79,8 @@ var builtinExercises = []Exercise{
 	{Key: "calf_raise", Name: "Calf raise"},
 }
 
+func validSportKind(k string) bool { return k == kindDistance || k == kindDuration || k == kindStrength }
+
 var keyPattern = regexp.MustCompile(`^[a-z0-9_]{1,40}$`)
 
 // keyFromName makes a key such as "sea_kayak" from "Sea kayak!".
@@ -122,7 +124,7 @@ func (s *server) createSport(w http.ResponseWriter, r *http.Request, p *principa
 	if err != nil {
 		return err
 	}
-	if body.Kind != kindDistance && body.Kind != kindDuration && body.Kind != kindStrength {
+	if !validSportKind(body.Kind) {
 		return invalidField("kind", "must be distance, duration or strength")
 	}
 	sp := Sport{Key: keyFromName(name), Name: name, Kind: body.Kind, Custom: true}

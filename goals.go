@@ -85,7 +85,7 @@ type goalInput struct {
 }
 
 // validate checks a goal against the user's catalogue and time zone.
-func (s *server) validateGoal(ctx context.Context, u User, in goalInput) (Goal, error) {
+func (s *Store) validateGoal(ctx context.Context, u User, in goalInput) (Goal, error) {
 	g := Goal{Title: in.Title, Kind: in.Kind, Metric: in.Metric, Sports: in.Sports, Exercise: in.Exercise, Basis: in.Basis,
 		Period: in.Period, StartDate: in.StartDate, EndDate: in.EndDate, Status: in.Status}
 	if g.Sports == nil {
@@ -152,13 +152,13 @@ func (s *server) validateGoal(ctx context.Context, u User, in goalInput) (Goal, 
 			return g, invalidField("target", "is more than anyone could do in that period")
 		}
 		for i, key := range g.Sports {
-			if _, err := s.store.Sport(ctx, s.store.reader, u.ID, key); err != nil {
+			if _, err := s.Sport(ctx, s.reader, u.ID, key); err != nil {
 				return g, invalidField("sports", "sports[%d]: unknown sport %q", i, key)
 			}
 		}
 		g.Exercise, g.Basis = "", ""
 	case goalLift:
-		known, err := exerciseKnown(ctx, s.store.reader, u.ID, g.Exercise)
+		known, err := exerciseKnown(ctx, s.reader, u.ID, g.Exercise)
 		if err != nil {
 			return g, err
 		}
@@ -560,7 +560,7 @@ func (s *server) saveGoal(w http.ResponseWriter, r *http.Request, p *principal) 
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	g, err := s.validateGoal(r.Context(), p.User, in)
+	g, err := s.store.validateGoal(r.Context(), p.User, in)
 	if err != nil {
 		return err
 	}

@@ -59,7 +59,7 @@ func newTestServer(t testing.TB, cfg config) *testServer {
 	}
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(func() {
-		srv.hub.Close(context.Background()) // httptest waits for socket handlers
+		srv.Close(context.Background()) // httptest waits for socket handlers
 		ts.Close()
 		store.Close()
 	})

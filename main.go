@@ -64,7 +64,9 @@ type config struct {
 	BehindProxy bool
 	BaseURL     string
 
-	WSMaxPerUser int                  // sockets per signed-in user
+	WSMaxPerUser     int   // sockets per signed-in user
+	ImportMaxFile    int64 // bytes one imported file may hold, decompressed
+	ImportMaxArchive int64 // bytes one upload or archive may hold
 	Retention    map[string]Retention // topic history kept, by topic kind
 	retention    string               // -retention as given
 
@@ -81,6 +83,8 @@ Usage:
   fitcast [flags] user add NAME       create an account (password from stdin or a prompt)
   fitcast [flags] user passwd NAME    set an account's password and sign it out everywhere
   fitcast [flags] user list           list accounts
+  fitcast [flags] import [-user NAME] FILE|FOLDER...
+                                      import activity files, archives and CSV exports
   fitcast bench [bench flags]         load-test a running fitcast (fitcast bench -h)
 
 Every flag can also be set with the environment variable named in its help.
@@ -110,6 +114,8 @@ func flagSet(name string, base config, cfg *config, signup *string, stderr io.Wr
 	fs.BoolVar(&cfg.BehindProxy, "behind-proxy", base.BehindProxy, "trust X-Forwarded-For and X-Forwarded-Proto from a reverse proxy (env FITCAST_BEHIND_PROXY)")
 	fs.StringVar(&cfg.BaseURL, "base-url", base.BaseURL, "public URL of this fitcast, used for share links and origin checks, e.g. https://fit.example.com (env FITCAST_BASE_URL)")
 	fs.IntVar(&cfg.WSMaxPerUser, "ws-max-per-user", base.WSMaxPerUser, "WebSocket connections one signed-in user may hold at once (env FITCAST_WS_MAX_PER_USER)")
+	fs.Func("import-max-file", fmt.Sprintf("largest file an import reads, in MB, once decompressed (default %d; env FITCAST_IMPORT_MAX_FILE)", base.ImportMaxFile>>20), megabytes(&cfg.ImportMaxFile))
+	fs.Func("import-max-archive", fmt.Sprintf("largest upload or archive an import takes, in MB (default %d; env FITCAST_IMPORT_MAX_ARCHIVE)", base.ImportMaxArchive>>20), megabytes(&cfg.ImportMaxArchive))
 	fs.StringVar(&cfg.retention, "retention", base.retention, "topic history kept for resume, as kind=age/count items, e.g. user=168h/10000,games=48h/10000; 0 is no limit (env FITCAST_RETENTION)")
 	return fs
 }
@@ -124,7 +130,9 @@ func configFromEnv(getenv func(string) string) (config, error) {
 		BaseURL:   getenv("FITCAST_BASE_URL"),
 		retention: getenv("FITCAST_RETENTION"),
 
-		WSMaxPerUser: DefaultWSMaxPerUser,
+		WSMaxPerUser:     DefaultWSMaxPerUser,
+		ImportMaxFile:    defaultImportMaxFile,
+		ImportMaxArchive: defaultImportMaxArchive,
 	}
 	set := func(dst *string, key string) {
 		if v := getenv(key); v != "" {
@@ -142,6 +150,13 @@ func configFromEnv(getenv func(string) string) (config, error) {
 		}
 		cfg.WSMaxPerUser = n
 	}
+	for key, dst := range map[string]*int64{"FITCAST_IMPORT_MAX_FILE": &cfg.ImportMaxFile, "FITCAST_IMPORT_MAX_ARCHIVE": &cfg.ImportMaxArchive} {
+		if v := getenv(key); v != "" {
+			if err := megabytes(dst)(v); err != nil {
+				return cfg, fmt.Errorf("%s=%q: %v", key, v, err)
+			}
+		}
+	}
 	if v := getenv("FITCAST_BEHIND_PROXY"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
@@ -157,6 +172,18 @@ func configFromEnv(getenv func(string) string) (config, error) {
 		return cfg, fmt.Errorf("FITCAST_SIGNUP=%q: want open or closed", v)
 	}
 	return cfg, nil
+}
+
+// megabytes parses a positive whole number of megabytes into bytes.
+func megabytes(dst *int64) func(string) error {
+	return func(v string) error {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1 || n > 1<<20 {
+			return fmt.Errorf("want a number of megabytes from 1 to %d", 1<<20)
+		}
+		*dst = n << 20
+		return nil
+	}
 }
 
 // parseFlags parses args over base and checks the values that have a
@@ -213,6 +240,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	cmd, cmdArgs := rest[0], rest[1:]
 	if cmd == "bench" { // a client of a running fitcast: it has flags of its own
 		return benchCommand(ctx, cmdArgs, stdout, stderr)
+	}
+	if cmd == "import" { // has a flag of its own besides the common ones
+		return importCommand(ctx, cfg, cmdArgs, stdout, stderr)
 	}
 	if cfg, cmdArgs, err = parseFlags("fitcast "+cmd, cfg, cmdArgs, stderr); err != nil {
 		return err
@@ -285,7 +315,7 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	}
 	// Shutdown does not wait for hijacked WebSocket connections: the hub
 	// flushes and closes them (1001), before the store commits what is left.
-	srv.hub.Close(shutdownCtx)
+	srv.Close(shutdownCtx)
 	if err := store.Close(); err != nil {
 		return fmt.Errorf("close database: %w", err)
 	}

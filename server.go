@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -16,6 +17,7 @@ type server struct {
 	log     *slog.Logger
 	metrics *metrics
 	hub     *hub
+	imports *importJobs
 	mux     *http.ServeMux
 	ui      http.Handler
 	now     func() time.Time
@@ -46,6 +48,7 @@ func newServer(cfg config, store *Store, log *slog.Logger) (*server, error) {
 		store:           store,
 		log:             log,
 		hub:             h,
+		imports:         newImportJobs(),
 		metrics:         newMetrics(store, h),
 		mux:             http.NewServeMux(),
 		ui:              ui,
@@ -54,10 +57,20 @@ func newServer(cfg config, store *Store, log *slog.Logger) (*server, error) {
 		ipFailures:      newFailureLimiter(30, 15*time.Minute, store.now),
 		accountFailures: newFailureLimiter(10, 15*time.Minute, store.now),
 	}
+	if err := store.interruptImports(); err != nil {
+		return nil, err
+	}
 	s.registerGameTopics()
 	s.registerLiveTopics()
 	s.routes()
 	return s, nil
+}
+
+// Close stops the background work: imports stop after their current file,
+// then the hub flushes and closes every socket.
+func (s *server) Close(ctx context.Context) {
+	s.imports.Close()
+	s.hub.Close(ctx)
 }
 
 // Handler is the whole site with its protective layers: security headers,

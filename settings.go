@@ -11,6 +11,22 @@ func (s *server) updateSettings(w http.ResponseWriter, r *http.Request, p *princ
 	if err := decodeJSON(w, r, &set); err != nil {
 		return err
 	}
+	if set.WeekStart == "" {
+		set.WeekStart = p.User.WeekStart // older clients send only zone and units
+	}
+	if err := validateSettings(set); err != nil {
+		return err
+	}
+	if err := s.store.SetSettings(r.Context(), p.User.ID, set); err != nil {
+		return err
+	}
+	u := p.User
+	u.UserSettings = set
+	return writeJSON(w, http.StatusOK, u)
+}
+
+// validateSettings checks every display setting.
+func validateSettings(set UserSettings) error {
 	if set.Timezone == "" || len(set.Timezone) > 64 {
 		return invalidField("timezone", "must be an IANA time zone such as Europe/Berlin")
 	}
@@ -20,17 +36,8 @@ func (s *server) updateSettings(w http.ResponseWriter, r *http.Request, p *princ
 	if set.Units != "metric" && set.Units != "imperial" {
 		return invalidField("units", "must be metric or imperial")
 	}
-	switch set.WeekStart {
-	case "":
-		set.WeekStart = p.User.WeekStart // older clients send only zone and units
-	case "monday", "sunday":
-	default:
+	if set.WeekStart != "monday" && set.WeekStart != "sunday" {
 		return invalidField("week_start", "must be monday or sunday")
 	}
-	if err := s.store.SetSettings(r.Context(), p.User.ID, set); err != nil {
-		return err
-	}
-	u := p.User
-	u.UserSettings = set
-	return writeJSON(w, http.StatusOK, u)
+	return nil
 }

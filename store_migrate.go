@@ -231,6 +231,29 @@ CREATE TABLE live_sessions (
 ) WITHOUT ROWID;
 CREATE INDEX live_sessions_user ON live_sessions(user_id, status);
 `,
+	// 7: imports: each workout's original file, and the imports run in
+	// the background with their per-file results.
+	`
+CREATE TABLE workout_files (
+	workout_id TEXT PRIMARY KEY REFERENCES workouts(id) ON DELETE CASCADE,
+	name       TEXT NOT NULL, -- as uploaded; a name ending .gz is served as stored
+	data       BLOB NOT NULL  -- the file, gzipped
+);
+CREATE TABLE imports (
+	id          INTEGER PRIMARY KEY,
+	user_id     INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	status      TEXT NOT NULL,      -- queued, running, done or interrupted
+	total       INTEGER NOT NULL DEFAULT 0,
+	done        INTEGER NOT NULL DEFAULT 0,
+	imported    INTEGER NOT NULL DEFAULT 0,
+	duplicates  INTEGER NOT NULL DEFAULT 0,
+	failed      INTEGER NOT NULL DEFAULT 0,
+	results     TEXT NOT NULL DEFAULT '[]', -- JSON: one entry per file
+	created_at  INTEGER NOT NULL,
+	finished_at INTEGER
+);
+CREATE INDEX imports_user ON imports(user_id, id);
+`,
 }
 
 // schemaVersion is the version this binary writes.

@@ -45,6 +45,16 @@ func (s *Store) checkCatalog(ctx context.Context, tx *Tx, userID int64, w Workou
 	return nil
 }
 
+// insertWorkout adds w's row (not its sets or samples); now stamps it
+// created and updated.
+func insertWorkout(tx *Tx, userID int64, w Workout, now int64) error {
+	_, err := tx.Exec(`INSERT INTO workouts (id, user_id, sport, start_at, duration_s, distance_m, elevation_m, calories,
+		avg_hr, max_hr, rpe, title, notes, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		w.ID, userID, w.Sport, ms(w.Start), w.DurationS, w.DistanceM, w.ElevationM, w.Calories,
+		w.AvgHR, w.MaxHR, w.RPE, w.Title, w.Notes, now, now)
+	return err
+}
+
 func insertSets(tx *Tx, userID int64, workoutID string, sets []WorkoutSet) error {
 	if _, err := tx.Exec("DELETE FROM workout_sets WHERE workout_id = ?", workoutID); err != nil {
 		return err
@@ -84,11 +94,7 @@ func (s *Store) CreateWorkout(ctx context.Context, userID int64, w Workout) (Wor
 		if err := s.checkCatalog(ctx, tx, userID, w); err != nil {
 			return err
 		}
-		now := ms(s.now())
-		if _, err := tx.Exec(`INSERT INTO workouts (id, user_id, sport, start_at, duration_s, distance_m, elevation_m, calories,
-			avg_hr, max_hr, rpe, title, notes, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			w.ID, userID, w.Sport, ms(w.Start), w.DurationS, w.DistanceM, w.ElevationM, w.Calories,
-			w.AvgHR, w.MaxHR, w.RPE, w.Title, w.Notes, now, now); err != nil {
+		if err := insertWorkout(tx, userID, w, ms(s.now())); err != nil {
 			return err
 		}
 		if err := insertSets(tx, userID, w.ID, w.Sets); err != nil {
@@ -255,18 +261,7 @@ func (s *Store) AddSamples(ctx context.Context, userID int64, workoutID string, 
 			}
 			return err
 		}
-		stmt, err := tx.Prepare(`INSERT OR REPLACE INTO samples (workout_id, t, lat, lon, alt, dist, hr, cadence, power, speed)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-		if err != nil {
-			return err
-		}
-		defer stmt.Close()
-		for _, sm := range samples {
-			if _, err := stmt.Exec(workoutID, sm.T, sm.Lat, sm.Lon, sm.Alt, sm.Dist, sm.HR, sm.Cadence, sm.Power, sm.Speed); err != nil {
-				return err
-			}
-		}
-		if _, err := tx.Exec("UPDATE workouts SET sample_count = (SELECT count(*) FROM samples WHERE workout_id = ?1) WHERE id = ?1", workoutID); err != nil {
+		if err := insertSamples(tx, workoutID, samples); err != nil {
 			return err
 		}
 		if err := s.refreshEfforts(tx, userID, workoutID, sport); err != nil {
@@ -274,6 +269,24 @@ func (s *Store) AddSamples(ctx context.Context, userID int64, workoutID string, 
 		}
 		return s.PublishEvent(tx, userTopic(userID), map[string]any{"type": "workout.samples", "id": workoutID, "added": len(samples)})
 	})
+}
+
+// insertSamples stores samples for a workout (one at a time already stored
+// is replaced) and updates its sample count.
+func insertSamples(tx *Tx, workoutID string, samples []Sample) error {
+	stmt, err := tx.Prepare(`INSERT OR REPLACE INTO samples (workout_id, t, lat, lon, alt, dist, hr, cadence, power, speed)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	for _, sm := range samples {
+		if _, err := stmt.Exec(workoutID, sm.T, sm.Lat, sm.Lon, sm.Alt, sm.Dist, sm.HR, sm.Cadence, sm.Power, sm.Speed); err != nil {
+			return err
+		}
+	}
+	_, err = tx.Exec("UPDATE workouts SET sample_count = (SELECT count(*) FROM samples WHERE workout_id = ?1) WHERE id = ?1", workoutID)
+	return err
 }
 
 // refreshEfforts recomputes a workout's best efforts from its samples.

@@ -1,0 +1,563 @@
+package main
+
+import (
+	"archive/zip"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"database/sql"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// The export archive: fitcast.json holds the account, samples/<id>.json
+// each workout's time series, originals/<id>/<name> the files workouts
+// were imported from, and workouts.csv a spreadsheet of the workouts.
+const (
+	exportDocName = "fitcast.json"
+	exportFormat  = "fitcast-export"
+	exportVersion = 1
+)
+
+// exportDoc is everything a user owns, as fitcast.json holds it.
+type exportDoc struct {
+	Format     string          `json:"format"`
+	Version    int             `json:"version"`
+	ExportedAt time.Time       `json:"exported_at"`
+	Account    exportAccount   `json:"account"`
+	Sports     []Sport         `json:"sports"`    // the user's own
+	Exercises  []Exercise      `json:"exercises"` // the user's own
+	Workouts   []exportWorkout `json:"workouts"`
+	Templates  []Template      `json:"templates"`
+	Goals      []Goal          `json:"goals"`
+	Weights    []Weight        `json:"weights"`
+	Games      []exportGame    `json:"games"` // games the user owns, with their event logs
+}
+
+type exportAccount struct {
+	Username string `json:"username"`
+	UserSettings
+}
+
+type exportWorkout struct {
+	Workout
+	SamplesFile  string `json:"samples_file,omitempty"`
+	OriginalFile string `json:"original_file,omitempty"`
+}
+
+type exportGame struct {
+	Game
+	Events []GameEvent `json:"events"`
+}
+
+// storedColumns is a workout's samples as stored, in columns (unlike
+// columns, which fills in distance for charts).
+func storedColumns(samples []Sample) sampleColumns {
+	c := columns(samples, true)
+	for i, sm := range samples {
+		c.Dist[i] = sm.Dist
+	}
+	return c
+}
+
+// samples turns columns back into samples, refusing columns of unequal
+// lengths.
+func (c sampleColumns) samples() ([]Sample, error) {
+	n := len(c.T)
+	for _, col := range [][]*float64{c.Lat, c.Lon, c.Alt, c.Dist, c.HR, c.Cadence, c.Power, c.Speed} {
+		if len(col) != n {
+			return nil, errors.New("sample columns of different lengths")
+		}
+	}
+	out := make([]Sample, n)
+	for i := range out {
+		out[i] = Sample{T: c.T[i], Lat: c.Lat[i], Lon: c.Lon[i], Alt: c.Alt[i], Dist: c.Dist[i], HR: c.HR[i], Cadence: c.Cadence[i],
+			Power: c.Power[i], Speed: c.Speed[i]}
+	}
+	return out, nil
+}
+
+// writeExport writes the user's whole account as a zip archive, read in
+// one transaction so it is consistent however long it takes.
+func (s *Store) writeExport(ctx context.Context, u User, w io.Writer) error {
+	tx, err := s.reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	zw := zip.NewWriter(w)
+	doc := exportDoc{Format: exportFormat, Version: exportVersion, ExportedAt: s.now().UTC().Truncate(time.Millisecond),
+		Account: exportAccount{Username: u.Username, UserSettings: u.UserSettings}}
+	if doc.Sports, err = exportRows(ctx, tx, "SELECT key, name, kind FROM custom_sports WHERE user_id = ? ORDER BY key", u.ID,
+		func(r *sql.Rows) (Sport, error) {
+			sp := Sport{Custom: true}
+			return sp, r.Scan(&sp.Key, &sp.Name, &sp.Kind)
+		}); err != nil {
+		return err
+	}
+	if doc.Exercises, err = exportRows(ctx, tx, "SELECT key, name FROM custom_exercises WHERE user_id = ? ORDER BY key", u.ID,
+		func(r *sql.Rows) (Exercise, error) {
+			ex := Exercise{Custom: true}
+			return ex, r.Scan(&ex.Key, &ex.Name)
+		}); err != nil {
+		return err
+	}
+	workouts, err := exportRows(ctx, tx, "SELECT "+workoutColumns+" FROM workouts w WHERE w.user_id = ? ORDER BY w.start_at, w.id", u.ID,
+		func(r *sql.Rows) (Workout, error) { return scanWorkout(r) })
+	if err != nil {
+		return err
+	}
+	sheet := &bytes.Buffer{}
+	cw := csv.NewWriter(sheet)
+	cw.Write([]string{"id", "start", "sport", "title", "duration_s", "distance_m", "elevation_m", "calories", "avg_hr", "max_hr", "rpe", "sets", "notes"})
+	for _, wo := range workouts {
+		if wo.Sets, err = setsOf(ctx, tx, wo.ID); err != nil {
+			return err
+		}
+		ew := exportWorkout{Workout: wo}
+		if wo.Samples > 0 {
+			rows, err := tx.QueryContext(ctx, "SELECT t, lat, lon, alt, dist, hr, cadence, power, speed FROM samples WHERE workout_id = ? ORDER BY t", wo.ID)
+			if err != nil {
+				return err
+			}
+			samples, err := scanSamples(rows)
+			rows.Close()
+			if err != nil {
+				return err
+			}
+			ew.SamplesFile = "samples/" + wo.ID + ".json"
+			if err := zipJSON(zw, ew.SamplesFile, storedColumns(samples)); err != nil {
+				return err
+			}
+		}
+		var name string
+		var data []byte
+		err := tx.QueryRowContext(ctx, "SELECT name, data FROM workout_files WHERE workout_id = ?", wo.ID).Scan(&name, &data)
+		switch {
+		case err == nil:
+			if data, err = originalBytes(name, data); err != nil {
+				return err
+			}
+			ew.OriginalFile = "originals/" + wo.ID + "/" + path.Base(name)
+			f, err := zw.CreateHeader(&zip.FileHeader{Name: ew.OriginalFile, Method: zip.Store, Modified: wo.Start})
+			if err != nil {
+				return err
+			}
+			if _, err := f.Write(data); err != nil {
+				return err
+			}
+		case !errors.Is(err, sql.ErrNoRows):
+			return err
+		}
+		doc.Workouts = append(doc.Workouts, ew)
+		cw.Write([]string{wo.ID, wo.Start.Format(time.RFC3339), wo.Sport, wo.Title, num(&wo.DurationS), num(wo.DistanceM), num(wo.ElevationM),
+			num(wo.Calories), num(wo.AvgHR), num(wo.MaxHR), intOrEmpty(wo.RPE), strconv.Itoa(len(wo.Sets)), wo.Notes})
+	}
+	cw.Flush()
+	if f, err := zw.Create("workouts.csv"); err != nil {
+		return err
+	} else if _, err := f.Write(sheet.Bytes()); err != nil {
+		return err
+	}
+	if doc.Templates, err = exportRows(ctx, tx, "SELECT id, name, sets, created_at FROM templates WHERE user_id = ? ORDER BY id", u.ID,
+		func(r *sql.Rows) (Template, error) {
+			var t Template
+			var sets string
+			var created int64
+			if err := r.Scan(&t.ID, &t.Name, &sets, &created); err != nil {
+				return t, err
+			}
+			t.CreatedAt = fromMS(created)
+			return t, json.Unmarshal([]byte(sets), &t.Sets)
+		}); err != nil {
+		return err
+	}
+	if doc.Goals, err = exportRows(ctx, tx, "SELECT "+goalColumns+" FROM goals WHERE user_id = ? ORDER BY id", u.ID,
+		func(r *sql.Rows) (Goal, error) { return scanGoal(r) }); err != nil {
+		return err
+	}
+	if doc.Weights, err = exportRows(ctx, tx, "SELECT id, at, kg FROM weights WHERE user_id = ? ORDER BY at, id", u.ID,
+		func(r *sql.Rows) (Weight, error) {
+			var wt Weight
+			var at int64
+			err := r.Scan(&wt.ID, &at, &wt.KG)
+			wt.At = fromMS(at)
+			return wt, err
+		}); err != nil {
+		return err
+	}
+	games, err := exportRows(ctx, tx, "SELECT "+gameColumns+" FROM games WHERE owner_id = ? ORDER BY created_at, id", u.ID,
+		func(r *sql.Rows) (Game, error) { return scanGame(r) })
+	if err != nil {
+		return err
+	}
+	for _, g := range games {
+		events, err := gameEvents(ctx, tx, g.ID)
+		if err != nil {
+			return err
+		}
+		g.CanScore = false
+		doc.Games = append(doc.Games, exportGame{Game: g, Events: events})
+	}
+	if err := zipJSON(zw, exportDocName, doc); err != nil {
+		return err
+	}
+	return zw.Close()
+}
+
+// exportRows reads one user's rows of a query into a list that is never
+// nil, so the document says [] rather than null.
+func exportRows[T any](ctx context.Context, q querier, query string, userID int64, scan func(*sql.Rows) (T, error)) ([]T, error) {
+	rows, err := q.QueryContext(ctx, query, userID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	list := []T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		list = append(list, v)
+	}
+	return list, rows.Err()
+}
+
+func zipJSON(zw *zip.Writer, name string, v any) error {
+	f, err := zw.Create(name)
+	if err != nil {
+		return err
+	}
+	return json.NewEncoder(f).Encode(v)
+}
+
+// originalBytes is a stored original as it was uploaded (see
+// insertOriginal).
+func originalBytes(name string, data []byte) ([]byte, error) {
+	if strings.HasSuffix(strings.ToLower(name), ".gz") {
+		return data, nil
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(data))
+	if err != nil {
+		return nil, err
+	}
+	return io.ReadAll(zr)
+}
+
+func num(v *float64) string {
+	if v == nil {
+		return ""
+	}
+	return strconv.FormatFloat(*v, 'f', -1, 64)
+}
+
+func intOrEmpty(v *int) string {
+	if v == nil {
+		return ""
+	}
+	return strconv.Itoa(*v)
+}
+
+func (s *server) export(w http.ResponseWriter, r *http.Request, p *principal) error {
+	name := fmt.Sprintf("fitcast-%s-%s.zip", keyFromName(p.User.Username), s.now().In(userLocation(p.User)).Format("2006-01-02"))
+	w.Header().Set("Content-Type", "application/zip")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	if err := s.store.writeExport(r.Context(), p.User, w); err != nil {
+		// The status is sent; cutting the body short makes the download
+		// fail rather than end in a broken archive that looks whole.
+		s.log.Error("export failed", "user", p.User.ID, "err", err)
+		panic(http.ErrAbortHandler)
+	}
+	return nil
+}
+
+// ---- Restore ----------------------------------------------------------------
+
+// restore imports an export of fitcast's own. Into an empty account it
+// recreates the exported one exactly; into one with data it adds what is
+// missing: a workout of the same sport and start, a weigh-in at the same
+// time, a goal or template of the same name and a game with the same id
+// are taken to be there already. Each workout and game is written in its
+// own transaction, so what is restored is whole.
+func (im *importer) restore(ctx context.Context, name string, zr *zip.Reader, docEntry *zip.File) importResult {
+	res := importResult{Name: name, Status: "failed"}
+	var doc exportDoc
+	if err := readZipJSON(docEntry, im.limits.MaxArchive, &doc); err != nil {
+		res.Reason = err.Error()
+		return res
+	}
+	if doc.Format != exportFormat || doc.Version < 1 || doc.Version > exportVersion {
+		res.Reason = fmt.Sprintf("not a fitcast export this version can read (format %q, version %d)", doc.Format, doc.Version)
+		return res
+	}
+	entries := map[string]*zip.File{}
+	for _, e := range zr.File {
+		entries[e.Name] = e
+	}
+	st := im.store
+	uid := im.user.ID
+	var skipped, failed []string
+	if err := st.restoreAccount(ctx, im.user, doc); err != nil {
+		res.Reason = "settings, sports, exercises, goals, templates or weigh-ins: " + errorMessage(err)
+		return res
+	}
+	now := st.now()
+	for _, ew := range doc.Workouts {
+		id, dup, err := im.restoreWorkout(ctx, ew, entries, now)
+		switch {
+		case err != nil:
+			failed = append(failed, fmt.Sprintf("workout %s: %s", ew.Start.Format(time.RFC3339), errorMessage(err)))
+		case dup:
+			skipped = append(skipped, id)
+		default:
+			res.Workouts = append(res.Workouts, id)
+		}
+	}
+	games := 0
+	for _, g := range doc.Games {
+		added, err := st.restoreGame(ctx, uid, g)
+		if err != nil {
+			failed = append(failed, fmt.Sprintf("game %s v %s: %s", g.Home, g.Away, errorMessage(err)))
+		} else if added {
+			games++
+		}
+	}
+	res.Status = "imported"
+	res.Reason = fmt.Sprintf("restored %d workouts (%d already here), %d goals, %d weigh-ins, %d templates and %d games",
+		len(res.Workouts), len(skipped), len(doc.Goals), len(doc.Weights), len(doc.Templates), games)
+	if len(failed) > 0 {
+		res.Status = "failed"
+		res.Reason += "; not restored: " + strings.Join(failed, "; ")
+	}
+	return res
+}
+
+func readZipJSON(e *zip.File, max int64, v any) error {
+	if e.UncompressedSize64 > uint64(max) {
+		return fmt.Errorf("%s is larger than %d MB", e.Name, max>>20)
+	}
+	rc, err := e.Open()
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	if err := json.NewDecoder(io.LimitReader(rc, max)).Decode(v); err != nil {
+		return fmt.Errorf("%s: %v", e.Name, err)
+	}
+	return nil
+}
+
+// restoreAccount restores the settings and everything small: the user's
+// own sports and exercises first (goals and templates may name them), then
+// templates, goals and weigh-ins, each checked as if entered by hand.
+func (s *Store) restoreAccount(ctx context.Context, u User, doc exportDoc) error {
+	set := doc.Account.UserSettings
+	if err := validateSettings(set); err != nil {
+		return err
+	}
+	err := s.Write(ctx, func(tx *Tx) error {
+		if _, err := tx.Exec("UPDATE users SET timezone = ?, units = ?, week_start = ? WHERE id = ?", set.Timezone, set.Units, set.WeekStart, u.ID); err != nil {
+			return err
+		}
+		for _, sp := range doc.Sports {
+			if _, err := validateLabel("sports.name", sp.Name); err != nil || !keyPattern.MatchString(sp.Key) || !validSportKind(sp.Kind) {
+				return invalidField("sports", "%q is not a valid sport", sp.Key)
+			}
+			if _, err := tx.Exec("INSERT OR IGNORE INTO custom_sports (user_id, key, name, kind) VALUES (?, ?, ?, ?)", u.ID, sp.Key, sp.Name, sp.Kind); err != nil {
+				return err
+			}
+		}
+		for _, ex := range doc.Exercises {
+			if _, err := validateLabel("exercises.name", ex.Name); err != nil || !keyPattern.MatchString(ex.Key) {
+				return invalidField("exercises", "%q is not a valid exercise", ex.Key)
+			}
+			if _, err := tx.Exec("INSERT OR IGNORE INTO custom_exercises (user_id, key, name) VALUES (?, ?, ?)", u.ID, ex.Key, ex.Name); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	u.UserSettings = set
+	goals := make([]Goal, 0, len(doc.Goals))
+	for _, g := range doc.Goals {
+		var in goalInput
+		raw, _ := json.Marshal(g)
+		json.Unmarshal(raw, &in)
+		checked, err := s.validateGoal(ctx, u, in)
+		if err != nil {
+			return err
+		}
+		checked.CreatedAt, checked.UpdatedAt = g.CreatedAt, g.UpdatedAt
+		goals = append(goals, checked)
+	}
+	return s.Write(ctx, func(tx *Tx) error {
+		for _, t := range doc.Templates {
+			if _, err := validateLabel("templates.name", t.Name); err != nil {
+				return err
+			}
+			if err := validateSets(t.Sets); err != nil {
+				return err
+			}
+			if err := s.checkCatalog(ctx, tx, u.ID, Workout{Sport: "strength", Sets: t.Sets}); err != nil {
+				return err
+			}
+			sets, _ := json.Marshal(t.Sets)
+			if _, err := tx.Exec(`INSERT INTO templates (user_id, name, sets, created_at) SELECT ?, ?, ?, ?
+				WHERE NOT EXISTS (SELECT 1 FROM templates WHERE user_id = ? AND name = ?)`, u.ID, t.Name, sets, ms(t.CreatedAt), u.ID, t.Name); err != nil {
+				return err
+			}
+		}
+		for _, g := range goals {
+			sports, _ := json.Marshal(g.Sports)
+			if _, err := tx.Exec(`INSERT INTO goals (user_id, title, kind, metric, sports, exercise, basis, target, period, start_date, end_date, status, created_at, updated_at)
+				SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM goals WHERE user_id = ? AND title = ? AND kind = ?)`,
+				u.ID, g.Title, g.Kind, g.Metric, string(sports), g.Exercise, g.Basis, g.Target, g.Period, g.StartDate, g.EndDate, g.Status,
+				ms(g.CreatedAt), ms(g.UpdatedAt), u.ID, g.Title, g.Kind); err != nil {
+				return err
+			}
+		}
+		for _, wt := range doc.Weights {
+			if err := checkRange("weights.kg", &wt.KG, 20, 500); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(`INSERT INTO weights (user_id, at, kg) SELECT ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM weights WHERE user_id = ? AND at = ?)`,
+				u.ID, ms(wt.At), wt.KG, u.ID, ms(wt.At)); err != nil {
+				return err
+			}
+		}
+		return s.PublishEvent(tx, userTopic(u.ID), map[string]any{"type": "account.restored"})
+	})
+}
+
+// restoreWorkout restores one workout with its sets, samples and original
+// file, under its own id unless another user's workout has it.
+func (im *importer) restoreWorkout(ctx context.Context, ew exportWorkout, entries map[string]*zip.File, now time.Time) (string, bool, error) {
+	a := activity{Format: "restore"}
+	raw, _ := json.Marshal(ew.Workout)
+	var in workoutInput
+	if err := json.Unmarshal(raw, &in); err != nil {
+		return "", false, err
+	}
+	w, err := in.validate(now)
+	if err != nil {
+		return "", false, err
+	}
+	a.Workout = w
+	a.ID, a.CreatedAt, a.UpdatedAt, a.ShareMap = ew.ID, ew.CreatedAt, ew.UpdatedAt, ew.ShareMap
+	if ew.SamplesFile != "" {
+		e := entries[ew.SamplesFile]
+		if e == nil {
+			return "", false, fmt.Errorf("%s is missing from the archive", ew.SamplesFile)
+		}
+		var cols sampleColumns
+		if err := readZipJSON(e, im.limits.MaxFile, &cols); err != nil {
+			return "", false, err
+		}
+		if a.Samples, err = cols.samples(); err != nil {
+			return "", false, err
+		}
+		if err := checkSamples(a.Samples, maxImportSamples); err != nil {
+			return "", false, err
+		}
+	}
+	var orig *importOriginal
+	if ew.OriginalFile != "" {
+		e := entries[ew.OriginalFile]
+		if e == nil || e.UncompressedSize64 > uint64(im.limits.MaxFile) {
+			return "", false, fmt.Errorf("%s is missing from the archive or too large", ew.OriginalFile)
+		}
+		rc, err := e.Open()
+		if err != nil {
+			return "", false, err
+		}
+		data, err := io.ReadAll(io.LimitReader(rc, im.limits.MaxFile))
+		rc.Close()
+		if err != nil {
+			return "", false, err
+		}
+		orig = &importOriginal{Name: path.Base(ew.OriginalFile), Data: data}
+	}
+	return im.store.SaveActivity(ctx, im.user.ID, a, orig)
+}
+
+// restoreGame restores a game the user owned, replaying its event log
+// through the sport's rules so the score is derived as it was. A game
+// whose id exists already is left alone.
+func (s *Store) restoreGame(ctx context.Context, userID int64, eg exportGame) (bool, error) {
+	raw, _ := json.Marshal(eg.Game)
+	var in gameInput
+	json.Unmarshal(raw, &in)
+	g, err := in.validate()
+	if err != nil {
+		return false, err
+	}
+	if len(eg.ID) < 8 || len(eg.ID) > 40 || !keyPattern.MatchString(eg.ID) {
+		return false, invalidField("id", "%q is not a game id", eg.ID)
+	}
+	g.ID, g.OwnerID, g.CreatedAt, g.UpdatedAt = eg.ID, userID, eg.CreatedAt, eg.UpdatedAt
+	state := replay(g.Sport, nil)
+	for i := range eg.Events {
+		ev := &eg.Events[i]
+		if ev.Seq != int64(i+1) {
+			return false, fmt.Errorf("event %d is numbered %d", i+1, ev.Seq)
+		}
+		if ev.Kind == "undo" {
+			if ev.Target < 1 || ev.Target >= ev.Seq || state.undone[ev.Target] {
+				return false, fmt.Errorf("event %d undoes %d, which it cannot", ev.Seq, ev.Target)
+			}
+		} else if err := gameSports[g.Sport].normalize(ev, &state); err != nil {
+			return false, fmt.Errorf("event %d: %s", ev.Seq, errorMessage(err))
+		}
+		ev.By = userID
+		state = replay(g.Sport, eg.Events[:i+1])
+	}
+	g.State = state
+	added := false
+	err = s.Write(ctx, func(tx *Tx) error {
+		var n int
+		tx.QueryRow("SELECT count(*) FROM games WHERE id = ?", g.ID).Scan(&n)
+		if n > 0 {
+			return nil
+		}
+		for _, ev := range eg.Events {
+			if _, err := tx.Exec("INSERT INTO game_events (game_id, seq, by_user, event) VALUES (?, ?, ?, ?)", g.ID, ev.Seq, userID, eventJSON(ev)); err != nil {
+				return err
+			}
+		}
+		added = true
+		return s.writeGame(tx, g, true, nil)
+	})
+	return added, err
+}
+
+// downloadTrack serves a workout rendered by one of the writers.
+func (s *server) downloadTrack(ext, contentType string, render func(Workout, []Sample) ([]byte, error)) userHandler {
+	return func(w http.ResponseWriter, r *http.Request, p *principal) error {
+		wo, err := s.store.Workout(r.Context(), p.User.ID, r.PathValue("id"))
+		if err != nil {
+			return err
+		}
+		samples, err := s.store.Samples(r.Context(), wo.ID)
+		if err != nil {
+			return err
+		}
+		data, err := render(wo, samples)
+		if err != nil {
+			return err
+		}
+		name := fmt.Sprintf("%s-%s.%s", wo.Start.In(userLocation(p.User)).Format("2006-01-02-1504"), wo.Sport, ext)
+		return writeDownload(w, name, contentType, data)
+	}
+}

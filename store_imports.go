@@ -1,0 +1,175 @@
+package main
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"database/sql"
+	"errors"
+	"io"
+	"strings"
+
+	"github.com/google/uuid"
+)
+
+// importOriginal is the file an activity came from, kept so the user can
+// download exactly what they uploaded.
+type importOriginal struct {
+	Name string
+	Data []byte // as uploaded: gzipped or not
+}
+
+// SaveActivity stores an imported activity as a new workout with its sets,
+// samples and original file, all in one transaction. A workout of the same
+// sport starting within a second of it is taken for the same activity
+// imported before: nothing is written and dup is true. A restored workout
+// brings its id (kept unless another workout has it), its creation and
+// update times and its map-sharing choice.
+func (s *Store) SaveActivity(ctx context.Context, userID int64, a activity, orig *importOriginal) (id string, dup bool, err error) {
+	var stored []byte
+	if orig != nil {
+		if stored, err = gzipped(orig.Data); err != nil {
+			return "", false, err
+		}
+	}
+	err = s.Write(ctx, func(tx *Tx) error {
+		dup = false
+		id = a.ID
+		var taken int
+		if id != "" {
+			tx.QueryRow("SELECT count(*) FROM workouts WHERE id = ?", id).Scan(&taken)
+		}
+		if id == "" || taken > 0 {
+			id = uuid.NewString()
+		}
+		var n int
+		start := ms(a.Start)
+		if err := tx.QueryRow("SELECT count(*) FROM workouts WHERE user_id = ? AND sport = ? AND start_at BETWEEN ? AND ?",
+			userID, a.Sport, start-999, start+999).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			dup = true
+			return nil
+		}
+		for i := range a.Sets {
+			key, err := s.resolveExercise(ctx, tx, userID, a.Sets[i].Exercise)
+			if err != nil {
+				return err
+			}
+			a.Sets[i].Exercise = key
+		}
+		a.ID = id
+		if err := s.checkCatalog(ctx, tx, userID, a.Workout); err != nil {
+			return err
+		}
+		if err := insertWorkout(tx, userID, a.Workout, ms(s.now())); err != nil {
+			return err
+		}
+		if !a.CreatedAt.IsZero() {
+			if _, err := tx.Exec("UPDATE workouts SET created_at = ?, updated_at = ?, share_map = ? WHERE id = ?",
+				ms(a.CreatedAt), ms(a.UpdatedAt), a.ShareMap, id); err != nil {
+				return err
+			}
+		}
+		if err := insertSets(tx, userID, id, a.Sets); err != nil {
+			return err
+		}
+		if len(a.Samples) > 0 {
+			if err := insertSamples(tx, id, a.Samples); err != nil {
+				return err
+			}
+			if err := s.refreshEfforts(tx, userID, id, a.Sport); err != nil {
+				return err
+			}
+		}
+		if orig != nil {
+			return insertOriginal(tx, id, orig.Name, stored)
+		}
+		return nil
+	})
+	return id, dup, err
+}
+
+// gzipped compresses data for storage, unless it is gzipped already.
+func gzipped(data []byte) ([]byte, error) {
+	if len(data) >= 2 && data[0] == 0x1f && data[1] == 0x8b {
+		return data, nil
+	}
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	if _, err := zw.Write(data); err != nil {
+		return nil, err
+	}
+	err := zw.Close()
+	return buf.Bytes(), err
+}
+
+// insertOriginal keeps a workout's original file. data is gzipped: a name
+// ending in .gz was uploaded that way and is served as stored, any other
+// is served decompressed.
+func insertOriginal(tx *Tx, workoutID, name string, data []byte) error {
+	_, err := tx.Exec("INSERT OR REPLACE INTO workout_files (workout_id, name, data) VALUES (?, ?, ?)", workoutID, name, data)
+	return err
+}
+
+// Original reads a workout's original file as it was uploaded.
+func (s *Store) Original(ctx context.Context, userID int64, workoutID string) (name string, data []byte, err error) {
+	err = s.reader.QueryRowContext(ctx, `SELECT f.name, f.data FROM workout_files f JOIN workouts w ON w.id = f.workout_id
+		WHERE f.workout_id = ? AND w.user_id = ?`, workoutID, userID).Scan(&name, &data)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil, errNotFound
+	}
+	if err != nil || strings.HasSuffix(strings.ToLower(name), ".gz") {
+		return name, data, err
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(data))
+	if err != nil {
+		return "", nil, err
+	}
+	data, err = io.ReadAll(zr)
+	return name, data, err
+}
+
+// resolveExercise finds the user's exercise for a name another app used
+// ("Bench Press (Barbell)", "Lateral raise"): a key or name already known,
+// the name without its parenthesised equipment, or else a new exercise of
+// the user's with that name.
+func (s *Store) resolveExercise(ctx context.Context, tx *Tx, userID int64, name string) (string, error) {
+	name = strings.TrimSpace(name)
+	candidates := []string{name, keyFromName(name)}
+	if i := strings.Index(name, "("); i > 0 {
+		candidates = append(candidates, keyFromName(name[:i]))
+	}
+	for _, c := range candidates {
+		if !keyPattern.MatchString(c) {
+			continue
+		}
+		if ok, err := exerciseKnown(ctx, tx, userID, c); err != nil || ok {
+			return c, err
+		}
+	}
+	var key string
+	err := tx.QueryRow(`SELECT key FROM custom_exercises WHERE user_id = ? AND name = ? COLLATE NOCASE`, userID, name).Scan(&key)
+	if err == nil {
+		return key, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return "", err
+	}
+	for _, ex := range builtinExercises {
+		if strings.EqualFold(ex.Name, name) {
+			return ex.Key, nil
+		}
+	}
+	label, err := validateLabel("exercise", name)
+	if err != nil {
+		return "", err
+	}
+	key = keyFromName(label)
+	if !keyPattern.MatchString(key) {
+		return "", invalidField("exercise", "%q needs at least one letter or digit", name)
+	}
+	_, err = tx.Exec("INSERT INTO custom_exercises (user_id, key, name) VALUES (?, ?, ?)", userID, key, label)
+	return key, err
+}
