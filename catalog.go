@@ -79,7 +79,9 @@ var builtinExercises = []Exercise{
 	{Key: "calf_raise", Name: "Calf raise"},
 }
 
-func validSportKind(k string) bool { return k == kindDistance || k == kindDuration || k == kindStrength }
+func validSportKind(k string) bool {
+	return k == kindDistance || k == kindDuration || k == kindStrength
+}
 
 var keyPattern = regexp.MustCompile(`^[a-z0-9_]{1,40}$`)
 

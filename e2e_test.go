@@ -454,3 +454,53 @@ func TestBrowserLiveStrengthAndManualEntry(t *testing.T) {
 		t.Fatalf("the indoor run's page shows %q", stats)
 	}
 }
+
+// TestBrowserImportAndDownload imports files through the Import page's
+// file picker, watches the progress bar fill as the server reports over
+// the socket, reads the summary with the failed file's reason, then
+// opens an imported workout and finds its downloads.
+func TestBrowserImportAndDownload(t *testing.T) {
+	ctx := newBrowser(t)
+	app := startApp(t, nil, "-addr", "127.0.0.1:0", "-db", filepath.Join(t.TempDir(), "import.db"))
+	defer app.Stop(t)
+	dir := t.TempDir()
+	var files []string
+	for name, data := range map[string][]byte{
+		"morning.gpx":  gpxRun(600, importStart),
+		"ride.tcx.gz":  gz(tcxRide(300, importStart.Add(24*time.Hour))),
+		"Activity.fit": mustReadFile(t, "testdata/import/Activity.fit"),
+		"notes.txt":    []byte("not an activity"),
+	} {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, data, 0o644)
+		files = append(files, p)
+	}
+	browserDo(t, ctx,
+		browserSignUp(app.URL, "ann"),
+		chromedp.Click(chromedp.CSS(`a[data-nav=settings]`)),
+		chromedp.Click(chromedp.Search(`//a[text()="Import & export"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.drop-zone`)),
+		chromedp.SetUploadFiles(chromedp.CSS(`input[type=file]`), files),
+		chromedp.WaitVisible(chromedp.CSS(`.import-summary`)),
+	)
+	summary := browserGet(t, ctx, chromedp.Text(chromedp.CSS(`.import-summary`)))
+	if !strings.Contains(summary, "3 workouts imported") || !strings.Contains(summary, "notes.txt") || !strings.Contains(summary, "not a FIT, GPX or TCX file") {
+		t.Fatalf("summary: %q", summary)
+	}
+	if done := browserGet(t, ctx, chromedp.Evaluate[bool](`document.querySelector('.import-progress progress').value === 4`)); !done {
+		t.Fatal("the progress bar did not reach the end")
+	}
+	if href := browserGet(t, ctx, chromedp.AttributeValue(chromedp.Search(`//a[text()="Download everything"]`), "href")); href.Value != "/api/export" {
+		t.Fatalf("export link %q", href.Value)
+	}
+	browserDo(t, ctx,
+		chromedp.Click(chromedp.Search(`//a[text()="See your workouts"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`a[href^="/workouts/"]`)),
+		chromedp.Click(chromedp.Search(`//a[starts-with(@href,"/workouts/")][contains(., "Morning loop")]`)),
+		chromedp.WaitVisible(chromedp.Search(`//a[text()="Original file"]`)),
+	)
+	links := browserGet(t, ctx, chromedp.Text(chromedp.CSS(`.downloads`)))
+	if !strings.Contains(links, "GPX") || !strings.Contains(links, "FIT") {
+		t.Fatalf("downloads: %q", links)
+	}
+}

@@ -122,6 +122,7 @@ func (s *Store) writeExport(ctx context.Context, u User, w io.Writer) error {
 		if wo.Sets, err = setsOf(ctx, tx, wo.ID); err != nil {
 			return err
 		}
+		wo.ShareToken = "" // a public link belongs to this server, not to the data
 		ew := exportWorkout{Workout: wo}
 		if wo.Samples > 0 {
 			rows, err := tx.QueryContext(ctx, "SELECT t, lat, lon, alt, dist, hr, cadence, power, speed FROM samples WHERE workout_id = ? ORDER BY t", wo.ID)
@@ -331,7 +332,7 @@ func (im *importer) restore(ctx context.Context, name string, zr *zip.Reader, do
 			games++
 		}
 	}
-	res.Status = "imported"
+	res.Status, res.Duplicates = "imported", len(skipped)
 	res.Reason = fmt.Sprintf("restored %d workouts (%d already here), %d goals, %d weigh-ins, %d templates and %d games",
 		len(res.Workouts), len(skipped), len(doc.Goals), len(doc.Weights), len(doc.Templates), games)
 	if len(failed) > 0 {
@@ -531,13 +532,16 @@ func (s *Store) restoreGame(ctx context.Context, userID int64, eg exportGame) (b
 		if n > 0 {
 			return nil
 		}
+		if err := s.writeGame(tx, g, true, nil); err != nil {
+			return err
+		}
 		for _, ev := range eg.Events {
 			if _, err := tx.Exec("INSERT INTO game_events (game_id, seq, by_user, event) VALUES (?, ?, ?, ?)", g.ID, ev.Seq, userID, eventJSON(ev)); err != nil {
 				return err
 			}
 		}
 		added = true
-		return s.writeGame(tx, g, true, nil)
+		return nil
 	})
 	return added, err
 }

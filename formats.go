@@ -222,7 +222,7 @@ var sportAliases = map[string]string{
 	"rowing": "row", "row": "row", "indoorrowing": "row",
 	"alpineski": "ski", "alpineskiing": "ski", "skiing": "ski", "snowboard": "ski", "backcountryski": "ski",
 	"nordicski": "xc_ski", "crosscountryskiing": "xc_ski",
-	"elliptical": "elliptical",
+	"elliptical":     "elliptical",
 	"weighttraining": "strength", "strengthtraining": "strength", "strength": "strength", "training": "strength",
 	"yoga": "yoga", "hiit": "hiit", "highintensityintervaltraining": "hiit", "crossfit": "hiit",
 	"rockclimbing": "climbing", "climbing": "climbing", "pilates": "pilates", "dance": "dance", "dancing": "dance",

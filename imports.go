@@ -53,10 +53,11 @@ type importSummary struct {
 
 // importResult is what became of one file.
 type importResult struct {
-	Name     string   `json:"name"`
-	Status   string   `json:"status"` // imported, duplicate or failed
-	Reason   string   `json:"reason,omitempty"`
-	Workouts []string `json:"workouts,omitempty"` // ids of the workouts it created
+	Name       string   `json:"name"`
+	Status     string   `json:"status"` // imported, duplicate or failed
+	Reason     string   `json:"reason,omitempty"`
+	Workouts   []string `json:"workouts,omitempty"`   // ids of the workouts it created
+	Duplicates int      `json:"duplicates,omitempty"` // activities in it already present
 }
 
 // importSource is a file to import: where it is on disk and the name the
@@ -121,12 +122,9 @@ func (im *importer) run(ctx context.Context, sum *importSummary, sources []impor
 			res = im.importFile(ctx, it)
 		}
 		sum.Done++
-		switch res.Status {
-		case "imported":
-			sum.Imported += len(res.Workouts)
-		case "duplicate":
-			sum.Duplicates++
-		case "failed":
+		sum.Imported += len(res.Workouts)
+		sum.Duplicates += res.Duplicates
+		if res.Status == "failed" {
 			sum.Failed++
 		}
 		sum.Results = append(sum.Results, res)
@@ -220,68 +218,67 @@ func (im *importer) expand(src importSource) ([]importItem, io.Closer, error) {
 	return items, f, nil
 }
 
-// importFile reads one file, bounded by the file limit, and stores what
-// it holds: one activity, or the workouts of a strength CSV.
+// importFile reads one file and stores what it holds.
 func (im *importer) importFile(ctx context.Context, it importItem) importResult {
 	res := importResult{Name: it.name, Status: "failed"}
-	rc, err := it.open()
+	acts, orig, err := im.readItem(it)
 	if err != nil {
 		res.Reason = err.Error()
 		return res
 	}
-	data, err := io.ReadAll(io.LimitReader(rc, im.limits.MaxFile+1))
-	rc.Close()
-	if err != nil {
-		res.Reason = "unreadable: " + err.Error()
-		return res
-	}
-	if int64(len(data)) > im.limits.MaxFile {
-		res.Reason = fmt.Sprintf("larger than %d MB", im.limits.MaxFile>>20)
-		return res
-	}
-	now := im.store.now()
-	lower := strings.ToLower(it.name)
-	var acts []activity
-	switch {
-	case bytes.HasPrefix(data, []byte("PK\x03\x04")):
-		res.Reason = "an archive inside an archive; unpack it and import its files"
-		return res
-	case strings.HasSuffix(lower, ".csv"):
-		acts, err = parseStrengthCSV(data, userLocation(im.user), now)
-	default:
-		var a activity
-		a, err = parseActivity(data, im.limits.MaxFile, now)
-		if err == nil && it.meta != nil {
-			it.meta.apply(&a)
-		}
-		acts = []activity{a}
-	}
-	if err != nil {
-		res.Reason = err.Error()
-		return res
-	}
-	var orig *importOriginal
-	if len(acts) == 1 && acts[0].Format != "csv" {
-		orig = &importOriginal{Name: path.Base(filepath.ToSlash(it.name)), Data: data}
-	}
-	dups := 0
 	for _, a := range acts {
 		id, dup, err := im.store.SaveActivity(ctx, im.user.ID, a, orig)
 		if err != nil {
 			res.Reason = errorMessage(err)
+			if len(res.Workouts) > 0 {
+				res.Reason += fmt.Sprintf(" (the %d workouts before it were imported)", len(res.Workouts))
+			}
 			return res
 		}
 		if dup {
-			dups++
+			res.Duplicates++
 			continue
 		}
 		res.Workouts = append(res.Workouts, id)
 	}
 	res.Status = "imported"
-	if len(res.Workouts) == 0 && dups > 0 {
+	if len(res.Workouts) == 0 && res.Duplicates > 0 {
 		res.Status, res.Reason = "duplicate", "already imported: a workout of the same sport starts at the same time"
 	}
 	return res
+}
+
+// readItem reads one file, bounded by the file limit, and parses it: one
+// activity with its original file, or the workouts of a strength CSV.
+func (im *importer) readItem(it importItem) ([]activity, *importOriginal, error) {
+	rc, err := it.open()
+	if err != nil {
+		return nil, nil, err
+	}
+	data, err := io.ReadAll(io.LimitReader(rc, im.limits.MaxFile+1))
+	rc.Close()
+	if err != nil {
+		return nil, nil, fmt.Errorf("unreadable: %v", err)
+	}
+	if int64(len(data)) > im.limits.MaxFile {
+		return nil, nil, fmt.Errorf("larger than %d MB", im.limits.MaxFile>>20)
+	}
+	now := im.store.now()
+	switch {
+	case bytes.HasPrefix(data, []byte("PK\x03\x04")):
+		return nil, nil, errors.New("an archive inside an archive; unpack it and import its files")
+	case strings.HasSuffix(strings.ToLower(it.name), ".csv"):
+		acts, err := parseStrengthCSV(data, userLocation(im.user), now)
+		return acts, nil, err
+	}
+	a, err := parseActivity(data, im.limits.MaxFile, now)
+	if err != nil {
+		return nil, nil, err
+	}
+	if it.meta != nil {
+		it.meta.apply(&a)
+	}
+	return []activity{a}, &importOriginal{Name: path.Base(filepath.ToSlash(it.name)), Data: data}, nil
 }
 
 // errorMessage is what a user is told of an error: an API error's message,
@@ -390,7 +387,7 @@ func (im *importer) importManual(ctx context.Context, s stravaActivity) importRe
 	case err != nil:
 		res.Reason = errorMessage(err)
 	case dup:
-		res.Status, res.Reason = "duplicate", "already imported"
+		res.Status, res.Reason, res.Duplicates = "duplicate", "already imported", 1
 	default:
 		res.Status, res.Workouts = "imported", []string{id}
 	}

@@ -4,11 +4,14 @@ import (
 	"archive/zip"
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"mime/multipart"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -305,15 +308,15 @@ func TestImportHostileFiles(t *testing.T) {
 		}),
 	})
 	want := map[string]string{
-		"truncated.fit":       "FIT",
-		"noise.fit":           "not a FIT, GPX or TCX file",
-		"empty.gpx":           "no track points",
-		"broken.gpx.gz":       "gzip",
-		"future.gpx":          "future",
-		"../escape.gpx":       "unsafe path",
-		"bomb.gpx":            "larger than 1 MB",
-		"inner.zip":           "archive inside an archive",
-		"plan.fit":            "not an activity",
+		"truncated.fit": "FIT",
+		"noise.fit":     "not a FIT, GPX or TCX file",
+		"empty.gpx":     "no track points",
+		"broken.gpx.gz": "gzip",
+		"future.gpx":    "future",
+		"../escape.gpx": "unsafe path",
+		"bomb.gpx":      "larger than 1 MB",
+		"inner.zip":     "archive inside an archive",
+		"plan.fit":      "not an activity",
 	}
 	for name, reason := range want {
 		r := resultFor(t, sum, name)
@@ -344,5 +347,270 @@ func TestImportHostileFiles(t *testing.T) {
 	}
 	if r := c.do("POST", "/api/imports", `{"not":"multipart"}`); r.Status != 400 {
 		t.Fatalf("a JSON body: %d", r.Status)
+	}
+}
+
+// TestImportStravaExport imports a Strava account export: activities.csv
+// names each activity's file and gives its name, sport and description,
+// which win over the file's; an activity entered by hand on Strava has no
+// file and is imported from the CSV alone; other files are ignored.
+func TestImportStravaExport(t *testing.T) {
+	ts := newTestServer(t, config{})
+	c := newClient(t, ts.URL)
+	c.signUp("ann", "password123")
+	csv := "Activity ID,Activity Date,Activity Name,Activity Type,Activity Description,Elapsed Time,Distance,Filename,Moving Time,Distance\n" +
+		`101,"Dec 14, 2025, 7:30:00 AM",Sunday long run,Run,"Legs felt good, windy",1200,3.6,activities/101.gpx.gz,1190,3600.5` + "\n" +
+		`102,"Dec 16, 2025, 7:30:00 AM",Commute,Ride,,1200,6.0,activities/102.tcx,1200,6000.0` + "\n" +
+		`103,"Dec 17, 2025, 6:00:00 PM",Treadmill,Run,Entered by hand,1800,5.0,,1750,5000.0` + "\n" +
+		`104,"Dec 18, 2025, 6:00:00 PM",Lost,Run,,600,1.0,activities/104.fit,600,1000.0` + "\n"
+	archive := zipOf(t, map[string][]byte{
+		"activities.csv":        []byte(csv),
+		"activities/101.gpx.gz": gz(gpxRun(1201, importStart)),
+		"activities/102.tcx":    tcxRide(601, importStart.Add(48*time.Hour)),
+		"profile.csv":           []byte("Athlete ID\n1\n"),
+		"media/photo.jpg":       []byte("\xff\xd8\xff"),
+	})
+	sum := c.upload(map[string][]byte{"export_12345.zip": archive})
+	if sum.Imported != 3 || sum.Failed != 1 || sum.Total != 4 {
+		t.Fatalf("summary %+v", sum)
+	}
+	if r := resultFor(t, sum, "activities/104.fit"); !strings.Contains(r.Reason, "not in the archive") {
+		t.Fatalf("a missing file: %+v", r)
+	}
+	var w Workout
+	c.must(200, "GET", "/api/workouts/"+resultFor(t, sum, "activities/101.gpx.gz").Workouts[0], nil).JSON(&w)
+	if w.Title != "Sunday long run" || w.Notes != "Legs felt good, windy" || w.Sport != "run" || w.Samples != 1201 {
+		t.Fatalf("the run: %+v", w)
+	}
+	c.must(200, "GET", "/api/workouts/"+resultFor(t, sum, "Treadmill (2025-12-17, entered by hand)").Workouts[0], nil).JSON(&w)
+	if w.DurationS != 1750 || !near(w.DistanceM, 5000, 0) || w.Notes != "Entered by hand" ||
+		!w.Start.Equal(time.Date(2025, 12, 17, 18, 0, 0, 0, time.UTC)) {
+		t.Fatalf("the manual activity: %+v", w)
+	}
+}
+
+// TestImportStrengthCSV imports Strong's and Hevy's exports: rows become
+// sets grouped into workouts, pounds become kilograms, warm-ups are
+// marked, names map to built-in exercises where they can and to new ones
+// of the user's where they cannot.
+func TestImportStrengthCSV(t *testing.T) {
+	ts := newTestServer(t, config{})
+	c := newClient(t, ts.URL)
+	c.signUp("ann", "password123")
+	c.must(200, "PUT", "/api/settings", UserSettings{Timezone: "Europe/Berlin", Units: "metric", WeekStart: "monday"})
+	strong := "Date;Workout Name;Duration;Exercise Name;Set Order;Weight;Weight Unit;Reps;RPE;Distance;Distance Unit;Seconds;Notes;Workout Notes\n" +
+		"2025-12-01 18:00:00;Push day;1h 5m;Bench Press (Barbell);W;40;kg;10;;;;;;Felt strong\n" +
+		"2025-12-01 18:00:00;Push day;1h 5m;Bench Press (Barbell);1;80;kg;5;8;;;;;Felt strong\n" +
+		"2025-12-01 18:00:00;Push day;1h 5m;Cable Crossover;1;20;kg;12;;;;;;Felt strong\n" +
+		"2025-12-03 18:00:00;Leg day;50m;Squat (Barbell);1;220.5;lbs;5;;;;;;\n"
+	hevy := `"title","start_time","end_time","description","exercise_title","superset_id","exercise_notes","set_index","set_type","weight_kg","reps","distance_km","duration_seconds","rpe"` + "\n" +
+		`"Pull","5 Dec 2025, 07:00","5 Dec 2025, 08:10","","Deadlift (Barbell)","","",0,"warmup",60,5,,,` + "\n" +
+		`"Pull","5 Dec 2025, 07:00","5 Dec 2025, 08:10","","Deadlift (Barbell)","","",1,"normal",140,3,,,9` + "\n" +
+		`"Pull","5 Dec 2025, 07:00","5 Dec 2025, 08:10","","Pull Up","","",0,"normal",,8,,,` + "\n"
+	sum := c.upload(map[string][]byte{"strong.csv": []byte(strong), "hevy_workouts.csv": []byte(hevy)})
+	if sum.Imported != 3 || sum.Failed != 0 {
+		t.Fatalf("summary %+v", sum)
+	}
+	byTitle := map[string]Workout{}
+	for _, name := range []string{"strong.csv", "hevy_workouts.csv"} {
+		for _, id := range resultFor(t, sum, name).Workouts {
+			var w Workout
+			c.must(200, "GET", "/api/workouts/"+id, nil).JSON(&w)
+			byTitle[w.Title] = w
+		}
+	}
+	push, legs, pull := byTitle["Push day"], byTitle["Leg day"], byTitle["Pull"]
+	if len(push.Sets) != 3 || !push.Sets[0].Warmup || push.Sets[1].Exercise != "bench_press" || *push.Sets[1].WeightKg != 80 ||
+		*push.Sets[1].RPE != 8 || push.Sets[2].Exercise != "cable_crossover" || push.DurationS != 3900 || push.Notes != "Felt strong" {
+		t.Fatalf("Strong's push day: %+v", push)
+	}
+	if !push.Start.Equal(time.Date(2025, 12, 1, 17, 0, 0, 0, time.UTC)) { // 18:00 in Berlin
+		t.Fatalf("push day starts %v", push.Start)
+	}
+	if legs.Sets[0].Exercise != "squat" || *legs.Sets[0].WeightKg != 100.02 || legs.DurationS != 3000 {
+		t.Fatalf("Strong's leg day in pounds: %+v", legs)
+	}
+	if len(pull.Sets) != 3 || !pull.Sets[0].Warmup || pull.Sets[1].Exercise != "deadlift" || *pull.Sets[1].WeightKg != 140 ||
+		pull.Sets[2].Exercise != "pull_up" || pull.Sets[2].WeightKg != nil || pull.DurationS != 4200 {
+		t.Fatalf("Hevy's pull day: %+v", pull)
+	}
+	var exercises []Exercise
+	c.must(200, "GET", "/api/exercises", nil).JSON(&exercises)
+	if ex := exercises[len(exercises)-1]; !ex.Custom || ex.Name != "Cable Crossover" {
+		t.Fatalf("the unknown exercise became %+v", ex)
+	}
+	// The same export again adds nothing.
+	if again := c.upload(map[string][]byte{"strong.csv": []byte(strong)}); again.Imported != 0 || again.Duplicates != 2 {
+		t.Fatalf("re-import %+v", again)
+	}
+	bad := c.upload(map[string][]byte{"bad.csv": []byte("Date,Exercise Name,Reps\nyesterday,Squat,5\n"), "other.csv": []byte("a,b\n1,2\n")})
+	if bad.Failed != 2 || !strings.Contains(resultFor(t, bad, "bad.csv").Reason, "line 2") {
+		t.Fatalf("bad CSVs: %+v", bad.Results)
+	}
+}
+
+// TestExportImportRoundTrip fills an account with one of everything,
+// exports it, imports the archive into an empty account of another
+// fitcast, and exports that: the two archives hold the same data, file
+// for file, but for when they were made and the user's name.
+func TestExportImportRoundTrip(t *testing.T) {
+	ts := newTestServer(t, config{})
+	c := newClient(t, ts.URL)
+	c.signUp("ann", "password123")
+	c.must(200, "PUT", "/api/settings", UserSettings{Timezone: "America/New_York", Units: "imperial", WeekStart: "sunday"})
+	c.must(201, "POST", "/api/sports", map[string]string{"name": "Sea kayak", "kind": "distance"})
+	c.must(201, "POST", "/api/exercises", map[string]string{"name": "Zercher squat"})
+	c.must(201, "POST", "/api/workouts", map[string]any{"sport": "strength", "start": "2026-02-01T18:00:00Z", "duration_s": 3600, "title": "Legs", "rpe": 8,
+		"sets": []map[string]any{{"exercise": "zercher_squat", "weight_kg": 90, "reps": 5}, {"exercise": "squat", "weight_kg": 40, "reps": 10, "warmup": true}}})
+	var kayak Workout
+	c.must(201, "POST", "/api/workouts", map[string]any{"sport": "sea_kayak", "start": "2026-02-02T09:00:00Z", "duration_s": 1800, "distance_m": 4000, "notes": "calm sea"}).JSON(&kayak)
+	c.must(200, "POST", "/api/workouts/"+kayak.ID+"/samples", map[string]any{"samples": runSeries()[:300]})
+	c.must(200, "POST", "/api/workouts/"+kayak.ID+"/share", map[string]any{"map": false})
+	imported := c.upload(map[string][]byte{"loop.gpx": gpxRun(600, importStart), "Activity.fit": mustReadFile(t, "testdata/import/Activity.fit")})
+	if imported.Imported != 2 {
+		t.Fatalf("setting up: %+v", imported.Results)
+	}
+	c.must(201, "POST", "/api/templates", map[string]any{"name": "Leg day", "sets": []map[string]any{{"exercise": "zercher_squat", "reps": 5}}})
+	c.must(201, "POST", "/api/goals", map[string]any{"kind": "volume", "metric": "distance", "sports": []string{"run", "sea_kayak"}, "target": 20000, "period": "week"})
+	c.must(201, "POST", "/api/goals", map[string]any{"kind": "lift", "exercise": "zercher_squat", "basis": "e1rm", "target": 120, "period": "year"})
+	c.must(201, "POST", "/api/weights", map[string]any{"kg": 81.5, "at": "2026-02-01T07:00:00Z"})
+	c.must(201, "POST", "/api/weights", map[string]any{"kg": 80.9, "at": "2026-02-08T07:00:00Z"})
+	var g Game
+	c.must(201, "POST", "/api/games", map[string]any{"sport": "basketball", "home": "Lions", "away": "Tigers", "visibility": "unlisted"}).JSON(&g)
+	for _, ev := range []map[string]any{{"kind": "score", "team": "home", "points": 3}, {"kind": "score", "team": "away", "points": 2}} {
+		c.must(201, "POST", "/api/games/"+g.ID+"/events", ev)
+	}
+	c.must(201, "POST", "/api/games/"+g.ID+"/undo", nil)
+	ts.clock.Advance(time.Hour)
+
+	first := c.must(200, "GET", "/api/export", nil)
+	if first.Header.Get("Content-Type") != "application/zip" || !strings.Contains(first.Header.Get("Content-Disposition"), "fitcast-ann-") {
+		t.Fatalf("export headers %v", first.Header)
+	}
+
+	other := newTestServer(t, config{})
+	other.clock.Advance(48 * time.Hour)
+	bob := newClient(t, other.URL)
+	bob.signUp("bob", "password123")
+	restored := bob.upload(map[string][]byte{"fitcast-ann.zip": first.Body})
+	if restored.Imported != 4 || restored.Failed != 0 {
+		t.Fatalf("restore: %+v", restored.Results)
+	}
+	second := bob.must(200, "GET", "/api/export", nil)
+
+	a, b := unzipAll(t, first.Body), unzipAll(t, second.Body)
+	if len(a) != len(b) || len(a) != 7 { // the document, the sheet, 3 time series, 2 originals
+		t.Fatalf("archives hold %d and %d files", len(a), len(b))
+	}
+	for name, data := range a {
+		if name == exportDocName {
+			continue
+		}
+		if !bytes.Equal(data, b[name]) {
+			t.Errorf("%s differs after the round trip", name)
+		}
+	}
+	var docA, docB map[string]any
+	json.Unmarshal(a[exportDocName], &docA)
+	json.Unmarshal(b[exportDocName], &docB)
+	for _, d := range []map[string]any{docA, docB} {
+		delete(d, "exported_at")
+		delete(d["account"].(map[string]any), "username")
+	}
+	ja, _ := json.MarshalIndent(docA, "", " ")
+	jb, _ := json.MarshalIndent(docB, "", " ")
+	if !bytes.Equal(ja, jb) {
+		t.Fatalf("fitcast.json differs after the round trip:\n%s\n----\n%s", ja, jb)
+	}
+	var doc exportDoc
+	json.Unmarshal(a[exportDocName], &doc)
+	if len(doc.Workouts) != 4 || len(doc.Goals) != 2 || len(doc.Weights) != 2 || len(doc.Games) != 1 || len(doc.Games[0].Events) != 3 ||
+		len(doc.Templates) != 1 || len(doc.Sports) != 1 || len(doc.Exercises) != 1 || doc.Account.Units != "imperial" {
+		t.Fatalf("the export misses something: %s", a[exportDocName])
+	}
+	// A second restore of the same archive adds nothing.
+	if again := bob.upload(map[string][]byte{"fitcast-ann.zip": first.Body}); again.Imported != 0 || again.Duplicates != 4 {
+		t.Fatalf("restoring twice: %+v", again.Results)
+	}
+	var goals []Goal
+	bob.must(200, "GET", "/api/goals", nil).JSON(&goals)
+	if len(goals) != 2 {
+		t.Fatalf("%d goals after restoring twice", len(goals))
+	}
+}
+
+func mustReadFile(t *testing.T, name string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+func unzipAll(t *testing.T, data []byte) map[string][]byte {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string][]byte{}
+	for _, f := range zr.File {
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[f.Name], _ = io.ReadAll(rc)
+		rc.Close()
+	}
+	return out
+}
+
+// TestImportCommand imports a folder and a file from the command line
+// into a named account, then again to see duplicates skipped and a bad
+// file reported with a failing exit.
+func TestImportCommand(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "cli.db")
+	cli := func(stdin string, args ...string) (string, error) {
+		var stdout, stderr syncBuffer
+		err := run(context.Background(), append([]string{"-db", db}, args...), envMap(nil), strings.NewReader(stdin), &stdout, &stderr)
+		return stdout.String(), err
+	}
+	if _, err := cli("password123\n", "user", "add", "ann"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cli("password123\n", "user", "add", "bob"); err != nil {
+		t.Fatal(err)
+	}
+	runs := filepath.Join(dir, "runs")
+	os.MkdirAll(filepath.Join(runs, "2025"), 0o755)
+	os.WriteFile(filepath.Join(runs, "2025", "a.gpx"), gpxRun(60, importStart), 0o644)
+	os.WriteFile(filepath.Join(runs, "b.tcx"), tcxRide(60, importStart.Add(time.Hour)), 0o644)
+	os.WriteFile(filepath.Join(runs, ".DS_Store"), []byte("junk"), 0o644)
+	single := filepath.Join(dir, "Activity.fit")
+	os.WriteFile(single, mustReadFile(t, "testdata/import/Activity.fit"), 0o644)
+
+	if _, err := cli("", "import", runs); err == nil || !strings.Contains(err.Error(), "-user") {
+		t.Fatalf("with two accounts and no -user: %v", err)
+	}
+	out, err := cli("", "import", "-user", "ann", runs, single)
+	if err != nil || !strings.Contains(out, "3 files: 3 workouts imported, 0 duplicates skipped, 0 failed") {
+		t.Fatalf("import: %q %v", out, err)
+	}
+	os.WriteFile(filepath.Join(runs, "bad.gpx"), []byte("<gpx"), 0o644)
+	out, err = cli("", "import", "-user", "ann", runs)
+	if err == nil || !strings.Contains(out, "bad.gpx") || !strings.Contains(out, "0 workouts imported, 2 duplicates skipped, 1 failed") {
+		t.Fatalf("second import: %q %v", out, err)
+	}
+	store, err := OpenStore(db, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	ann, _ := store.UserByName(context.Background(), "ann")
+	list, err := store.Workouts(context.Background(), ann.ID, workoutFilter{Limit: 10})
+	if err != nil || len(list) != 3 {
+		t.Fatalf("ann has %d workouts, %v", len(list), err)
 	}
 }

@@ -64,11 +64,11 @@ type config struct {
 	BehindProxy bool
 	BaseURL     string
 
-	WSMaxPerUser     int   // sockets per signed-in user
-	ImportMaxFile    int64 // bytes one imported file may hold, decompressed
-	ImportMaxArchive int64 // bytes one upload or archive may hold
-	Retention    map[string]Retention // topic history kept, by topic kind
-	retention    string               // -retention as given
+	WSMaxPerUser     int                  // sockets per signed-in user
+	ImportMaxFile    int64                // bytes one imported file may hold, decompressed
+	ImportMaxArchive int64                // bytes one upload or archive may hold
+	Retention        map[string]Retention // topic history kept, by topic kind
+	retention        string               // -retention as given
 
 	// Hub holds the hub's other limits, which have no flags: their
 	// defaults suit every deployment; tests tighten them.

@@ -217,8 +217,9 @@ func (s *server) deleteWorkout(w http.ResponseWriter, r *http.Request, p *princi
 // workoutDetail is a workout with what its page shows beyond the list row.
 type workoutDetail struct {
 	Workout
-	Splits  []Split  `json:"splits"`
-	Records []string `json:"records"` // records this workout holds, e.g. "5 km"
+	Splits      []Split  `json:"splits"`
+	Records     []string `json:"records"`      // records this workout holds, e.g. "5 km"
+	HasOriginal bool     `json:"has_original"` // imported from a file, downloadable as it was
 }
 
 func (s *server) getWorkout(w http.ResponseWriter, r *http.Request, p *principal) error {
@@ -241,6 +242,9 @@ func (s *server) getWorkout(w http.ResponseWriter, r *http.Request, p *principal
 		}
 	}
 	if d.Records, err = s.store.RecordsHeldBy(r.Context(), p.User.ID, wo); err != nil {
+		return err
+	}
+	if err := s.store.reader.QueryRowContext(r.Context(), "SELECT count(*) > 0 FROM workout_files WHERE workout_id = ?", wo.ID).Scan(&d.HasOriginal); err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, d)

@@ -85,6 +85,9 @@ export async function settingsPage(main) {
   main.append(
     h('h1', { className: 'page-title' }, 'Settings'),
     accountCard(),
+    h('section', { className: 'card' }, h('h2', {}, 'Your data'),
+      h('p', {}, 'Bring in years of workouts from your watch or another app, or download everything you have here.'),
+      h('a', { href: '/data', 'data-link': true, className: 'button' }, 'Import & export')),
     displayCard(),
     passwordCard(),
     sessions,

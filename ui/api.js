@@ -39,3 +39,25 @@ export async function api(method, path, body) {
   }
   return data;
 }
+
+/**
+ * upload posts files as multipart/form-data, reporting the fraction sent
+ * to onProgress (fetch cannot report upload progress; XMLHttpRequest can).
+ */
+export function upload(path, files, onProgress) {
+  const form = new FormData();
+  for (const file of files) form.append('file', file, file.webkitRelativePath || file.name);
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', path);
+    xhr.responseType = 'json';
+    xhr.upload.onprogress = (e) => { if (e.lengthComputable) onProgress(e.loaded / e.total); };
+    xhr.onerror = () => reject(new ApiError(0, 'offline', 'Cannot reach the server. Check your connection and try again.'));
+    xhr.onload = () => {
+      if (xhr.status >= 200 && xhr.status < 300) return resolve(xhr.response);
+      const e = xhr.response?.error || {};
+      reject(new ApiError(xhr.status, e.code || 'http_' + xhr.status, e.message || xhr.statusText, e.field));
+    };
+    xhr.send(form);
+  });
+}

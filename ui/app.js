@@ -7,6 +7,7 @@ import { workoutsPage, workoutFormPage, workoutDetailPage, publicWorkoutPage } f
 import { goalsPage, statsPage, dashboardPage } from './goals.js';
 import { gamesPage, gamePage, keepScorePage, embedGamePage } from './games.js';
 import { livePage, watchPage } from './live.js';
+import { dataPage } from './data.js';
 import { Socket } from './socket.js';
 
 export const app = {
@@ -51,6 +52,7 @@ const routes = {
   '/live': { nav: 'live', title: 'Live', render: livePage },
   '/games': { nav: 'games', title: 'Games', render: gamesPage, public: true, anyone: true },
   '/settings': { nav: 'settings', title: 'Settings', render: settingsPage },
+  '/data': { nav: 'settings', title: 'Import & export', render: dataPage },
   '/login': { public: true, title: 'Sign in', render: signInPage },
   '/signup': { public: true, title: 'Create account', render: signUpPage },
 };

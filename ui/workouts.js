@@ -479,7 +479,11 @@ export async function workoutDetailPage(main, { id }) {
     if (track) main.append(track);
   }
   if (w.splits.length) main.append(h('section', { className: 'card' }, h('h2', {}, 'Splits'), splitsTable(w.splits)));
-  main.append(h('section', { className: 'card' }, h('h2', {}, 'Sharing'), share), h('div', { className: 'button-row' }, del));
+  const file = (path, label) => h('a', { href: `/api/workouts/${w.id}/${path}`, download: true, className: 'button small' }, label);
+  main.append(h('section', { className: 'card' }, h('h2', {}, 'Sharing'), share),
+    h('section', { className: 'card' }, h('h2', {}, 'Download'), h('div', { className: 'downloads' },
+      w.samples > 0 ? file('gpx', 'GPX') : null, file('fit', 'FIT'), w.has_original ? file('original', 'Original file') : null)),
+    h('div', { className: 'button-row' }, del));
 }
 
 /** publicWorkoutPage shows a shared workout to anyone with the link. */
