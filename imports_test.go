@@ -12,6 +12,7 @@ import (
 	"mime/multipart"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -613,4 +614,110 @@ func TestImportCommand(t *testing.T) {
 	if err != nil || len(list) != 3 {
 		t.Fatalf("ann has %d workouts, %v", len(list), err)
 	}
+}
+
+// benchArchive is a zip of n activities as a Strava export holds them,
+// alternating gzipped FIT and gzipped GPX, each a 1,000-point run on its
+// own day: n×1,000 samples in all.
+func benchArchive(b *testing.B, n int) []byte {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for i := range n {
+		start := importStart.AddDate(0, 0, -i)
+		var name string
+		var data []byte
+		if i%2 == 0 {
+			name, data = fmt.Sprintf("activities/%d.gpx.gz", i), gz(gpxRun(1000, start))
+		} else {
+			samples := make([]Sample, 1000)
+			for j := range samples {
+				lat, hr := 45+float64(j)*3/earthRadiusM*180/math.Pi, float64(120+j%30)
+				samples[j] = Sample{T: float64(j), Lat: &lat, Lon: new(7.0), HR: &hr}
+			}
+			fit, err := writeFIT(Workout{Sport: "run", Start: start, DurationS: 999}, samples)
+			if err != nil {
+				b.Fatal(err)
+			}
+			name, data = fmt.Sprintf("activities/%d.fit.gz", i), gz(fit)
+		}
+		w, _ := zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Store})
+		w.Write(data)
+	}
+	zw.Close()
+	return buf.Bytes()
+}
+
+// BenchmarkImportArchive uploads a 1,000-activity archive and waits for
+// the background import, while another client of the same user loads the
+// dashboard over and over: files/s and samples/s for the import, and the
+// dashboard's latency while it runs (the server must stay responsive).
+func BenchmarkImportArchive(b *testing.B) {
+	archive := benchArchive(b, 1000)
+	b.ResetTimer()
+	for range b.N {
+		b.StopTimer()
+		ts := newTestServer(b, config{})
+		c := newClient(b, ts.URL)
+		c.signUp("ann", "password123")
+		other := newClient(b, ts.URL)
+		other.logIn("ann", "password123")
+		var body bytes.Buffer
+		mw := multipart.NewWriter(&body)
+		w, _ := mw.CreateFormFile("file", "export.zip")
+		w.Write(archive)
+		mw.Close()
+		b.StartTimer()
+		began := time.Now()
+		var sum importSummary
+		c.must202(body.String(), mw.FormDataContentType()).JSON(&sum)
+		var lat []time.Duration
+		for sum.FinishedAt == nil {
+			t0 := time.Now()
+			other.must(200, "GET", "/api/dashboard", nil)
+			lat = append(lat, time.Since(t0))
+			c.must(200, "GET", fmt.Sprintf("/api/imports/%d", sum.ID), nil).JSON(&sum)
+			time.Sleep(50 * time.Millisecond)
+		}
+		elapsed := time.Since(began)
+		b.StopTimer()
+		if sum.Imported != 1000 {
+			b.Fatalf("imported %d of 1000: %+v", sum.Imported, sum.Results[:min(3, len(sum.Results))])
+		}
+		slices.Sort(lat)
+		b.ReportMetric(float64(len(archive))/(1<<20), "archive_MB")
+		b.ReportMetric(1000/elapsed.Seconds(), "files/s")
+		b.ReportMetric(1000*1000/elapsed.Seconds(), "samples/s")
+		b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "dashboard_p50_ms")
+		b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "dashboard_p99_ms")
+		b.StartTimer()
+	}
+}
+
+// BenchmarkExportTenYears writes the export of ten years of one athlete's
+// data (see tenYears): 5,000 workouts, 5 M samples.
+func BenchmarkExportTenYears(b *testing.B) {
+	store, err := OpenStore(tenYears(b), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer store.Close()
+	u, err := store.UserByName(context.Background(), "athlete")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for range b.N {
+		var n countingWriter
+		if err := store.writeExport(context.Background(), u, &n); err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(n)/(1<<20), "zip_MB")
+	}
+}
+
+type countingWriter int64
+
+func (w *countingWriter) Write(p []byte) (int, error) {
+	*w += countingWriter(len(p))
+	return len(p), nil
 }

@@ -55,8 +55,10 @@ func scanLive(row interface{ Scan(...any) error }) (LiveSession, error) {
 	return l, err
 }
 
+var liveByIDSQL = prepared("SELECT " + liveColumns + " FROM live_sessions l JOIN workouts w ON w.id = l.workout_id WHERE l.workout_id = ?")
+
 func liveByID(ctx context.Context, q querier, id string) (LiveSession, error) {
-	return scanLive(q.QueryRowContext(ctx, "SELECT "+liveColumns+" FROM live_sessions l JOIN workouts w ON w.id = l.workout_id WHERE l.workout_id = ?", id))
+	return scanLive(q.QueryRowContext(ctx, liveByIDSQL, id))
 }
 
 func workoutTopic(id string) string { return "workout:" + id }
@@ -121,7 +123,18 @@ type IngestResult struct {
 	Jumps      int     `json:"jumps"`        // positions dropped as impossible jumps
 	ElapsedS   float64 `json:"elapsed_s"`
 	DistanceM  float64 `json:"distance_m"`
+
+	shareExpired bool // the session's spectator link has expired: see expireShare
 }
+
+// The statements of every live batch, prepared once (see preparedWrites).
+var (
+	insertLiveSampleSQL = prepared(`INSERT INTO samples (workout_id, t, lat, lon, alt, dist, hr, cadence, power, speed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	updateLiveSQL       = prepared(`UPDATE live_sessions SET last_t = ?, total_m = ?, out_of_order = out_of_order + ?, jumps = jumps + ?,
+			last_lat = ?, last_lon = ?, last_pos_t = ?, released_m = ? WHERE workout_id = ?`)
+	updateLiveWorkoutSQL = prepared(`UPDATE workouts SET duration_s = ?, distance_m = ?, sample_count = sample_count + ?, updated_at = ? WHERE id = ?`)
+	releasedTrackSQL     = prepared(`SELECT t, lat, lon FROM samples WHERE workout_id = ? AND lat IS NOT NULL AND dist > ? AND dist <= ? AND dist >= ? ORDER BY t`)
+)
 
 // IngestLive stores a batch of samples for one of the user's live
 // sessions. A sample at a time already stored is a duplicate and changes
@@ -178,7 +191,7 @@ func (s *Store) IngestLive(ctx context.Context, userID int64, id string, samples
 				l.lastLon = sql.NullFloat64{Float64: *sm.Lon, Valid: true}
 				l.lastPosT = sql.NullFloat64{Float64: sm.T, Valid: true}
 			}
-			if _, err := tx.Exec(`INSERT INTO samples (workout_id, t, lat, lon, alt, dist, hr, cadence, power, speed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			if _, err := tx.Exec(insertLiveSampleSQL,
 				id, sm.T, sm.Lat, sm.Lon, sm.Alt, sm.Dist, sm.HR, sm.Cadence, sm.Power, sm.Speed); err != nil {
 				return err
 			}
@@ -186,14 +199,25 @@ func (s *Store) IngestLive(ctx context.Context, userID int64, id string, samples
 			accepted = append(accepted, sm)
 		}
 		res.Accepted, res.ElapsedS, res.DistanceM = len(accepted), l.ElapsedS, l.DistanceM
+		res.shareExpired = l.ShareToken != "" && l.ShareExpires != nil && !l.ShareExpires.After(s.now())
 		// The track spectators may see: positions between privacy_m from
 		// the start and privacy_m behind the latest point, released as the
 		// athlete moves on.
 		upTo := l.DistanceM - l.PrivacyM
 		var track [][3]float64
-		if upTo > l.releasedM {
-			rows, err := tx.Query(`SELECT t, lat, lon FROM samples WHERE workout_id = ? AND lat IS NOT NULL AND dist > ? AND dist <= ? AND dist >= ? ORDER BY t`,
-				id, l.releasedM, upTo, l.PrivacyM)
+		switch {
+		case upTo <= l.releasedM:
+		case l.PrivacyM == 0:
+			// Nothing is held back, so what is released is this batch's
+			// own positions beyond the last release: no need to read.
+			for _, sm := range accepted {
+				if sm.Lat != nil && *sm.Dist > l.releasedM && *sm.Dist <= upTo {
+					track = append(track, [3]float64{sm.T, *sm.Lat, *sm.Lon})
+				}
+			}
+			l.releasedM = upTo
+		default:
+			rows, err := tx.Query(releasedTrackSQL, id, l.releasedM, upTo, l.PrivacyM)
 			if err != nil {
 				return err
 			}
@@ -208,13 +232,10 @@ func (s *Store) IngestLive(ctx context.Context, userID int64, id string, samples
 			rows.Close()
 			l.releasedM = upTo
 		}
-		if _, err := tx.Exec(`UPDATE live_sessions SET last_t = ?, total_m = ?, out_of_order = out_of_order + ?, jumps = jumps + ?,
-			last_lat = ?, last_lon = ?, last_pos_t = ?, released_m = ? WHERE workout_id = ?`,
-			l.lastT, l.DistanceM, res.OutOfOrder, res.Jumps, l.lastLat, l.lastLon, l.lastPosT, l.releasedM, id); err != nil {
+		if _, err := tx.Exec(updateLiveSQL, l.lastT, l.DistanceM, res.OutOfOrder, res.Jumps, l.lastLat, l.lastLon, l.lastPosT, l.releasedM, id); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(`UPDATE workouts SET duration_s = ?, distance_m = ?, sample_count = sample_count + ?, updated_at = ? WHERE id = ?`,
-			math.Max(0, l.ElapsedS), l.DistanceM, len(accepted), ms(s.now()), id); err != nil {
+		if _, err := tx.Exec(updateLiveWorkoutSQL, math.Max(0, l.ElapsedS), l.DistanceM, len(accepted), ms(s.now()), id); err != nil {
 			return err
 		}
 		if len(accepted) == 0 {
@@ -417,7 +438,9 @@ func (s *server) liveSamples(w http.ResponseWriter, r *http.Request, p *principa
 	if err != nil {
 		return err
 	}
-	s.expireShare(r.Context(), r.PathValue("id"))
+	if res.shareExpired {
+		s.expireShare(r.Context(), r.PathValue("id"))
+	}
 	return writeJSON(w, http.StatusOK, res)
 }
 
@@ -621,8 +644,10 @@ func (s *server) registerLiveTopics() {
 			if err := checkSamples(body.Samples, maxLiveBatch); err != nil {
 				return err
 			}
-			_, err := s.store.IngestLive(ctx, p.User.ID, id, body.Samples)
-			s.expireShare(ctx, id)
+			res, err := s.store.IngestLive(ctx, p.User.ID, id, body.Samples)
+			if res.shareExpired {
+				s.expireShare(ctx, id)
+			}
 			return err
 		},
 		presence:  true,

@@ -1,12 +1,17 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"math"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/google/uuid"
 )
 
 // runSeries is a 30-minute run, one sample a second, heading north at
@@ -313,4 +318,48 @@ func TestLiveStrengthSets(t *testing.T) {
 	if r := c.do("POST", path, set(2, 90)); r.Status != 409 || r.ErrorCode() != "session_finished" {
 		t.Fatalf("a set after finishing: %d %s", r.Status, r.Body)
 	}
+}
+
+// BenchmarkLiveIngest stores live samples in batches of ten from 200
+// sessions at once, straight into the store (no sockets): the cost per
+// sample of the ingest transaction itself. ns/op is per sample.
+func BenchmarkLiveIngest(b *testing.B) {
+	store, err := OpenStore(filepath.Join(b.TempDir(), "live.db"), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer store.Close()
+	ctx := context.Background()
+	u, err := store.CreateUser(ctx, "athlete", "x", true, false, false)
+	if err != nil {
+		b.Fatal(err)
+	}
+	const sessions, batch = 200, 10
+	ids := make([]string, sessions)
+	for i := range ids {
+		l, err := store.StartLive(ctx, u.ID, "run", uuid.NewString())
+		if err != nil {
+			b.Fatal(err)
+		}
+		ids[i] = l.ID
+	}
+	b.ResetTimer()
+	var wg sync.WaitGroup
+	for _, id := range ids {
+		wg.Go(func() {
+			for t := 0; t < b.N/sessions+1; t += batch {
+				samples := make([]Sample, batch)
+				for j := range samples {
+					at := float64(t + j)
+					lat, hr := 45+at*3/earthRadiusM*180/math.Pi, 140.0
+					samples[j] = Sample{T: at, Lat: &lat, Lon: new(7.0), HR: &hr}
+				}
+				if _, err := store.IngestLive(ctx, u.ID, id, samples); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }

@@ -42,6 +42,13 @@ func newEpoch() int64 {
 // that appended it commits, in offset order. The hub installs itself here.
 func (s *Store) SetPublisher(fn func(Message)) { s.publish.Store(&fn) }
 
+var (
+	nextOffsetSQL = prepared(`INSERT INTO topics (name, epoch, last_offset) VALUES (?, ?, 1)
+		ON CONFLICT (name) DO UPDATE SET last_offset = last_offset + 1
+		RETURNING epoch, last_offset`)
+	appendMessageSQL = prepared("INSERT INTO topic_messages (topic, offset, created_at, sender, client_id, data) VALUES (?, ?, ?, ?, ?, ?)")
+)
+
 // AppendMessage adds data to topic's history inside tx, assigning the next
 // offset, and hands it to the publisher once tx commits. A non-empty
 // clientID makes the append idempotent per (topic, sender, clientID): a
@@ -60,9 +67,7 @@ func (s *Store) AppendMessage(tx *Tx, topic string, data json.RawMessage, sender
 		}
 	}
 	now := s.now().UTC().Truncate(time.Millisecond)
-	err = tx.QueryRow(`INSERT INTO topics (name, epoch, last_offset) VALUES (?, ?, 1)
-		ON CONFLICT (name) DO UPDATE SET last_offset = last_offset + 1
-		RETURNING epoch, last_offset`, topic, newEpoch()).Scan(&msg.Epoch, &msg.Offset)
+	err = tx.QueryRow(nextOffsetSQL, topic, newEpoch()).Scan(&msg.Epoch, &msg.Offset)
 	if err != nil {
 		return msg, false, fmt.Errorf("next offset of %s: %w", topic, err)
 	}
@@ -70,7 +75,7 @@ func (s *Store) AppendMessage(tx *Tx, topic string, data json.RawMessage, sender
 	if clientID != "" {
 		cid = clientID
 	}
-	if _, err := tx.Exec("INSERT INTO topic_messages (topic, offset, created_at, sender, client_id, data) VALUES (?, ?, ?, ?, ?, ?)",
+	if _, err := tx.Exec(appendMessageSQL,
 		topic, msg.Offset, ms(now), sender, cid, []byte(data)); err != nil {
 		return msg, false, fmt.Errorf("append to %s: %w", topic, err)
 	}
