@@ -96,22 +96,21 @@ func (s *Store) writeExport(ctx context.Context, u User, w io.Writer) error {
 	zw := zip.NewWriter(w)
 	doc := exportDoc{Format: exportFormat, Version: exportVersion, ExportedAt: s.now().UTC().Truncate(time.Millisecond),
 		Account: exportAccount{Username: u.Username, UserSettings: u.UserSettings}}
-	if doc.Sports, err = exportRows(ctx, tx, "SELECT key, name, kind FROM custom_sports WHERE user_id = ? ORDER BY key", u.ID,
-		func(r *sql.Rows) (Sport, error) {
+	if doc.Sports, err = queryList(ctx, tx, "SELECT key, name, kind FROM custom_sports WHERE user_id = ? ORDER BY key", []any{u.ID},
+		func(r rowScanner) (Sport, error) {
 			sp := Sport{Custom: true}
 			return sp, r.Scan(&sp.Key, &sp.Name, &sp.Kind)
 		}); err != nil {
 		return err
 	}
-	if doc.Exercises, err = exportRows(ctx, tx, "SELECT key, name FROM custom_exercises WHERE user_id = ? ORDER BY key", u.ID,
-		func(r *sql.Rows) (Exercise, error) {
+	if doc.Exercises, err = queryList(ctx, tx, "SELECT key, name FROM custom_exercises WHERE user_id = ? ORDER BY key", []any{u.ID},
+		func(r rowScanner) (Exercise, error) {
 			ex := Exercise{Custom: true}
 			return ex, r.Scan(&ex.Key, &ex.Name)
 		}); err != nil {
 		return err
 	}
-	workouts, err := exportRows(ctx, tx, "SELECT "+workoutColumns+" FROM workouts w WHERE w.user_id = ? ORDER BY w.start_at, w.id", u.ID,
-		func(r *sql.Rows) (Workout, error) { return scanWorkout(r) })
+	workouts, err := queryList(ctx, tx, "SELECT "+workoutColumns+" FROM workouts w WHERE w.user_id = ? ORDER BY w.start_at, w.id", []any{u.ID}, scanWorkout)
 	if err != nil {
 		return err
 	}
@@ -168,8 +167,8 @@ func (s *Store) writeExport(ctx context.Context, u User, w io.Writer) error {
 	} else if _, err := f.Write(sheet.Bytes()); err != nil {
 		return err
 	}
-	if doc.Templates, err = exportRows(ctx, tx, "SELECT id, name, sets, created_at FROM templates WHERE user_id = ? ORDER BY id", u.ID,
-		func(r *sql.Rows) (Template, error) {
+	if doc.Templates, err = queryList(ctx, tx, "SELECT id, name, sets, created_at FROM templates WHERE user_id = ? ORDER BY id", []any{u.ID},
+		func(r rowScanner) (Template, error) {
 			var t Template
 			var sets string
 			var created int64
@@ -181,12 +180,11 @@ func (s *Store) writeExport(ctx context.Context, u User, w io.Writer) error {
 		}); err != nil {
 		return err
 	}
-	if doc.Goals, err = exportRows(ctx, tx, "SELECT "+goalColumns+" FROM goals WHERE user_id = ? ORDER BY id", u.ID,
-		func(r *sql.Rows) (Goal, error) { return scanGoal(r) }); err != nil {
+	if doc.Goals, err = queryList(ctx, tx, "SELECT "+goalColumns+" FROM goals WHERE user_id = ? ORDER BY id", []any{u.ID}, scanGoal); err != nil {
 		return err
 	}
-	if doc.Weights, err = exportRows(ctx, tx, "SELECT id, at, kg FROM weights WHERE user_id = ? ORDER BY at, id", u.ID,
-		func(r *sql.Rows) (Weight, error) {
+	if doc.Weights, err = queryList(ctx, tx, "SELECT id, at, kg FROM weights WHERE user_id = ? ORDER BY at, id", []any{u.ID},
+		func(r rowScanner) (Weight, error) {
 			var wt Weight
 			var at int64
 			err := r.Scan(&wt.ID, &at, &wt.KG)
@@ -195,8 +193,7 @@ func (s *Store) writeExport(ctx context.Context, u User, w io.Writer) error {
 		}); err != nil {
 		return err
 	}
-	games, err := exportRows(ctx, tx, "SELECT "+gameColumns+" FROM games WHERE owner_id = ? ORDER BY created_at, id", u.ID,
-		func(r *sql.Rows) (Game, error) { return scanGame(r) })
+	games, err := queryList(ctx, tx, "SELECT "+gameColumns+" FROM games WHERE owner_id = ? ORDER BY created_at, id", []any{u.ID}, scanGame)
 	if err != nil {
 		return err
 	}
@@ -212,25 +209,6 @@ func (s *Store) writeExport(ctx context.Context, u User, w io.Writer) error {
 		return err
 	}
 	return zw.Close()
-}
-
-// exportRows reads one user's rows of a query into a list that is never
-// nil, so the document says [] rather than null.
-func exportRows[T any](ctx context.Context, q querier, query string, userID int64, scan func(*sql.Rows) (T, error)) ([]T, error) {
-	rows, err := q.QueryContext(ctx, query, userID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	list := []T{}
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		list = append(list, v)
-	}
-	return list, rows.Err()
 }
 
 func zipJSON(zw *zip.Writer, name string, v any) error {

@@ -221,20 +221,7 @@ func scanGoal(row interface{ Scan(...any) error }) (Goal, error) {
 
 // Goals lists the user's goals, oldest first.
 func (s *Store) Goals(ctx context.Context, userID int64) ([]Goal, error) {
-	rows, err := s.reader.QueryContext(ctx, "SELECT "+goalColumns+" FROM goals WHERE user_id = ? ORDER BY id", userID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	list := []Goal{}
-	for rows.Next() {
-		g, err := scanGoal(rows)
-		if err != nil {
-			return nil, err
-		}
-		list = append(list, g)
-	}
-	return list, rows.Err()
+	return queryList(ctx, s.reader, "SELECT "+goalColumns+" FROM goals WHERE user_id = ? ORDER BY id", []any{userID}, scanGoal)
 }
 
 // Goal reads one of the user's goals.

@@ -418,7 +418,7 @@ func (j *importJobs) Close() {
 	j.wg.Wait()
 }
 
-func scanImport(row interface{ Scan(...any) error }) (importSummary, error) {
+func scanImport(row rowScanner) (importSummary, error) {
 	var sum importSummary
 	var results string
 	var created int64
@@ -600,8 +600,7 @@ func saveUpload(dst string, r io.Reader) error {
 }
 
 func (s *server) listImports(w http.ResponseWriter, r *http.Request, p *principal) error {
-	list, err := exportRows(r.Context(), s.store.reader, "SELECT "+importColumns+" FROM imports WHERE user_id = ? ORDER BY id DESC LIMIT 20", p.User.ID,
-		func(r *sql.Rows) (importSummary, error) { return scanImport(r) })
+	list, err := queryList(r.Context(), s.store.reader, "SELECT "+importColumns+" FROM imports WHERE user_id = ? ORDER BY id DESC LIMIT 20", []any{p.User.ID}, scanImport)
 	if err != nil {
 		return err
 	}

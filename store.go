@@ -69,6 +69,29 @@ type Tx struct {
 // AfterCommit registers fn to run once this write is durable.
 func (tx *Tx) AfterCommit(fn func()) { tx.afterCommit = append(tx.afterCommit, fn) }
 
+// rowScanner is a *sql.Row or *sql.Rows, for scan functions that read one
+// row of either.
+type rowScanner = interface{ Scan(...any) error }
+
+// queryList runs a query and scans every row into a list that is never
+// nil, so JSON says [] rather than null.
+func queryList[T any](ctx context.Context, q querier, query string, args []any, scan func(rowScanner) (T, error)) ([]T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	list := []T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		list = append(list, v)
+	}
+	return list, rows.Err()
+}
+
 // preparedWrites are the statements the writer runs so often that parsing
 // each anew in every transaction showed in profiles: live samples and
 // topic messages. OpenStore prepares them once on the writer's only

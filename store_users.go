@@ -135,20 +135,7 @@ func (s *Store) UserByID(ctx context.Context, id int64) (User, error) {
 
 // Users lists every account, oldest first.
 func (s *Store) Users(ctx context.Context) ([]User, error) {
-	rows, err := s.reader.QueryContext(ctx, "SELECT "+userColumns+" FROM users ORDER BY id")
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	users := []User{}
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, err
-		}
-		users = append(users, u)
-	}
-	return users, rows.Err()
+	return queryList(ctx, s.reader, "SELECT "+userColumns+" FROM users ORDER BY id", nil, scanUser)
 }
 
 // SetSettings stores a user's display preferences and tells their screens.

@@ -209,21 +209,8 @@ func (s *Store) Workouts(ctx context.Context, userID int64, f workoutFilter) ([]
 	if f.HasAfter {
 		where, args = append(where, "(w.start_at < ? OR (w.start_at = ? AND w.id < ?))"), append(args, f.AfterStart, f.AfterStart, f.AfterID)
 	}
-	rows, err := s.reader.QueryContext(ctx, "SELECT "+workoutColumns+" FROM workouts w WHERE "+strings.Join(where, " AND ")+
-		" ORDER BY w.start_at DESC, w.id DESC LIMIT ?", append(args, f.Limit)...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	list := []Workout{}
-	for rows.Next() {
-		w, err := scanWorkout(rows)
-		if err != nil {
-			return nil, err
-		}
-		list = append(list, w)
-	}
-	return list, rows.Err()
+	return queryList(ctx, s.reader, "SELECT "+workoutColumns+" FROM workouts w WHERE "+strings.Join(where, " AND ")+
+		" ORDER BY w.start_at DESC, w.id DESC LIMIT ?", append(args, f.Limit), scanWorkout)
 }
 
 // Samples reads a workout's whole time series, in time order.

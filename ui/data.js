@@ -10,6 +10,7 @@ const ACCEPT = '.fit,.gpx,.tcx,.gz,.zip,.csv';
 
 export async function dataPage(main) {
   const input = h('input', { type: 'file', multiple: true, accept: ACCEPT, hidden: true, name: 'files' });
+  const folder = h('input', { type: 'file', webkitdirectory: true, hidden: true, name: 'folder' });
   const zone = h('label', { className: 'drop-zone', tabindex: 0 },
     input,
     h('strong', {}, 'Drop files here or tap to choose'),
@@ -51,6 +52,7 @@ export async function dataPage(main) {
     }
   };
   input.addEventListener('change', () => start([...input.files]));
+  folder.addEventListener('change', () => start([...folder.files].filter((file) => !file.name.startsWith('.'))));
   zone.addEventListener('keydown', (e) => { if (e.key === 'Enter' || e.key === ' ') input.click(); });
   zone.addEventListener('dragover', (e) => { e.preventDefault(); zone.classList.add('over'); });
   zone.addEventListener('dragleave', () => zone.classList.remove('over'));
@@ -73,7 +75,9 @@ export async function dataPage(main) {
 
   main.append(
     h('h1', { className: 'page-title' }, 'Import & export'),
-    h('section', { className: 'card' }, h('h2', {}, 'Import'), zone, progress),
+    h('section', { className: 'card' }, h('h2', {}, 'Import'), zone,
+      h('p', { className: 'center' }, folder, h('button', { type: 'button', className: 'small', onclick: () => folder.click() }, 'Choose a whole folder')),
+      progress),
     h('section', { className: 'card', hidden: true }, h('h2', {}, 'Recent imports'), history),
     h('section', { className: 'card' }, h('h2', {}, 'Export'),
       h('p', {}, 'Everything you have here in one zip: workouts with their sets, samples and original files, goals, weigh-ins, templates and games as JSON, and your workouts as CSV for spreadsheets. Importing the zip into another fitcast restores it all.'),
