@@ -36,7 +36,7 @@ export async function dataPage(main) {
         render: async (e) => {
           bar.max = Math.max(1, e.total);
           bar.value = e.done;
-          label.textContent = `Imported ${e.done} of ${e.total} files · ${e.imported} workouts, ${e.duplicates} duplicates, ${e.failed} failed`;
+          label.textContent = `Read ${e.done} of ${e.total} file${e.total === 1 ? '' : 's'} · ${e.imported} imported, ${e.duplicates} already here, ${e.failed} failed`;
           if (e.status === 'done' || e.status === 'interrupted') {
             current = null;
             zone.classList.remove('busy');

@@ -117,7 +117,7 @@ async function recording(main, session) {
     return [h('div', { className: 'stat big' }, h('small', {}, label), v), v];
   };
   const [elapsedTile, elapsedV] = stat('Time');
-  const [distTile, distV] = stat('Distance');
+  const [distTile, distV] = stat(strength ? 'Volume' : 'Distance');
   const [paceTile, paceV] = stat(strength ? 'Sets' : 'Avg pace');
   const [hrTile, hrV] = stat('Heart rate');
   const net = h('p', { className: 'muted net' });
@@ -129,7 +129,7 @@ async function recording(main, session) {
     record({ t: Math.round((Date.now() - startMs) / 100) / 10, ...sample });
     tick();
   });
-  const sets = strength ? await setLogger(session) : null;
+  const sets = strength ? await setLogger(session, () => tick()) : null;
   let map = null;
   let line = null;
   const pause = h('button', { type: 'button', className: 'big' }, status === 'paused' ? 'Resume' : 'Pause');
@@ -147,7 +147,7 @@ async function recording(main, session) {
   const tick = () => {
     const t = (Date.now() - startMs) / 1000;
     elapsedV.textContent = f.duration(t);
-    distV.textContent = f.distance(distance);
+    distV.textContent = strength ? f.weight(sets.volume()) : f.distance(distance);
     paceV.textContent = strength ? String(sets.count()) : session.sport === 'ride' ? f.speed(distance, t) : f.pace(distance, t);
     hrV.textContent = lastHR ? `${lastHR} bpm` : '—';
   };
@@ -156,8 +156,12 @@ async function recording(main, session) {
 
   const updateNet = async () => {
     const waiting = await queue.count();
-    const state = document.getElementById('conn').dataset.state;
-    net.textContent = `${state === 'online' ? 'Connected' : 'Offline, saving on this phone'} · ${waiting} sample${waiting === 1 ? '' : 's'} waiting to send`;
+    const online = document.getElementById('conn').dataset.state === 'online';
+    if (strength) {
+      net.textContent = online ? 'Connected' : 'Offline: sets are kept and sent when the connection is back';
+      return;
+    }
+    net.textContent = `${online ? 'Connected' : 'Offline, saving on this phone'} · ${waiting} sample${waiting === 1 ? '' : 's'} waiting to send`;
   };
 
   // Send the queue in batches over the socket; each is deleted only once acknowledged.
@@ -260,8 +264,9 @@ async function recording(main, session) {
     const was = status;
     status = 'finishing'; // record nothing more, then send what is queued
     await flush();
-    if (await queue.count()) {
-      toast('Some samples are still waiting to send; try again when connected.');
+    await sets?.flush();
+    if (await queue.count() || sets?.waiting()) {
+      toast('Some of this session is still waiting to send; try again when connected.');
       status = was;
       finish.disabled = false;
       return;
@@ -337,7 +342,7 @@ function manualEntry(onSample) {
 
 // setLogger logs strength sets as they happen, each sent at once with its
 // position so a retry is stored once, and runs a rest timer between them.
-async function setLogger(session) {
+async function setLogger(session, onChange) {
   const [exercises, workout] = await Promise.all([api('GET', '/api/exercises'), api('GET', `/api/workouts/${session.id}`)]);
   const done = workout.sets;
   const name = (key) => exercises.find((e) => e.key === key)?.name || key;
@@ -350,8 +355,12 @@ async function setLogger(session) {
   const log = h('button', { type: 'submit', className: 'primary big' }, 'Log set');
   let restEnds = 0;
   let restTick = null;
-  const renderList = () => list.replaceChildren(...done.map((x, i) => h('li', { 'data-set': i },
-    h('strong', {}, name(x.exercise)), ` · ${x.weight_kg != null ? f.weight(x.weight_kg) + ' × ' : ''}${x.reps ?? '—'}`)));
+  // Sets wait in pending until the server has them, so a set logged in a
+  // basement gym goes up when the phone finds a signal; each carries its
+  // position, so one sent twice is stored once.
+  const pending = [];
+  const renderList = () => list.replaceChildren(...done.concat(pending).map((x, i) => h('li', i < done.length ? { 'data-set': i } : { className: 'muted' },
+    h('strong', {}, name(x.exercise)), ` · ${x.weight_kg != null ? f.weight(x.weight_kg) + ' × ' : ''}${x.reps ?? '—'}`, i < done.length ? '' : ' · waiting to send')));
   const startRest = () => {
     restEnds = Date.now() + Number(rest.value) * 1000;
     clearInterval(restTick);
@@ -371,27 +380,43 @@ async function setLogger(session) {
     show();
     restTick = setInterval(show, 250);
   };
-  const form = h('form', { className: 'set-logger', onsubmit: async (e) => {
+  let sending = false;
+  const send = async () => {
+    if (sending) return;
+    sending = true;
+    try {
+      while (pending.length) {
+        const res = await api('POST', `/api/live/${session.id}/sets`, pending[0]);
+        pending.shift();
+        landed(res.position, res.set);
+      }
+    } catch (err) {
+      if (err.status !== 0) {
+        toast(err.message);
+        pending.length = 0; // refused, not lost in transit: do not retry
+      }
+    } finally {
+      sending = false;
+      renderList();
+    }
+  };
+  const retry = setInterval(send, 3000);
+  const form = h('form', { className: 'set-logger', onsubmit: (e) => {
     e.preventDefault();
-    const set = { position: done.length, exercise: exercise.value };
+    const set = { position: done.length + pending.length, exercise: exercise.value };
     if (reps.value !== '') set.reps = Number(reps.value);
     if (weight.value !== '') set.weight_kg = f.toKg(Number(weight.value));
-    log.disabled = true;
-    try {
-      const res = await api('POST', `/api/live/${session.id}/sets`, set);
-      landed(res.position, res.set);
-      startRest();
-    } catch (err) {
-      toast(err.message);
-    } finally {
-      log.disabled = false;
-    }
+    pending.push(set);
+    renderList();
+    startRest();
+    send();
   } }, exercise, h('div', { className: 'grid2' }, weight, reps), rest, log);
   // landed records a set the server stored, whichever screen logged it.
   function landed(position, set) {
     if (position < done.length) return;
     done[position] = set;
     renderList();
+    onChange();
   }
   // Start from the last set: the next is usually the same lift.
   const last = done[done.length - 1];
@@ -404,8 +429,11 @@ async function setLogger(session) {
   return {
     el: h('section', { className: 'card' }, h('h2', {}, 'Sets'), timer, form, list),
     count: () => done.length,
+    volume: () => done.reduce((kg, x) => kg + (x.warmup ? 0 : (x.weight_kg || 0) * (x.reps || 0)), 0),
     landed,
-    stop: () => clearInterval(restTick),
+    stop: () => { clearInterval(restTick); clearInterval(retry); },
+    flush: send,
+    waiting: () => pending.length,
   };
 }
 
