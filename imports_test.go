@@ -181,6 +181,34 @@ func TestImportFormats(t *testing.T) {
 		t.Fatalf("a GPX named .fit: %+v", r)
 	}
 
+	// GPX 1.0; GPX 1.1 with power in a plain extension element; and a FIT
+	// strength session, whose active sets become sets (a category with no
+	// built-in exercise becomes the user's own "Exercise").
+	gpx10 := `<?xml version="1.0"?><gpx version="1.0" creator="old" xmlns="http://www.topografix.com/GPX/1/0"><trk><type>cycling</type><trkseg>` +
+		`<trkpt lat="46.0" lon="8.0"><ele>400</ele><time>2025-12-20T10:00:00Z</time></trkpt>` +
+		`<trkpt lat="46.001" lon="8.0"><ele>410</ele><time>2025-12-20T10:00:20Z</time></trkpt>` +
+		`</trkseg></trk></gpx>`
+	power := strings.NewReplacer("1/0", "1/1", `gpx version="1.0"`, `gpx version="1.1"`, "2025-12-20", "2025-12-21",
+		"</ele>", "</ele><extensions><power>250</power></extensions>").Replace(gpx10)
+	strength, err := writeFIT(Workout{Sport: "strength", Start: importStart.Add(72 * time.Hour), DurationS: 1800, Sets: []WorkoutSet{
+		{Exercise: "bench_press", Reps: new(5), WeightKg: new(82.5)}, {Exercise: "zercher_squat", Reps: new(8), WeightKg: new(60.0)}}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	more := c.upload(map[string][]byte{"old.gpx": []byte(gpx10), "power.gpx": []byte(power), "gym.fit": strength})
+	w, cols = workout2(t, c, more, "old.gpx")
+	if w.Sport != "ride" || len(cols.T) != 2 || w.DurationS != 20 || !near(w.DistanceM, 111.2, 0.5) || !near(w.ElevationM, 10, 0) {
+		t.Fatalf("GPX 1.0: %+v", w)
+	}
+	if _, cols = workout2(t, c, more, "power.gpx"); cols.Power[1] == nil || *cols.Power[1] != 250 {
+		t.Fatalf("GPX power: %v", cols.Power)
+	}
+	w, _ = workout2(t, c, more, "gym.fit")
+	if w.Sport != "strength" || w.DurationS != 1800 || len(w.Sets) != 2 || w.Sets[0].Exercise != "bench_press" || *w.Sets[0].Reps != 5 ||
+		*w.Sets[0].WeightKg != 82.5 || w.Sets[1].Exercise != "exercise" || *w.Sets[1].WeightKg != 60 {
+		t.Fatalf("FIT strength session: %+v", w)
+	}
+
 	// The original downloads as it was uploaded.
 	id := resultFor(t, sum, "loop.gpx.gz").Workouts[0]
 	if r := c.must(200, "GET", "/api/workouts/"+id+"/original", nil); !bytes.Equal(r.Body, gz(run)) ||
@@ -237,6 +265,20 @@ func TestImportFormats(t *testing.T) {
 	if r := bob.do("GET", fmt.Sprintf("/api/imports/%d", sum.ID), nil); r.Status != 404 {
 		t.Fatalf("another user's import: %d", r.Status)
 	}
+}
+
+// workout2 reads the workout a file in an import created, with its samples.
+func workout2(t *testing.T, c *client, sum importSummary, name string) (Workout, sampleColumns) {
+	t.Helper()
+	r := resultFor(t, sum, name)
+	if len(r.Workouts) != 1 {
+		t.Fatalf("%s: %+v", name, r)
+	}
+	var w Workout
+	var cols sampleColumns
+	c.must(200, "GET", "/api/workouts/"+r.Workouts[0], nil).JSON(&w)
+	c.must(200, "GET", "/api/workouts/"+r.Workouts[0]+"/samples", nil).JSON(&cols)
+	return w, cols
 }
 
 // TestImportDuplicatesAndProgress imports the same run twice: the second
