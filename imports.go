@@ -517,9 +517,13 @@ func (s *server) importLimits() importLimits {
 	return l
 }
 
-// interruptImports marks imports a previous run left unfinished: their
-// uploaded files went with that process.
+// interruptImports marks imports a previous run left unfinished, and
+// removes the uploads it left behind.
 func (s *Store) interruptImports() error {
+	stale, _ := filepath.Glob(filepath.Join(filepath.Dir(s.path), ".fitcast-import-*"))
+	for _, dir := range stale {
+		os.RemoveAll(dir)
+	}
 	return s.Write(context.Background(), func(tx *Tx) error {
 		_, err := tx.Exec("UPDATE imports SET status = 'interrupted' WHERE status IN ('queued', 'running')")
 		return err
@@ -539,7 +543,9 @@ func (s *server) uploadImport(w http.ResponseWriter, r *http.Request, p *princip
 	if err != nil {
 		return errorf(http.StatusBadRequest, "invalid_upload", "send files as multipart/form-data, e.g. curl -F file=@run.fit")
 	}
-	dir, err := os.MkdirTemp("", "fitcast-import-")
+	// Uploads wait beside the database, on a disk sized for data, rather
+	// than in a /tmp that may be memory.
+	dir, err := os.MkdirTemp(filepath.Dir(s.store.path), ".fitcast-import-")
 	if err != nil {
 		return err
 	}
