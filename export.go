@@ -284,19 +284,23 @@ func (im *importer) restore(ctx context.Context, name string, zr *zip.Reader, do
 	}
 	st := im.store
 	uid := im.user.ID
-	var skipped, failed []string
+	var failed []string
 	if err := st.restoreAccount(ctx, im.user, doc); err != nil {
 		res.Reason = "settings, sports, exercises, goals, templates or weigh-ins: " + errorMessage(err)
 		return res
 	}
 	now := st.now()
 	for _, ew := range doc.Workouts {
+		if ctx.Err() != nil {
+			failed = append(failed, "the rest: the server stopped; import the archive again to finish")
+			break
+		}
 		id, dup, err := im.restoreWorkout(ctx, ew, entries, now)
 		switch {
 		case err != nil:
 			failed = append(failed, fmt.Sprintf("workout %s: %s", ew.Start.Format(time.RFC3339), errorMessage(err)))
 		case dup:
-			skipped = append(skipped, id)
+			res.Duplicates++
 		default:
 			res.Workouts = append(res.Workouts, id)
 		}
@@ -310,9 +314,9 @@ func (im *importer) restore(ctx context.Context, name string, zr *zip.Reader, do
 			games++
 		}
 	}
-	res.Status, res.Duplicates = "imported", len(skipped)
-	res.Reason = fmt.Sprintf("restored %d workouts (%d already here), %d goals, %d weigh-ins, %d templates and %d games",
-		len(res.Workouts), len(skipped), len(doc.Goals), len(doc.Weights), len(doc.Templates), games)
+	res.Status = "imported"
+	res.Reason = fmt.Sprintf("restored %d workouts (%d were here already) and %d games; goals, weigh-ins and templates not here yet from the archive's %d, %d and %d",
+		len(res.Workouts), res.Duplicates, games, len(doc.Goals), len(doc.Weights), len(doc.Templates))
 	if len(failed) > 0 {
 		res.Status = "failed"
 		res.Reason += "; not restored: " + strings.Join(failed, "; ")

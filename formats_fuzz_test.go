@@ -74,8 +74,9 @@ func FuzzParseStrengthCSV(f *testing.F) {
 
 // FuzzImportArchive reads a zip archive as an import does: whatever it
 // holds, each entry is refused with a reason or parsed into valid
-// workouts. (Storing is left out: fuzzing through SQLite is too slow to
-// find anything; the import tests store what these paths produce.)
+// workouts. Storing is left out so that each run stays cheap; the import
+// tests store what these paths produce. Zip inputs are slow to minimise:
+// run it with -fuzzminimizetime 5s or so.
 func FuzzImportArchive(f *testing.F) {
 	f.Add(zipOf(f, map[string][]byte{"a.gpx": gpxRun(5, importStart), "../b.gpx": gpxRun(5, importStart), "c.csv": []byte("Date,Exercise Name,Reps\n2025-01-01,Squat,5\n")}))
 	f.Add(zipOf(f, map[string][]byte{"activities.csv": []byte("Activity Date,Activity Name,Activity Type,Filename\n\"Dec 14, 2025, 7:30:00 AM\",Run,Run,activities/1.gpx\n"),

@@ -189,7 +189,7 @@ func (im *importer) expand(src importSource) ([]importItem, io.Closer, error) {
 	}
 	var items []importItem
 	if e := byName["activities.csv"]; e != nil {
-		acts, err := readStravaActivities(e, im.limits.MaxFile, userLocation(im.user))
+		acts, err := readStravaActivities(e, im.limits.MaxFile)
 		if err != nil {
 			return nil, f, err
 		}
@@ -326,7 +326,7 @@ func (a stravaActivity) apply(act *activity) {
 // readStravaActivities reads activities.csv. Strava writes some column
 // names twice (the first "Distance" in km or miles, the last in metres);
 // the last is the one read.
-func readStravaActivities(e *zip.File, maxBytes int64, loc *time.Location) ([]stravaActivity, error) {
+func readStravaActivities(e *zip.File, maxBytes int64) ([]stravaActivity, error) {
 	rc, err := e.Open()
 	if err != nil {
 		return nil, err
