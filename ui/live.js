@@ -164,11 +164,17 @@ async function recording(main, session) {
     net.textContent = `${online ? 'Connected' : 'Offline, saving on this phone'} · ${waiting} sample${waiting === 1 ? '' : 's'} waiting to send`;
   };
 
-  // Send the queue in batches over the socket; each is deleted only once acknowledged.
+  // Send the queue in batches over the socket; each is deleted only once
+  // acknowledged. While someone watches (a spectator, another screen on the
+  // live page) samples go every 2 s; with nobody watching, every 10 s, which
+  // costs the server a fraction as much and nobody waits for.
   let sending = false;
+  let watchers = 0;
+  let lastSent = 0;
   const flush = async () => {
     if (sending) return;
     sending = true;
+    lastSent = Date.now();
     try {
       for (;;) {
         const batch = await queue.oldest(50);
@@ -184,7 +190,9 @@ async function recording(main, session) {
       updateNet();
     }
   };
-  const flusher = setInterval(flush, 2000);
+  const flusher = setInterval(() => {
+    if (watchers > 0 || Date.now() - lastSent >= 10000) flush();
+  }, 2000);
 
   const record = async (sample) => {
     if (status !== 'live') return;
@@ -303,7 +311,10 @@ async function recording(main, session) {
       if (m.distance_m != null) distance = m.distance_m;
       if (m.type === 'set') sets?.landed(m.position, m.set); // logged here or on another screen
     },
-    onPresence: (n) => { watching.textContent = n > 1 ? `👀 ${n - 1} watching` : ''; },
+    onPresence: (n) => {
+      watchers = n - 1; // the others following this session
+      watching.textContent = watchers > 0 ? `👀 ${watchers} watching` : '';
+    },
   });
   updateNet();
   return () => {
