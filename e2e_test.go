@@ -94,6 +94,18 @@ func browserSignUp(base, username string) chromedp.Action[chromedp.Void] {
 	)
 }
 
+// browserSignIn signs in an existing account through the sign-in page.
+func browserSignIn(base, username string) chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(
+		chromedp.Navigate(base+"/login"),
+		chromedp.WaitVisible(chromedp.CSS(`form.auth input[name=password]`)),
+		chromedp.SendKeys(chromedp.CSS(`input[name=username]`), username),
+		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), "a long password"),
+		chromedp.Click(chromedp.CSS(`button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#nav`)),
+	)
+}
+
 // TestBrowserSignUpAndStaySignedIn signs up through the real UI, lands on
 // the dashboard, reloads, and is still signed in.
 func TestBrowserSignUpAndStaySignedIn(t *testing.T) {
@@ -373,6 +385,25 @@ func TestBrowserLiveSessionWithSpectator(t *testing.T) {
 	// The spectator's distance grows to the whole ~100 m as samples arrive.
 	browserDo(t, spectator, chromedp.Poll[chromedp.Void](`parseFloat(document.querySelector('[data-distance]').textContent) >= 0.08`, chromedp.WithPollingTimeout(15*time.Second)))
 
+	// The athlete's laptop, signed in as them, follows the session rather
+	// than record it, and sees it move on.
+	laptop := newBrowser(t)
+	browserDo(t, laptop,
+		browserSignIn(app.URL, "runner"),
+		chromedp.Click(chromedp.CSS(`a[data-nav=live]`)),
+		chromedp.WaitVisible(chromedp.Search(`//p[contains(., "Recording on another of your devices")]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.leaflet-overlay-pane path`)),
+	)
+	before := browserGet(t, laptop, chromedp.Text(chromedp.CSS(`[data-distance]`)))
+	for i := 11; i <= 14; i++ {
+		moveTo(45 + float64(i)*0.00009)
+		browserDo(t, athlete, chromedp.Sleep(700*time.Millisecond))
+	}
+	browserDo(t, laptop, chromedp.Poll[chromedp.Void](`parseFloat(document.querySelector('[data-distance]').textContent) >= 0.12`, chromedp.WithPollingTimeout(15*time.Second)))
+	if before == browserGet(t, laptop, chromedp.Text(chromedp.CSS(`[data-distance]`))) {
+		t.Fatal("the laptop's distance did not move")
+	}
+
 	browserDo(t, athlete,
 		chromedp.Evaluate[chromedp.Void](`window.confirm = () => true`),
 		chromedp.Click(chromedp.Search(`//button[text()="Finish"]`)),
@@ -382,6 +413,7 @@ func TestBrowserLiveSessionWithSpectator(t *testing.T) {
 		t.Fatalf("the finished workout shows %q", stats)
 	}
 	browserDo(t, spectator, chromedp.WaitVisible(chromedp.Search(`//span[text()="Finished"]`)))
+	browserDo(t, laptop, chromedp.WaitVisible(chromedp.Search(`//a[text()="See the workout"]`)))
 }
 
 // TestBrowserLiveStrengthAndManualEntry covers the two live sessions that

@@ -69,7 +69,12 @@ const gpsKey = (id) => `fitcast-live-gps:${id}`;
 
 export async function livePage(main) {
   const sessions = await api('GET', '/api/live');
-  if (sessions.length) return recording(main, sessions[0]);
+  if (sessions.length) {
+    // The device that started a session records it; the owner's other
+    // screens follow it.
+    const s = sessions[0];
+    return localStorage.getItem(gpsKey(s.id)) === null ? followOwnSession(main, s) : recording(main, s);
+  }
   let sport = 'run';
   const chips = h('div', { className: 'chips', role: 'radiogroup', 'aria-label': 'Sport' });
   const indoors = h('input', { type: 'checkbox', name: 'indoors' });
@@ -458,7 +463,50 @@ export async function watchPage(main, { token }) {
     main.append(h('section', { className: 'card empty' }, h('h1', {}, 'This link has ended'), h('p', {}, 'It expired or its owner stopped sharing.')));
     return null;
   }
-  const s = data.session;
+  const board = liveBoard(main, data.session);
+  const topic = data.topic;
+  app.socket.follow(topic, {
+    token,
+    onMsg: board.update,
+    onPresence: (n) => board.watching(n),
+    onError: (e) => { if (e.code === 'link_revoked') { toast('The link was revoked'); board.ended('Link ended'); } },
+  });
+  return () => app.socket.unfollow(topic);
+}
+
+// followOwnSession is the live page on the owner's other screens: the
+// session as it is recorded elsewhere, whole (no privacy zone), from the
+// samples on the owner's own topic. It also follows the session's topic,
+// so the recording phone counts it as a watcher and sends often.
+async function followOwnSession(main, session) {
+  const [cols, workout] = await Promise.all([api('GET', `/api/workouts/${session.id}/samples`), api('GET', `/api/workouts/${session.id}`)]);
+  const samples = cols.t.map((t, i) => ({ t, dist: cols.dist[i], hr: cols.hr[i], alt: cols.alt[i], lat: cols.lat[i], lon: cols.lon[i] }));
+  const positions = (list) => list.filter((x) => x.lat != null).map((x) => [x.t, x.lat, x.lon]);
+  const here = h('button', { type: 'button', onclick: () => {
+    localStorage.setItem(gpsKey(session.id), 'true');
+    app.navigate('/live', { replace: true });
+  } }, 'Record on this device instead');
+  const board = liveBoard(main, { ...session, samples, track: positions(samples), sets: workout.sets },
+    h('p', { className: 'muted' }, 'Recording on another of your devices. ', here));
+  app.onUserEvent((e) => {
+    if (e.id !== session.id) return;
+    if (e.type === 'live.samples') board.update({ type: 'samples', samples: e.samples, track: positions(e.samples), elapsed_s: e.elapsed_s, distance_m: e.distance_m });
+    if (e.type === 'live.set') board.update({ type: 'set', position: e.position, set: e.set });
+    if (e.type === 'live.paused' || e.type === 'live.live') board.update({ status: e.type.slice(5) });
+    if (e.type === 'live.finished') {
+      board.update({ status: 'finished' });
+      here.replaceWith(h('a', { href: `/workouts/${session.id}`, 'data-link': true }, 'See the workout'));
+    }
+  });
+  const topic = `workout:${session.id}`;
+  app.socket.follow(topic, { onMsg: () => {}, onPresence: (n) => board.watching(n - 2) }); // less this screen and the phone
+  return () => app.socket.unfollow(topic);
+}
+
+// liveBoard shows a session being recorded elsewhere: its numbers, sets,
+// map and chart, kept current by update(m) with messages in the shape of
+// the session's topic (samples, set, status).
+function liveBoard(main, s, note = null) {
   const samples = s.samples;
   let track = s.track;
   const status = h('span', { className: 'badge' + (s.status === 'live' ? ' live' : '') }, s.status === 'finished' ? 'Finished' : s.status);
@@ -501,9 +549,14 @@ export async function watchPage(main, { token }) {
     const c = samples.length > 1 ? chart(cols, Math.min(840, document.getElementById('main').clientWidth - 72)) : null;
     chartBox.replaceChildren(...(c ? [c] : []));
   };
+  const setStatus = (text, live) => {
+    status.textContent = text;
+    status.className = 'badge' + (live ? ' live' : '');
+  };
   main.append(
     h('div', { className: 'page-head' }, h('h1', { className: 'page-title' }, `Live ${s.sport}`), status),
     h('p', { className: 'muted' }, `Started ${f.dateTime(s.start)} · `, watching),
+    note,
     h('section', { className: 'card' }, stats),
     setCard,
     h('section', { className: 'card' }, mapEl),
@@ -512,10 +565,8 @@ export async function watchPage(main, { token }) {
   renderSets();
   requestAnimationFrame(drawTrack);
   drawChart();
-  const topic = data.topic;
-  app.socket.follow(topic, {
-    token,
-    onMsg: (m) => {
+  return {
+    update: (m) => {
       if (m.type === 'samples') {
         samples.push(...m.samples);
         track = track.concat(m.track);
@@ -528,16 +579,12 @@ export async function watchPage(main, { token }) {
         sets[m.position] = m.set;
         renderSets();
       }
-      if (m.status) {
-        status.textContent = m.status === 'finished' ? 'Finished' : m.status;
-        status.className = 'badge' + (m.status === 'live' ? ' live' : '');
-      }
+      if (m.status) setStatus(m.status === 'finished' ? 'Finished' : m.status, m.status === 'live');
       renderStats();
     },
-    onPresence: (n) => { watching.textContent = `👀 ${n} watching`; },
-    onError: (e) => { if (e.code === 'link_revoked') { toast('The link was revoked'); status.textContent = 'Link ended'; } },
-  });
-  return () => app.socket.unfollow(topic);
+    watching: (n) => { watching.textContent = n > 0 ? `👀 ${n} watching` : ''; },
+    ended: (text) => setStatus(text, false),
+  };
 }
 
 /** liveNow lists the user's own sessions under way, for the dashboard. */
