@@ -134,7 +134,7 @@ var (
 			last_lat = ?, last_lon = ?, last_pos_t = ?, released_m = ? WHERE workout_id = ?`)
 	updateLiveWorkoutSQL = prepared(`UPDATE workouts SET duration_s = ?1, distance_m = ?2, updated_at = ?3,
 		sample_count = (SELECT count(*) FROM samples WHERE workout_id = ?4) WHERE id = ?4`)
-	releasedTrackSQL     = prepared(`SELECT t, lat, lon FROM samples WHERE workout_id = ? AND lat IS NOT NULL AND dist > ? AND dist <= ? AND dist >= ? ORDER BY t`)
+	releasedTrackSQL = prepared(`SELECT t, lat, lon FROM samples WHERE workout_id = ? AND lat IS NOT NULL AND dist > ? AND dist <= ? AND dist >= ? ORDER BY t`)
 )
 
 // IngestLive stores a batch of samples for one of the user's live
