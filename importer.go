@@ -474,6 +474,7 @@ func (s *server) startImport(u User, sources []importSource, tmpDir string) (imp
 		os.RemoveAll(tmpDir)
 		return sum, err
 	}
+	queued := sum // what the caller is told; the job changes sum as it runs
 	jobs := s.imports
 	jobs.wg.Add(1)
 	go func() {
@@ -503,7 +504,7 @@ func (s *server) startImport(u User, sources []importSource, tmpDir string) (imp
 		s.log.Info("import finished", "user", u.ID, "import", sum.ID, "status", sum.Status, "imported", sum.Imported,
 			"duplicates", sum.Duplicates, "failed", sum.Failed)
 	}()
-	return sum, nil
+	return queued, nil
 }
 
 func (s *server) importLimits() importLimits {
