@@ -128,6 +128,11 @@ func TestBrowserSignUpAndStaySignedIn(t *testing.T) {
 	if title := browserGet(t, ctx, chromedp.Title()); title != "Dashboard · fitcast" {
 		t.Errorf("after sign-up the title is %q", title)
 	}
+	// Sections a page leaves out (no live session, no new records) leave no trace.
+	browserDo(t, ctx, chromedp.WaitVisible(chromedp.Search(`//h2[text()="Nothing logged yet"]`)))
+	if page := browserGet(t, ctx, chromedp.Text(chromedp.CSS(`main`))); strings.Contains(page, "null") || strings.Contains(page, "undefined") {
+		t.Errorf("the dashboard says %q", page)
+	}
 
 	browserDo(t, ctx, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`h1.page-title`)))
 	greeting := browserGet(t, ctx, chromedp.Text(chromedp.CSS(`h1.page-title`)))

@@ -1,7 +1,7 @@
 // account.js: sign-up, sign-in and the settings page (password, sessions,
 // API tokens, and accounts for admins).
 import { api } from './api.js';
-import { h, toast, when, showFormError, formData } from './dom.js';
+import { h, append, toast, when, showFormError, formData } from './dom.js';
 import { app } from './app.js';
 
 function field(label, attrs, hint) {
@@ -27,7 +27,7 @@ async function submitting(form, fn) {
 export function signUpPage(main) {
   const first = app.instance.needs_setup;
   if (app.instance.signup !== 'open') {
-    main.append(h('section', { className: 'card auth' },
+    append(main, h('section', { className: 'card auth' },
       h('h1', {}, 'Sign-up is closed'),
       h('p', {}, 'Ask the admin of this fitcast to create an account for you.'),
       h('a', { href: '/login', 'data-link': true, className: 'button' }, 'Sign in')));
@@ -54,7 +54,7 @@ export function signUpPage(main) {
       app.navigate('/', { replace: true });
     });
   });
-  main.append(form);
+  append(main, form);
   form.querySelector('input').focus();
 }
 
@@ -75,14 +75,14 @@ export function signInPage(main) {
       app.navigate('/', { replace: true });
     });
   });
-  main.append(form);
+  append(main, form);
   form.querySelector('input').focus();
 }
 
 export async function settingsPage(main) {
   let sessions = await sessionsCard();
   const tokens = await tokensCard();
-  main.append(
+  append(main, 
     h('h1', { className: 'page-title' }, 'Settings'),
     accountCard(),
     h('section', { className: 'card' }, h('h2', {}, 'Your data'),
@@ -95,7 +95,7 @@ export async function settingsPage(main) {
     app.me.admin ? await usersCard() : null,
     h('p', { className: 'muted center' }, `fitcast ${app.instance.version}`));
   // Devices and tokens change from other screens too: follow them live.
-  app.onUserEvent(async (event) => {
+  app.onUserEvent(main, async (event) => {
     if (event.type.startsWith('session.')) {
       const fresh = await sessionsCard();
       sessions.replaceWith(fresh);

@@ -22,15 +22,20 @@ export const app = {
   onUserEvent,
 };
 
-// Listeners for the user's own topic, registered by the page on screen and
-// dropped when another page renders; and what the page on screen asked to
-// run when it goes (a page's render may return such a function).
+// Each page renders into a view of its own inside <main>. A page still
+// loading when the user moves on finishes into its detached view, and what
+// it registers is ignored: only the current view hears the user's topic.
+let currentView = null;
+// Listeners for the user's own topic, {view, fn}, dropped when another page
+// renders; and what the page on screen asked to run when it goes (a page's
+// render may return such a function).
 let userEventListeners = [];
 let pageCleanup = null;
 
-/** onUserEvent calls fn(event) for each change published to the user's topic. */
-function onUserEvent(fn) {
-  userEventListeners.push(fn);
+/** onUserEvent calls fn(event) for each change published to the user's
+ * topic while view, the page's own, is on screen. */
+function onUserEvent(view, fn) {
+  if (view === currentView) userEventListeners.push({ view, fn });
 }
 
 function showConnection(state) {
@@ -92,7 +97,7 @@ async function refreshMe() {
     app.socket.unfollow('user:*');
     if (app.me) {
       app.socket.follow(`user:${app.me.id}`, {
-        onMsg: (event) => userEventListeners.forEach((fn) => fn(event)),
+        onMsg: (event) => userEventListeners.forEach((l) => { if (l.view === currentView) l.fn(event); }),
       });
     }
     if (app.socket.ws) app.socket.reconnect(); // as the new user, or as nobody
@@ -131,17 +136,21 @@ async function render() {
     if (a.dataset.nav === route.nav) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');
   }
-  main.replaceChildren();
+  const view = h('div', { className: 'view' });
+  main.replaceChildren(view);
+  currentView = view;
   userEventListeners = [];
   if (pageCleanup) pageCleanup();
   pageCleanup = null;
   try {
-    pageCleanup = (await route.render(main, params)) || null;
+    const cleanup = (await route.render(view, params)) || null;
+    if (view === currentView) pageCleanup = cleanup;
+    else if (cleanup) cleanup(); // the user moved on while this page loaded
   } catch (err) {
-    main.replaceChildren(h('section', { className: 'card error' },
+    view.replaceChildren(h('section', { className: 'card error' },
       h('h1', {}, 'Something went wrong'), h('p', {}, err.message)));
   }
-  main.focus({ preventScroll: true });
+  if (view === currentView) main.focus({ preventScroll: true });
 }
 
 // Same-origin links marked data-link navigate without a page load.

@@ -2,7 +2,7 @@
 // import runs on the server in the background and its progress arrives
 // over the socket, so the bar moves even for an archive of years.
 import { api, upload } from './api.js';
-import { h, toast } from './dom.js';
+import { h, append, toast } from './dom.js';
 import { app } from './app.js';
 import * as f from './format.js';
 
@@ -61,7 +61,7 @@ export async function dataPage(main) {
     zone.classList.remove('over');
     start([...e.dataTransfer.files]);
   });
-  app.onUserEvent((e) => {
+  app.onUserEvent(main, (e) => {
     if (e.type === 'import.progress' && current && e.id === current.id) current.render(e);
   });
 
@@ -73,7 +73,7 @@ export async function dataPage(main) {
     history.parentElement.hidden = !list.length;
   }
 
-  main.append(
+  append(main, 
     h('h1', { className: 'page-title' }, 'Import & export'),
     h('section', { className: 'card' }, h('h2', {}, 'Import'), zone,
       h('p', { className: 'center' }, folder, h('button', { type: 'button', className: 'small', onclick: () => folder.click() }, 'Choose a whole folder')),

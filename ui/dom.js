@@ -25,6 +25,14 @@ export function h(tag, attrs = {}, ...children) {
   return el;
 }
 
+/**
+ * append adds children to el as h does: strings become text, and null,
+ * undefined and false are left out (Element.append would write "null").
+ */
+export function append(el, ...children) {
+  el.append(...children.flat().filter((c) => c !== undefined && c !== null && c !== false));
+}
+
 /** toast shows a short message at the bottom of the screen. */
 export function toast(message, kind = 'info') {
   const el = document.getElementById('toast');

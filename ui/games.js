@@ -2,7 +2,7 @@
 // can watch (with a TV mode and an embeddable version), and the
 // scorekeeper's page, built for one thumb on a touchline.
 import { api } from './api.js';
-import { h, toast, showFormError, formData } from './dom.js';
+import { h, append, toast, showFormError, formData } from './dom.js';
 import { app } from './app.js';
 import * as f from './format.js';
 
@@ -95,9 +95,9 @@ export async function gamePage(main, { id }, { embed = false } = {}) {
   const tv = h('button', { type: 'button', className: 'small', onclick: () => document.body.classList.toggle('tv') }, 'TV mode');
   const embedCode = `<iframe src="${location.origin}/embed/games/${id}" width="480" height="200" style="border:0"></iframe>`;
   if (embed) {
-    main.append(board);
+    append(main, board);
   } else {
-    main.append(
+    append(main, 
       h('div', { className: 'page-head' }, h('h1', { className: 'page-title' }, `${game.home} v ${game.away}`),
         game.can_score ? h('a', { href: `/games/${id}/keep`, 'data-link': true, className: 'button primary-small' }, 'Keep score') : null),
       h('p', { className: 'muted' }, [SPORTS[game.sport].name, game.venue, game.scheduled_at && f.dateTime(game.scheduled_at)].filter(Boolean).join(' · '), ' · ', watching),
@@ -135,7 +135,7 @@ export function embedGamePage(main, params) {
 export async function keepScorePage(main, { id }) {
   let game = await api('GET', `/api/games/${id}`);
   if (!game.can_score) {
-    main.append(h('section', { className: 'card' }, h('p', {}, 'Only this game\'s scorekeepers can keep score.')));
+    append(main, h('section', { className: 'card' }, h('p', {}, 'Only this game\'s scorekeepers can keep score.')));
     return null;
   }
   const board = scoreboard(game);
@@ -177,7 +177,7 @@ export async function keepScorePage(main, { id }) {
     const [m, s] = v.split(':').map(Number);
     if (Number.isFinite(m)) send({ kind: 'clock', action: 'set', seconds: m * 60 + (s || 0) });
   };
-  main.append(
+  append(main, 
     h('section', { className: 'card board-card' }, board),
     h('div', { className: 'pads' }, teamPad('home'), teamPad('away')),
     h('div', { className: 'button-row keeper-row' },
@@ -232,8 +232,8 @@ export async function gamesPage(main) {
     if (!lists.children.length) lists.append(h('section', { className: 'card empty' }, h('p', {}, 'No games yet. Start one below and share its link.')));
   };
   await render();
-  main.append(h('h1', { className: 'page-title' }, 'Games'), lists);
-  if (app.me) main.append(newGameForm());
+  append(main, h('h1', { className: 'page-title' }, 'Games'), lists);
+  if (app.me) append(main, newGameForm());
   app.socket.follow('games', { onMsg: render });
   return () => app.socket.unfollow('games');
 }

@@ -3,7 +3,7 @@
 // another screen moves the rings at once.
 import uPlot from './vendor/uplot/uPlot.esm.js';
 import { api } from './api.js';
-import { h, toast, showFormError, formData } from './dom.js';
+import { h, append, toast, showFormError, formData } from './dom.js';
 import { app } from './app.js';
 import * as f from './format.js';
 import { workoutList } from './workouts.js';
@@ -126,8 +126,8 @@ export async function goalsPage(main) {
       archived.length ? h('details', {}, h('summary', {}, `Archived (${archived.length})`), h('div', { className: 'goals' }, archived.map((g) => goalCard(g)))) : '');
   };
   render(goals);
-  main.append(h('h1', { className: 'page-title' }, 'Goals'), h('section', { className: 'card' }, list), goalForm(sports, exercises), await weightCard());
-  app.onUserEvent(async (e) => {
+  append(main, h('h1', { className: 'page-title' }, 'Goals'), h('section', { className: 'card' }, list), goalForm(sports, exercises), await weightCard());
+  app.onUserEvent(main, async (e) => {
     if (/^(workout|goal|weight)\./.test(e.type)) render(await api('GET', '/api/goals'));
   });
 }
@@ -282,14 +282,14 @@ export async function statsPage(main) {
     totals[sport].distance_m += t.distance_m;
   }
   const name = (k) => sports.find((s) => s.key === k)?.name || k;
-  main.append(
+  append(main, 
     h('h1', { className: 'page-title' }, 'Stats'), picker, ...charts,
     h('section', { className: 'card' }, h('h2', {}, 'By sport'),
       h('table', {}, h('thead', {}, h('tr', {}, h('th', {}, 'Sport'), h('th', {}, 'Workouts'), h('th', {}, 'Time'), h('th', {}, 'Distance'))),
         h('tbody', {}, Object.entries(totals).sort((a, c) => c[1].duration_s - a[1].duration_s).map(([k, t]) =>
           h('tr', {}, h('td', {}, name(k)), h('td', {}, String(t.count)), h('td', {}, f.duration(t.duration_s)), h('td', {}, t.distance_m ? f.distance(t.distance_m) : '—')))))),
     h('section', { className: 'card' }, h('h2', {}, 'Body weight'), weightChart(weights) || h('p', { className: 'muted' }, 'No weigh-ins yet; log them on the Goals page.')));
-  app.onUserEvent((e) => {
+  app.onUserEvent(main, (e) => {
     if (/^(workout|weight)\./.test(e.type)) app.navigate(location.pathname + location.search, { replace: true });
   });
 }
@@ -301,7 +301,7 @@ export async function dashboardPage(main) {
   const greeting = hour < 12 ? 'Good morning' : hour < 18 ? 'Good afternoon' : 'Good evening';
   const [d, live] = await Promise.all([api('GET', '/api/dashboard'), liveNow()]);
   const sportTotals = Object.entries(d.week.sports);
-  main.append(
+  append(main, 
     h('div', { className: 'page-head' },
       h('h1', { className: 'page-title' }, `${greeting}, ${app.me.username}`),
       h('a', { href: '/workouts/new', 'data-link': true, className: 'button primary-small' }, '+ Log workout')),
@@ -322,14 +322,14 @@ export async function dashboardPage(main) {
         h('a', { href: `/workouts/${r.workout_id}`, 'data-link': true }, r.name),
         h('span', { className: 'muted' }, r.unit === 's' ? f.duration(r.value) : r.unit === 'kg' ? f.weight(r.value) : f.distance(r.value)))))) : null);
   const recent = await workoutList(d.recent);
-  main.append(recent
+  append(main, recent
     ? h('section', { className: 'card' }, h('h2', {}, 'Recent workouts'), recent, h('a', { href: '/workouts', 'data-link': true }, 'All workouts →'))
     : h('section', { className: 'card empty' },
       h('div', { className: 'empty-art', 'aria-hidden': 'true' }, '🏃'),
       h('h2', {}, 'Nothing logged yet'),
       h('p', {}, 'Log your first workout and it shows up here, on every screen you have open.'),
       h('a', { href: '/workouts/new', 'data-link': true, className: 'button' }, 'Log a workout')));
-  app.onUserEvent((e) => {
+  app.onUserEvent(main, (e) => {
     if (/^(workout|goal|weight)\.|^live\.(started|finished)/.test(e.type)) app.navigate('/', { replace: true });
   });
 }

@@ -4,7 +4,7 @@
 // and the server counts a resent one only once.
 import * as L from './vendor/leaflet/leaflet-src.esm.js';
 import { api } from './api.js';
-import { h, toast } from './dom.js';
+import { h, append, toast } from './dom.js';
 import { app } from './app.js';
 import * as f from './format.js';
 import { chart } from './track.js';
@@ -101,7 +101,7 @@ export async function livePage(main) {
     }
   });
   let cleanup = null;
-  main.append(h('h1', { className: 'page-title' }, 'Go live'),
+  append(main, h('h1', { className: 'page-title' }, 'Go live'),
     h('section', { className: 'card' }, h('p', {}, 'Record with your phone; your other screens and anyone you share a link with follow along.'), chips, indoorsRow, start));
   return () => cleanup && cleanup();
 }
@@ -140,7 +140,7 @@ async function recording(main, session) {
   const pause = h('button', { type: 'button', className: 'big' }, status === 'paused' ? 'Resume' : 'Pause');
   const finish = h('button', { type: 'button', className: 'big danger' }, 'Finish');
   const shareBox = h('div');
-  main.append(
+  append(main, 
     h('div', { className: 'page-head' }, h('h1', { className: 'page-title' }, `● Live ${session.sport}`), watching),
     h('section', { className: 'card' }, h('div', { className: 'stats live-stats' }, elapsedTile, distTile, paceTile, hrTile), net),
     strength ? sets.el : useGPS ? h('section', { className: 'card' }, mapEl) : null,
@@ -460,7 +460,7 @@ export async function watchPage(main, { token }) {
   try {
     data = await api('GET', `/api/live/watch/${token}`);
   } catch {
-    main.append(h('section', { className: 'card empty' }, h('h1', {}, 'This link has ended'), h('p', {}, 'It expired or its owner stopped sharing.')));
+    append(main, h('section', { className: 'card empty' }, h('h1', {}, 'This link has ended'), h('p', {}, 'It expired or its owner stopped sharing.')));
     return null;
   }
   const board = liveBoard(main, data.session);
@@ -488,7 +488,7 @@ async function followOwnSession(main, session) {
   } }, 'Record on this device instead');
   const board = liveBoard(main, { ...session, samples, track: positions(samples), sets: workout.sets },
     h('p', { className: 'muted' }, 'Recording on another of your devices. ', here));
-  app.onUserEvent((e) => {
+  app.onUserEvent(main, (e) => {
     if (e.id !== session.id) return;
     if (e.type === 'live.samples') board.update({ type: 'samples', samples: e.samples, track: positions(e.samples), elapsed_s: e.elapsed_s, distance_m: e.distance_m });
     if (e.type === 'live.set') board.update({ type: 'set', position: e.position, set: e.set });
@@ -553,7 +553,7 @@ function liveBoard(main, s, note = null) {
     status.textContent = text;
     status.className = 'badge' + (live ? ' live' : '');
   };
-  main.append(
+  append(main, 
     h('div', { className: 'page-head' }, h('h1', { className: 'page-title' }, `Live ${s.sport}`), status),
     h('p', { className: 'muted' }, `Started ${f.dateTime(s.start)} · `, watching),
     note,

@@ -1,7 +1,7 @@
 // workouts.js: logging workouts, the history (list, calendar, year), a
 // workout's page with chart and map, records, and the public page.
 import { api } from './api.js';
-import { h, toast, showFormError, formData } from './dom.js';
+import { h, append, toast, showFormError, formData } from './dom.js';
 import { app } from './app.js';
 import * as f from './format.js';
 import { chart, map, hasRoute } from './track.js';
@@ -51,18 +51,18 @@ export async function workoutsPage(main) {
   const tabs = h('nav', { className: 'tabs' }, ['list', 'calendar', 'year', 'records'].map((v) =>
     h('a', { href: `/workouts?view=${v}`, 'data-link': true, 'aria-current': v === view ? 'page' : null }, v[0].toUpperCase() + v.slice(1))),
   h('a', { href: '/stats', 'data-link': true }, 'Stats'));
-  main.append(
+  append(main, 
     h('div', { className: 'page-head' },
       h('h1', { className: 'page-title' }, 'Workouts'),
       h('a', { href: '/workouts/new', 'data-link': true, className: 'button primary-small' }, '+ Log workout')),
     tabs);
   const body = h('div');
-  main.append(body);
+  append(main, body);
   if (view === 'calendar') await calendarView(body);
   else if (view === 'year') await yearView(body);
   else if (view === 'records') await recordsView(body);
   else await listView(body);
-  app.onUserEvent((e) => {
+  app.onUserEvent(main, (e) => {
     if (e.type.startsWith('workout.')) app.navigate(location.pathname + location.search, { replace: true });
   });
 }
@@ -376,7 +376,7 @@ export async function workoutFormPage(main, { id } = {}) {
       button.disabled = false;
     }
   });
-  main.append(form);
+  append(main, form);
 }
 
 function field(label, attrs) {
@@ -466,7 +466,7 @@ export async function workoutDetailPage(main, { id }) {
     app.navigate('/workouts', { replace: true });
   } }, 'Delete');
 
-  main.append(
+  append(main, 
     h('div', { className: 'page-head' },
       h('div', {}, h('h1', { className: 'page-title' }, `${icon(w.sport)} ${w.title || sp.name}`),
         h('p', { className: 'muted' }, `${sp.name} · ${f.dateTime(w.start)}`)),
@@ -476,11 +476,11 @@ export async function workoutDetailPage(main, { id }) {
   if (w.samples > 0) {
     const cols = await api('GET', `/api/workouts/${w.id}/samples`);
     const track = await trackSection(cols);
-    if (track) main.append(track);
+    if (track) append(main, track);
   }
-  if (w.splits.length) main.append(h('section', { className: 'card' }, h('h2', {}, 'Splits'), splitsTable(w.splits)));
+  if (w.splits.length) append(main, h('section', { className: 'card' }, h('h2', {}, 'Splits'), splitsTable(w.splits)));
   const file = (path, label) => h('a', { href: `/api/workouts/${w.id}/${path}`, download: true, className: 'button small' }, label);
-  main.append(h('section', { className: 'card' }, h('h2', {}, 'Sharing'), share),
+  append(main, h('section', { className: 'card' }, h('h2', {}, 'Sharing'), share),
     h('section', { className: 'card' }, h('h2', {}, 'Download'), h('div', { className: 'downloads' },
       w.samples > 0 ? file('gpx', 'GPX') : null, file('fit', 'FIT'), w.has_original ? file('original', 'Original file') : null)),
     h('div', { className: 'button-row' }, del));
@@ -490,13 +490,13 @@ export async function workoutDetailPage(main, { id }) {
 export async function publicWorkoutPage(main, { token }) {
   const w = await api('GET', `/api/public/workouts/${token}`);
   catalog = catalog || { sports: [], exercises: [] };
-  main.append(
+  append(main, 
     h('h1', { className: 'page-title' }, `${icon(w.sport)} ${w.title || w.sport}`),
     h('p', { className: 'muted' }, f.dateTime(w.start)),
     h('section', { className: 'card' }, stats(w), setsTable(w.sets)));
   const track = await trackSection(w.samples);
-  if (track) main.append(track);
-  if (w.splits.length) main.append(h('section', { className: 'card' }, h('h2', {}, 'Splits'), splitsTable(w.splits)));
+  if (track) append(main, track);
+  if (w.splits.length) append(main, h('section', { className: 'card' }, h('h2', {}, 'Splits'), splitsTable(w.splits)));
 }
 
 /** workoutList shows workouts as history rows, or null for none. */
