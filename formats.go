@@ -41,40 +41,51 @@ type activity struct {
 var errNotActivity = errors.New("not a FIT, GPX or TCX file")
 
 // parseActivity reads one activity file, gzipped or not, whatever its name
-// says: the format is told by the content. maxBytes bounds the file after
-// decompression, so a small gzip cannot expand without limit.
-func parseActivity(data []byte, maxBytes int64, now time.Time) (activity, error) {
+// says: the format is told by the content. A multisport FIT file holds one
+// activity per sport. maxBytes bounds the file after decompression, so a
+// small gzip cannot expand without limit.
+func parseActivity(data []byte, maxBytes int64, now time.Time) ([]activity, error) {
 	if len(data) >= 2 && data[0] == 0x1f && data[1] == 0x8b {
 		zr, err := gzip.NewReader(bytes.NewReader(data))
 		if err != nil {
-			return activity{}, fmt.Errorf("gzip: %w", err)
+			return nil, fmt.Errorf("gzip: %w", err)
 		}
 		inner, err := io.ReadAll(io.LimitReader(zr, maxBytes+1))
 		if err != nil {
-			return activity{}, fmt.Errorf("gzip: %w", err)
+			return nil, fmt.Errorf("gzip: %w", err)
 		}
 		if int64(len(inner)) > maxBytes {
-			return activity{}, fmt.Errorf("larger than %d MB once decompressed", maxBytes>>20)
+			return nil, fmt.Errorf("larger than %d MB once decompressed", maxBytes>>20)
 		}
 		data = inner
 	}
-	var a activity
+	var acts []activity
 	var err error
 	switch sniffFormat(data) {
 	case "fit":
-		a, err = parseFIT(data)
+		acts, err = parseFIT(data)
 	case "gpx":
-		a, err = parseGPX(data)
+		acts, err = one(parseGPX(data))
 	case "tcx":
-		a, err = parseTCX(data)
+		acts, err = one(parseTCX(data))
 	default:
-		return a, errNotActivity
+		return nil, errNotActivity
 	}
 	if err != nil {
-		return a, err
+		return nil, err
 	}
-	return a, a.complete(now)
+	for i := range acts {
+		if err := acts[i].complete(now); err != nil {
+			if len(acts) > 1 {
+				return nil, fmt.Errorf("part %d (%s): %w", i+1, acts[i].Sport, err)
+			}
+			return nil, err
+		}
+	}
+	return acts, nil
 }
+
+func one(a activity, err error) ([]activity, error) { return []activity{a}, err }
 
 // sniffFormat names a file's format from its first bytes: a FIT header
 // carries ".FIT" at byte 8; GPX and TCX are told by their root element.
@@ -329,25 +340,79 @@ func finite(v float64) *float64 {
 	return &v
 }
 
-// parseFIT reads a FIT activity: its records become samples, its first
-// session gives the sport and totals, and its active sets become strength
-// sets.
-func parseFIT(data []byte) (activity, error) {
-	var a activity
-	a.Format = "fit"
+// parseFIT reads a FIT activity: its records become samples, its session
+// gives the sport and totals, and its active sets become strength sets. A
+// multisport file (a triathlon) has a session per sport, and becomes a
+// workout per session with the records of its time; transitions between
+// them are left out.
+func parseFIT(data []byte) ([]activity, error) {
 	lis := filedef.NewListener()
 	defer lis.Close()
 	dec := decoder.New(bytes.NewReader(data), decoder.WithMesgListener(lis), decoder.WithBroadcastOnly())
 	if _, err := dec.Decode(); err != nil {
-		return a, fmt.Errorf("FIT: %w", err)
+		return nil, fmt.Errorf("FIT: %w", err)
 	}
 	file, ok := lis.File().(*filedef.Activity)
 	if !ok {
-		return a, errors.New("FIT: not an activity file (a course, a workout plan or settings?)")
+		return nil, errors.New("FIT: not an activity file (a course, a workout plan or settings?)")
 	}
+	var sessions []*mesgdef.Session
+	for _, sess := range file.Sessions {
+		if sess.Sport != typedef.SportTransition {
+			sessions = append(sessions, sess)
+		}
+	}
+	if len(sessions) <= 1 {
+		var sess *mesgdef.Session
+		if len(sessions) == 1 {
+			sess = sessions[0]
+		}
+		a := fitActivity(sess, file.Records, file.FileId.TimeCreated)
+		a.Sets = fitSets(file.UnrelatedMessages)
+		if len(a.Samples) == 0 && a.DurationS == 0 && a.Sets == nil {
+			return nil, errors.New("FIT: the activity has no records, session or sets")
+		}
+		return []activity{a}, nil
+	}
+	var acts []activity
+	for i, sess := range sessions {
+		elapsed := 0.0
+		if v := finite(sess.TotalElapsedTimeScaled()); v != nil {
+			elapsed = *v
+		}
+		end := sess.StartTime.Add(time.Duration(elapsed * float64(time.Second)))
+		if i+1 < len(sessions) && sessions[i+1].StartTime.Before(end) {
+			end = sessions[i+1].StartTime
+		}
+		var records []*mesgdef.Record
+		for _, r := range file.Records {
+			if !r.Timestamp.Before(sess.StartTime) && (r.Timestamp.Before(end) || r.Timestamp.Equal(end) && i+1 == len(sessions)) {
+				records = append(records, r)
+			}
+		}
+		a := fitActivity(sess, records, file.FileId.TimeCreated)
+		// Distances in a multisport file may run on from the part
+		// before: each part starts from zero.
+		if len(a.Samples) > 0 && a.Samples[0].Dist != nil {
+			base := *a.Samples[0].Dist
+			for j := range a.Samples {
+				if d := a.Samples[j].Dist; d != nil {
+					v := math.Max(0, *d-base)
+					a.Samples[j].Dist = &v
+				}
+			}
+		}
+		acts = append(acts, a)
+	}
+	return acts, nil
+}
+
+// fitActivity makes an activity of a FIT session (nil when the file has
+// none) and its records.
+func fitActivity(sess *mesgdef.Session, records []*mesgdef.Record, created time.Time) activity {
+	a := activity{Format: "fit"}
 	var start time.Time
-	if len(file.Sessions) > 0 {
-		sess := file.Sessions[0]
+	if sess != nil {
 		start = sess.StartTime
 		a.Sport = fitSport(sess.Sport, sess.SubSport)
 		if v := finite(sess.TotalTimerTimeScaled()); v != nil && *v > 0 {
@@ -368,16 +433,16 @@ func parseFIT(data []byte) (activity, error) {
 			a.AvgHR, a.MaxHR = finite(float64(sess.AvgHeartRate)), finite(float64(sess.MaxHeartRate))
 		}
 	}
-	if start.IsZero() && len(file.Records) > 0 {
-		start = file.Records[0].Timestamp
+	if start.IsZero() && len(records) > 0 {
+		start = records[0].Timestamp
 	}
 	if start.IsZero() {
-		start = file.FileId.TimeCreated
+		start = created
 	}
 	a.Start = start.UTC()
-	for _, r := range file.Records {
-		if r.Timestamp.IsZero() {
-			continue
+	for _, r := range records {
+		if r.Timestamp.IsZero() || r.Timestamp.Before(start) {
+			continue // no time, or recorded before the session began
 		}
 		sm := Sample{T: r.Timestamp.Sub(start).Seconds()}
 		if lat, lon := finite(r.PositionLatDegrees()), finite(r.PositionLongDegrees()); lat != nil && lon != nil {
@@ -401,16 +466,9 @@ func parseFIT(data []byte) (activity, error) {
 		if r.Power != math.MaxUint16 {
 			sm.Power = finite(float64(r.Power))
 		}
-		if sm.T < 0 {
-			continue // recorded before the session began
-		}
 		a.Samples = append(a.Samples, sm)
 	}
-	a.Sets = fitSets(file.UnrelatedMessages)
-	if len(a.Samples) == 0 && a.DurationS == 0 && a.Sets == nil {
-		return a, errors.New("FIT: the activity has no records, session or sets")
-	}
-	return a, nil
+	return a
 }
 
 // fitSets reads a strength activity's active sets (rest sets are the

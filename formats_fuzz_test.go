@@ -34,8 +34,11 @@ func fuzzActivity(f *testing.F, seeds ...[]byte) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		a, err := parseActivity(data, 1<<20, fuzzNow)
-		if err == nil {
+		acts, err := parseActivity(data, 1<<20, fuzzNow)
+		for _, a := range acts {
+			if err != nil {
+				t.Fatal("activities returned with an error")
+			}
 			checkParsed(t, a)
 		}
 	})

@@ -271,14 +271,14 @@ func (im *importer) readItem(it importItem) ([]activity, *importOriginal, error)
 		acts, err := parseStrengthCSV(data, userLocation(im.user), now)
 		return acts, nil, err
 	}
-	a, err := parseActivity(data, im.limits.MaxFile, now)
+	acts, err := parseActivity(data, im.limits.MaxFile, now)
 	if err != nil {
 		return nil, nil, err
 	}
-	if it.meta != nil {
-		it.meta.apply(&a)
+	if it.meta != nil && len(acts) == 1 {
+		it.meta.apply(&acts[0])
 	}
-	return []activity{a}, &importOriginal{Name: path.Base(filepath.ToSlash(it.name)), Data: data}, nil
+	return acts, &importOriginal{Name: path.Base(filepath.ToSlash(it.name)), Data: data}, nil
 }
 
 // errorMessage is what a user is told of an error: an API error's message,

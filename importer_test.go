@@ -16,6 +16,11 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/muktihari/fit/encoder"
+	"github.com/muktihari/fit/profile/filedef"
+	"github.com/muktihari/fit/profile/mesgdef"
+	"github.com/muktihari/fit/profile/typedef"
 )
 
 // upload sends files to POST /api/imports as a browser's file picker does
@@ -762,4 +767,65 @@ type countingWriter int64
 func (w *countingWriter) Write(p []byte) (int, error) {
 	*w += countingWriter(len(p))
 	return len(p), nil
+}
+
+// multisportFIT is a FIT file as a watch records a duathlon: a 600 s run,
+// a 60 s transition and a 600 s ride, one record a second, with distance
+// running on across the parts (3 m/s running, 8 m/s riding).
+func multisportFIT(t *testing.T, start time.Time) []byte {
+	t.Helper()
+	act := filedef.NewActivity()
+	act.FileId.SetType(typedef.FileActivity).SetTimeCreated(start).SetManufacturer(typedef.ManufacturerDevelopment).SetProduct(1)
+	dist := 0.0
+	for i := 0; i <= 1260; i++ {
+		switch {
+		case i < 600:
+			dist += 3
+		case i >= 660:
+			dist += 8
+		}
+		lat := 45 + dist/earthRadiusM*180/math.Pi
+		act.Records = append(act.Records, mesgdef.NewRecord(nil).SetTimestamp(start.Add(time.Duration(i)*time.Second)).
+			SetPositionLatDegrees(lat).SetPositionLongDegrees(7).SetDistanceScaled(dist).SetHeartRate(uint8(120+i%40)))
+	}
+	part := func(from, to int, sport typedef.Sport) *mesgdef.Session {
+		return mesgdef.NewSession(nil).SetStartTime(start.Add(time.Duration(from) * time.Second)).SetTimestamp(start.Add(time.Duration(to) * time.Second)).
+			SetSport(sport).SetTotalElapsedTimeScaled(float64(to - from)).SetTotalTimerTimeScaled(float64(to - from)).
+			SetEvent(typedef.EventSession).SetEventType(typedef.EventTypeStop)
+	}
+	act.Sessions = append(act.Sessions, part(0, 600, typedef.SportRunning), part(600, 660, typedef.SportTransition), part(660, 1260, typedef.SportCycling))
+	act.Activity = mesgdef.NewActivity(nil).SetTimestamp(start.Add(1260 * time.Second)).SetNumSessions(3)
+	fit := act.ToFIT(nil)
+	var buf bytes.Buffer
+	if err := encoder.New(&buf).Encode(&fit); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// TestImportMultisportFIT imports a duathlon recorded as one FIT file: it
+// becomes a run and a ride, each with its own records and distance from
+// zero, and the transition is left out.
+func TestImportMultisportFIT(t *testing.T) {
+	ts := newTestServer(t, config{})
+	c := newClient(t, ts.URL)
+	c.signUp("ann", "password123")
+	sum := c.upload(map[string][]byte{"duathlon.fit": multisportFIT(t, importStart)})
+	r := resultFor(t, sum, "duathlon.fit")
+	if sum.Imported != 2 || len(r.Workouts) != 2 {
+		t.Fatalf("duathlon: %+v", r)
+	}
+	var run, ride Workout
+	var runCols, rideCols sampleColumns
+	c.must(200, "GET", "/api/workouts/"+r.Workouts[0], nil).JSON(&run)
+	c.must(200, "GET", "/api/workouts/"+r.Workouts[1], nil).JSON(&ride)
+	c.must(200, "GET", "/api/workouts/"+r.Workouts[0]+"/samples", nil).JSON(&runCols)
+	c.must(200, "GET", "/api/workouts/"+r.Workouts[1]+"/samples", nil).JSON(&rideCols)
+	if run.Sport != "run" || run.DurationS != 600 || len(runCols.T) != 600 || !near(run.DistanceM, 1797, 0.5) || !run.Start.Equal(importStart) {
+		t.Fatalf("the run: %+v, %d samples", run, len(runCols.T))
+	}
+	if ride.Sport != "ride" || ride.DurationS != 600 || len(rideCols.T) != 601 || *rideCols.Dist[0] != 0 || !near(ride.DistanceM, 4800, 0.5) ||
+		!ride.Start.Equal(importStart.Add(660*time.Second)) {
+		t.Fatalf("the ride: %+v, %d samples from %v m", ride, len(rideCols.T), *rideCols.Dist[0])
+	}
 }
