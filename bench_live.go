@@ -193,6 +193,6 @@ func runLiveBench(ctx context.Context, cfg benchConfig, lc liveBenchConfig, out,
 	fmt.Fprintf(out, "committed      %.0f samples/s with acks\n", float64(acked*lc.Batch)/elapsed.Seconds())
 	fmt.Fprintf(out, "ack latency    p50 %s  p99 %s  max %s\n", q(.5), q(.99), q(1))
 	fmt.Fprintf(out, "spectators     %d updates received of %d expected\n", delivered.Load(), int64(acked)*int64(lc.Spectators))
-	fmt.Fprintf(out, "server         %.2f cores, RSS %.1f MiB (%.1f MiB before streaming)\n", cpu, rss/(1<<20), rss0/(1<<20))
+	fmt.Fprintf(out, "server         %.3f cores, RSS %.1f MiB (%.1f MiB before streaming)\n", cpu, rss/(1<<20), rss0/(1<<20))
 	return nil
 }

@@ -388,7 +388,7 @@ func TestBrowserLiveSessionWithSpectator(t *testing.T) {
 		browserDo(t, athlete, chromedp.Sleep(700*time.Millisecond))
 	}
 	// The spectator's distance grows to the whole ~100 m as samples arrive.
-	browserDo(t, spectator, chromedp.Poll[chromedp.Void](`parseFloat(document.querySelector('[data-distance]').textContent) >= 0.08`, chromedp.WithPollingTimeout(15*time.Second)))
+	browserDo(t, spectator, chromedp.Poll[chromedp.Void](`parseFloat(document.querySelector('[data-distance]').textContent) >= 0.08`, chromedp.WithPollingTimeout(40*time.Second)))
 
 	// The athlete's laptop, signed in as them, follows the session rather
 	// than record it, and sees it move on.

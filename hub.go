@@ -291,14 +291,21 @@ func (h *hub) tickLoop() {
 }
 
 // flushPresence sends {"op":"presence"} to every topic whose subscriber
-// count changed since the last tick: at most once a second per topic.
+// count changed since the last tick: at most once a second per topic. It
+// says how many follow the topic and how many of them may only read (a
+// live session's spectators, as against its owner's own screens).
 func (h *hub) flushPresence() {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for topic := range h.presenceDirty {
 		subs := h.topics[topic]
-		n := len(subs)
-		frame := wsTextFrame(serverFrame{Op: opPresence, Topic: topic, Count: &n}.encode())
+		n, readers := len(subs), 0
+		for _, sub := range subs {
+			if sub.access == accessRead {
+				readers++
+			}
+		}
+		frame := wsTextFrame(serverFrame{Op: opPresence, Topic: topic, Count: &n, Readers: &readers}.encode())
 		for c, sub := range subs {
 			if !sub.raw {
 				c.sendFramed(frame)

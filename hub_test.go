@@ -31,6 +31,7 @@ type frame struct {
 	Duplicate bool            `json:"duplicate"`
 	Snapshot  json.RawMessage `json:"snapshot"`
 	Count     *int            `json:"count"`
+	Readers   *int            `json:"readers"`
 	Data      json.RawMessage `json:"data"`
 	Error     *frameError     `json:"error"`
 }

@@ -189,8 +189,20 @@ func TestLiveSpectators(t *testing.T) {
 		t.Fatal("spectator samples carry positions")
 	}
 
+	own := c.mustDialWS("/ws") // another screen of the owner's
+	own.subscribe(workoutTopic(l.ID), nil)
 	fan := anon.mustDialWS("/ws")
 	sub := fan.subscribe(workoutTopic(l.ID), map[string]any{"token": share.Token})
+	// Presence tells the owner's screens how many followers are spectators.
+	for {
+		f := own.read()
+		if f.Op == opPresence && *f.Count == 2 {
+			if *f.Readers != 1 {
+				t.Fatalf("presence %d followers, %d readers; want 1 spectator", *f.Count, *f.Readers)
+			}
+			break
+		}
+	}
 	var snap liveView
 	json.Unmarshal(sub.Snapshot, &snap)
 	if len(snap.Samples) != 600 || len(snap.Track) != len(s.Track) {

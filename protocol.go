@@ -75,6 +75,7 @@ type serverFrame struct {
 	Duplicate bool            `json:"duplicate,omitempty"`
 	Snapshot  any             `json:"snapshot,omitempty"`
 	Count     *int            `json:"count,omitempty"`
+	Readers   *int            `json:"readers,omitempty"` // presence: how many of count may only read
 	Error     *frameError     `json:"error,omitempty"`
 }
 

@@ -10,6 +10,8 @@ import * as f from './format.js';
 import { chart } from './track.js';
 
 const MAX_ACCURACY_M = 50; // GPS fixes less precise than this are skipped
+const SEND_OWN_MS = 2000; // how often samples go up while the owner's other screens watch
+const SEND_MS = 15000; // and otherwise
 
 // ---- The sample queue ------------------------------------------------------
 
@@ -170,11 +172,12 @@ async function recording(main, session) {
   };
 
   // Send the queue in batches over the socket; each is deleted only once
-  // acknowledged. While someone watches (a spectator, another screen on the
-  // live page) samples go every 2 s; with nobody watching, every 10 s, which
-  // costs the server a fraction as much and nobody waits for.
+  // acknowledged. While another of the owner's screens follows the session
+  // samples go every SEND_OWN_MS, so it updates at once; otherwise every
+  // SEND_MS: spectators see the route move as often as Strava Beacon shows
+  // it, at a fraction of the server's cost (docs/benchmarks.md).
   let sending = false;
-  let watchers = 0;
+  let ownScreens = 0;
   let lastSent = 0;
   const flush = async () => {
     if (sending) return;
@@ -196,8 +199,8 @@ async function recording(main, session) {
     }
   };
   const flusher = setInterval(() => {
-    if (watchers > 0 || Date.now() - lastSent >= 10000) flush();
-  }, 2000);
+    if (ownScreens > 0 || Date.now() - lastSent >= SEND_MS) flush();
+  }, SEND_OWN_MS);
 
   const record = async (sample) => {
     if (status !== 'live') return;
@@ -316,9 +319,9 @@ async function recording(main, session) {
       if (m.distance_m != null) distance = m.distance_m;
       if (m.type === 'set') sets?.landed(m.position, m.set); // logged here or on another screen
     },
-    onPresence: (n) => {
-      watchers = n - 1; // the others following this session
-      watching.textContent = watchers > 0 ? `👀 ${watchers} watching` : '';
+    onPresence: (n, spectators) => {
+      ownScreens = n - 1 - spectators; // the owner's sockets but this one
+      watching.textContent = n > 1 ? `👀 ${n - 1} watching` : '';
     },
   });
   updateNet();
@@ -468,7 +471,7 @@ export async function watchPage(main, { token }) {
   app.socket.follow(topic, {
     token,
     onMsg: board.update,
-    onPresence: (n) => board.watching(n),
+    onPresence: (n, spectators) => board.watching(spectators),
     onError: (e) => { if (e.code === 'link_revoked') { toast('The link was revoked'); board.ended('Link ended'); } },
   });
   return () => app.socket.unfollow(topic);
@@ -477,7 +480,8 @@ export async function watchPage(main, { token }) {
 // followOwnSession is the live page on the owner's other screens: the
 // session as it is recorded elsewhere, whole (no privacy zone), from the
 // samples on the owner's own topic. It also follows the session's topic,
-// so the recording phone counts it as a watcher and sends often.
+// so the recording phone knows one of the owner's screens is watching and
+// sends every SEND_OWN_MS.
 async function followOwnSession(main, session) {
   const [cols, workout] = await Promise.all([api('GET', `/api/workouts/${session.id}/samples`), api('GET', `/api/workouts/${session.id}`)]);
   const samples = cols.t.map((t, i) => ({ t, dist: cols.dist[i], hr: cols.hr[i], alt: cols.alt[i], lat: cols.lat[i], lon: cols.lon[i] }));
@@ -499,7 +503,7 @@ async function followOwnSession(main, session) {
     }
   });
   const topic = `workout:${session.id}`;
-  app.socket.follow(topic, { onMsg: () => {}, onPresence: (n) => board.watching(n - 2) }); // less this screen and the phone
+  app.socket.follow(topic, { onMsg: () => {}, onPresence: (n, spectators) => board.watching(spectators) });
   return () => app.socket.unfollow(topic);
 }
 

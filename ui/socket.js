@@ -145,7 +145,7 @@ export class Socket {
         t.onMsg(f.data, f.offset);
         break;
       case 'presence':
-        t?.onPresence(f.count);
+        t?.onPresence(f.count, f.readers ?? 0);
         break;
       case 'ack':
       case 'error': {

@@ -1,7 +1,7 @@
 // sw.js: makes fitcast installable and lets the app shell open offline.
 // The shell is fetched from the network first, so a new release shows up at
 // once; the cache is only the fallback. The API and sockets are never cached.
-const CACHE = 'fitcast-shell-v8';
+const CACHE = 'fitcast-shell-v10';
 const SHELL = [
   '/', '/index.html', '/app.js', '/api.js', '/dom.js', '/account.js', '/socket.js', '/format.js',
   '/workouts.js', '/track.js', '/goals.js', '/games.js', '/live.js', '/data.js', '/vendor/uplot/uPlot.esm.js', '/vendor/uplot/uPlot.min.css',
