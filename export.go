@@ -124,12 +124,7 @@ func (s *Store) writeExport(ctx context.Context, u User, w io.Writer) error {
 		wo.ShareToken = "" // a public link belongs to this server, not to the data
 		ew := exportWorkout{Workout: wo}
 		if wo.Samples > 0 {
-			rows, err := tx.QueryContext(ctx, "SELECT t, lat, lon, alt, dist, hr, cadence, power, speed FROM samples WHERE workout_id = ? ORDER BY t", wo.ID)
-			if err != nil {
-				return err
-			}
-			samples, err := scanSamples(rows)
-			rows.Close()
+			samples, err := samplesOf(ctx, tx, wo.ID)
 			if err != nil {
 				return err
 			}

@@ -154,22 +154,14 @@ func TestImportFormats(t *testing.T) {
 	if sum.Status != "done" || sum.Total != 4 || sum.Imported != 4 || sum.Failed != 0 {
 		t.Fatalf("summary %+v", sum)
 	}
-	workout := func(name string) (Workout, sampleColumns) {
-		r := resultFor(t, sum, name)
-		var w Workout
-		var cols sampleColumns
-		c.must(200, "GET", "/api/workouts/"+r.Workouts[0], nil).JSON(&w)
-		c.must(200, "GET", "/api/workouts/"+r.Workouts[0]+"/samples", nil).JSON(&cols)
-		return w, cols
-	}
 
 	// Garmin's example: an hour at 1 m/s, 3,601 records with heart rate.
-	w, cols := workout("Activity.fit")
+	w, cols := workout2(t, c, sum, "Activity.fit")
 	if len(cols.T) != 3601 || w.DurationS != 3601 || !near(w.DistanceM, 3600, 1) || w.AvgHR == nil || cols.HR[100] == nil || *cols.HR[100] != 126 {
 		t.Fatalf("Activity.fit: %d samples, %v s, %v m, hr[100] %v", len(cols.T), w.DurationS, w.DistanceM, cols.HR[100])
 	}
 	// 1,200 steps of 3 m north, 20 minutes; heart rate 120 to 149 evenly.
-	w, cols = workout("loop.gpx.gz")
+	w, cols = workout2(t, c, sum, "loop.gpx.gz")
 	if w.Sport != "run" || w.Title != "Morning loop" || len(cols.T) != 1201 || w.DurationS != 1200 || !near(w.DistanceM, 3600, 0.5) ||
 		!near(w.MaxHR, 149, 0) || !near(w.AvgHR, 134.4, 0.1) || *cols.Cadence[5] != 85 || !w.Start.Equal(importStart) {
 		t.Fatalf("GPX: %+v with %d samples", w, len(cols.T))
@@ -177,7 +169,7 @@ func TestImportFormats(t *testing.T) {
 	if w.ElevationM == nil || *w.ElevationM != 9*120 {
 		t.Fatalf("GPX climb %v, want 1080 (9 m up in every 10 points)", w.ElevationM)
 	}
-	w, cols = workout("ride.tcx")
+	w, cols = workout2(t, c, sum, "ride.tcx")
 	if w.Sport != "ride" || len(cols.T) != 601 || w.DurationS != 1200 || !near(w.DistanceM, 6000, 0) || !near(w.Calories, 321, 0) ||
 		*cols.Power[600] != 800 || !near(w.MaxHR, 149, 0) {
 		t.Fatalf("TCX: %+v with %d samples", w, len(cols.T))
@@ -235,11 +227,7 @@ func TestImportFormats(t *testing.T) {
 	bob := newClient(t, ts.URL)
 	bob.signUp("bob", "password123")
 	again := bob.upload(map[string][]byte{"export.gpx": exported["export.gpx"]})
-	if again.Imported != 1 {
-		t.Fatalf("re-importing the GPX export: %+v", again.Results)
-	}
-	var w2 Workout
-	bob.must(200, "GET", "/api/workouts/"+again.Results[0].Workouts[0], nil).JSON(&w2)
+	w2, _ := workout2(t, bob, again, "export.gpx")
 	if w2.Sport != "run" || w2.DurationS != 1200 || !near(w2.DistanceM, 3600, 1) || !near(w2.MaxHR, 149, 0) || !w2.Start.Equal(importStart) {
 		t.Fatalf("the GPX export came back as %+v", w2)
 	}
@@ -251,11 +239,7 @@ func TestImportFormats(t *testing.T) {
 	ts.srv.cfg.SignupOpen = true
 	cy := newClient(t, ts.URL)
 	cy.signUp("cy", "password123")
-	fromFIT := cy.upload(map[string][]byte{"export.fit": exported["export.fit"]})
-	if fromFIT.Imported != 1 {
-		t.Fatalf("importing the FIT export: %+v", fromFIT.Results)
-	}
-	cy.must(200, "GET", "/api/workouts/"+fromFIT.Results[0].Workouts[0], nil).JSON(&w2)
+	w2, _ = workout2(t, cy, cy.upload(map[string][]byte{"export.fit": exported["export.fit"]}), "export.fit")
 	if w2.Sport != "run" || w2.DurationS != 1200 || !near(w2.DistanceM, 3600, 1) || !near(w2.MaxHR, 149, 0) || !w2.Start.Equal(importStart) {
 		t.Fatalf("the FIT export came back as %+v", w2)
 	}

@@ -285,12 +285,7 @@ func spectatorView(ctx context.Context, q querier, id string) (liveView, error) 
 	}
 	v := liveView{Type: "snapshot", ID: id, Sport: l.Sport, Start: l.Start, Status: l.Status, ElapsedS: l.ElapsedS, DistanceM: l.DistanceM,
 		Samples: []spectatorSample{}, Track: [][3]float64{}}
-	rows, err := q.QueryContext(ctx, `SELECT t, lat, lon, alt, dist, hr, cadence, power, speed FROM samples WHERE workout_id = ? ORDER BY t`, id)
-	if err != nil {
-		return v, err
-	}
-	defer rows.Close()
-	all, err := scanSamples(rows)
+	all, err := samplesOf(ctx, q, id)
 	if err != nil {
 		return v, err
 	}

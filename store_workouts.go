@@ -215,8 +215,13 @@ func (s *Store) Workouts(ctx context.Context, userID int64, f workoutFilter) ([]
 
 // Samples reads a workout's whole time series, in time order.
 func (s *Store) Samples(ctx context.Context, workoutID string) ([]Sample, error) {
-	rows, err := s.reader.QueryContext(ctx, `SELECT t, lat, lon, alt, dist, hr, cadence, power, speed
-		FROM samples WHERE workout_id = ? ORDER BY t`, workoutID)
+	return samplesOf(ctx, s.reader, workoutID)
+}
+
+// samplesOf reads a workout's whole time series, in time order, through q
+// (the reader, or a transaction).
+func samplesOf(ctx context.Context, q querier, workoutID string) ([]Sample, error) {
+	rows, err := q.QueryContext(ctx, `SELECT t, lat, lon, alt, dist, hr, cadence, power, speed FROM samples WHERE workout_id = ? ORDER BY t`, workoutID)
 	if err != nil {
 		return nil, err
 	}
@@ -285,12 +290,7 @@ func (s *Store) refreshEfforts(tx *Tx, userID int64, workoutID, sport string) er
 	if !runningSports[sport] {
 		return nil
 	}
-	rows, err := tx.Query(`SELECT t, lat, lon, alt, dist, hr, cadence, power, speed FROM samples WHERE workout_id = ? ORDER BY t`, workoutID)
-	if err != nil {
-		return err
-	}
-	samples, err := scanSamples(rows)
-	rows.Close()
+	samples, err := samplesOf(context.Background(), tx, workoutID)
 	if err != nil {
 		return err
 	}
