@@ -3,7 +3,6 @@ package main
 import (
 	"archive/zip"
 	"bytes"
-	"compress/gzip"
 	"context"
 	"database/sql"
 	"encoding/csv"
@@ -212,19 +211,6 @@ func zipJSON(zw *zip.Writer, name string, v any) error {
 		return err
 	}
 	return json.NewEncoder(f).Encode(v)
-}
-
-// originalBytes is a stored original as it was uploaded (see
-// insertOriginal).
-func originalBytes(name string, data []byte) ([]byte, error) {
-	if strings.HasSuffix(strings.ToLower(name), ".gz") {
-		return data, nil
-	}
-	zr, err := gzip.NewReader(bytes.NewReader(data))
-	if err != nil {
-		return nil, err
-	}
-	return io.ReadAll(zr)
 }
 
 func num(v *float64) string {

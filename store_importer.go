@@ -113,6 +113,19 @@ func insertOriginal(tx *Tx, workoutID, name string, data []byte) error {
 	return err
 }
 
+// originalBytes is a stored original as it was uploaded (see
+// insertOriginal).
+func originalBytes(name string, data []byte) ([]byte, error) {
+	if strings.HasSuffix(strings.ToLower(name), ".gz") {
+		return data, nil
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(data))
+	if err != nil {
+		return nil, err
+	}
+	return io.ReadAll(zr)
+}
+
 // Original reads a workout's original file as it was uploaded.
 func (s *Store) Original(ctx context.Context, userID int64, workoutID string) (name string, data []byte, err error) {
 	err = s.reader.QueryRowContext(ctx, `SELECT f.name, f.data FROM workout_files f JOIN workouts w ON w.id = f.workout_id
@@ -120,14 +133,10 @@ func (s *Store) Original(ctx context.Context, userID int64, workoutID string) (n
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", nil, errNotFound
 	}
-	if err != nil || strings.HasSuffix(strings.ToLower(name), ".gz") {
-		return name, data, err
-	}
-	zr, err := gzip.NewReader(bytes.NewReader(data))
 	if err != nil {
 		return "", nil, err
 	}
-	data, err = io.ReadAll(zr)
+	data, err = originalBytes(name, data)
 	return name, data, err
 }
 
