@@ -217,6 +217,13 @@ func (s *server) routes() {
 	s.handle("GET /api/workouts/{id}/fit", s.user(s.downloadTrack("fit", "application/vnd.ant.fit", writeFIT)))
 	s.handle("GET /api/calendar", s.user(s.calendar))
 	s.handle("GET /api/heatmap", s.user(s.heatmap))
+	s.handle("GET /api/upload-tokens", s.user(s.listUploadTokens))
+	s.handle("POST /api/upload-tokens", s.user(s.createUploadToken))
+	s.handle("DELETE /api/upload-tokens/{id}", s.user(s.deleteUploadToken))
+	s.handle("POST /api/upload", s.upload)
+	s.handle("POST /api/upload/{token}", s.upload)
+	s.handle("POST /api/v1/import/{program}", s.workoutTrackerImport)
+	s.handle(endurainUploadRoute, s.upload)
 
 	// Anything else under /api/ is a JSON 404, never the UI's index page.
 	s.handle("/api/", func(w http.ResponseWriter, r *http.Request) error {

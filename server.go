@@ -118,7 +118,8 @@ func securityHeaders(next http.Handler) http.Handler {
 }
 
 // accessLog logs one line per request. It logs the path without its query
-// string, because share links carry their token there, and never headers.
+// string, because share links carry their token there, nor the token of an
+// upload URL, and never headers.
 func (s *server) accessLog(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -128,8 +129,12 @@ func (s *server) accessLog(next http.Handler) http.Handler {
 		if r.URL.Path == "/healthz" || r.URL.Path == "/metrics" {
 			level = slog.LevelDebug
 		}
+		logPath := r.URL.Path
+		if strings.HasPrefix(logPath, "/api/upload/") {
+			logPath = "/api/upload/…" // the rest is an upload token
+		}
 		s.log.Log(r.Context(), level, "http",
-			"method", r.Method, "path", r.URL.Path, "status", rec.status(),
+			"method", r.Method, "path", logPath, "status", rec.status(),
 			"duration_ms", time.Since(start).Milliseconds(), "ip", s.clientIP(r))
 	})
 }

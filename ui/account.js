@@ -3,6 +3,7 @@
 import { api } from './api.js';
 import { h, append, toast, when, showFormError, formData } from './dom.js';
 import { app } from './app.js';
+import { uploadsCard } from './uploads.js';
 
 function field(label, attrs, hint) {
   return h('label', { className: 'field' },
@@ -82,6 +83,7 @@ export function signInPage(main) {
 export async function settingsPage(main) {
   let sessions = await sessionsCard();
   const tokens = await tokensCard();
+  const uploads = await uploadsCard();
   append(main, 
     h('h1', { className: 'page-title' }, 'Settings'),
     accountCard(),
@@ -92,6 +94,7 @@ export async function settingsPage(main) {
     passwordCard(),
     sessions,
     tokens,
+    uploads,
     app.me.admin ? await usersCard() : null,
     h('p', { className: 'muted center' }, `fitcast ${app.instance.version}`));
   // Devices and tokens change from other screens too: follow them live.
@@ -102,6 +105,8 @@ export async function settingsPage(main) {
       sessions = fresh;
     } else if (event.type.startsWith('token.')) {
       await tokens.refresh();
+    } else if (event.type.startsWith('upload_token.')) {
+      await uploads.refresh();
     }
   });
 }
