@@ -68,6 +68,9 @@ type config struct {
 	ImportMaxFile    int64                // bytes one imported file may hold, decompressed
 	ImportMaxArchive int64                // bytes one upload or archive may hold
 	Retention        map[string]Retention // topic history kept, by topic kind
+
+	Watch         []watchSpec   // folders whose new files are imported (-watch)
+	WatchInterval time.Duration // how often they are looked at; 0 only on request (tests)
 	retention        string               // -retention as given
 
 	// Hub holds the hub's other limits, which have no flags: their
@@ -116,6 +119,14 @@ func flagSet(name string, base config, cfg *config, signup *string, stderr io.Wr
 	fs.IntVar(&cfg.WSMaxPerUser, "ws-max-per-user", base.WSMaxPerUser, "WebSocket connections one signed-in user may hold at once (env FITCAST_WS_MAX_PER_USER)")
 	fs.Func("import-max-file", fmt.Sprintf("largest file an import reads, in MB, once decompressed (default %d; env FITCAST_IMPORT_MAX_FILE)", base.ImportMaxFile>>20), megabytes(&cfg.ImportMaxFile))
 	fs.Func("import-max-archive", fmt.Sprintf("largest upload or archive an import takes, in MB (default %d; env FITCAST_IMPORT_MAX_ARCHIVE)", base.ImportMaxArchive>>20), megabytes(&cfg.ImportMaxArchive))
+	fs.Func("watch", "import the files that appear in DIR into the account NAME, as NAME=DIR; repeat for more folders (env FITCAST_WATCH, items separated by ';')", func(v string) error {
+		w, err := parseWatch(v)
+		if err == nil {
+			cfg.Watch = append(cfg.Watch[:len(cfg.Watch):len(cfg.Watch)], w)
+		}
+		return err
+	})
+	fs.DurationVar(&cfg.WatchInterval, "watch-interval", base.WatchInterval, "how often watched folders are looked at; a file is imported once it looked the same twice (env FITCAST_WATCH_INTERVAL)")
 	fs.StringVar(&cfg.retention, "retention", base.retention, "topic history kept for resume, as kind=age/count items, e.g. user=168h/10000,games=48h/10000; 0 is no limit (env FITCAST_RETENTION)")
 	return fs
 }
@@ -133,6 +144,7 @@ func configFromEnv(getenv func(string) string) (config, error) {
 		WSMaxPerUser:     DefaultWSMaxPerUser,
 		ImportMaxFile:    defaultImportMaxFile,
 		ImportMaxArchive: defaultImportMaxArchive,
+		WatchInterval:    DefaultWatchInterval,
 	}
 	set := func(dst *string, key string) {
 		if v := getenv(key); v != "" {
@@ -156,6 +168,25 @@ func configFromEnv(getenv func(string) string) (config, error) {
 				return cfg, fmt.Errorf("%s=%q: %v", key, v, err)
 			}
 		}
+	}
+	if v := getenv("FITCAST_WATCH"); v != "" {
+		for _, item := range strings.Split(v, ";") {
+			if item = strings.TrimSpace(item); item == "" {
+				continue
+			}
+			w, err := parseWatch(item)
+			if err != nil {
+				return cfg, fmt.Errorf("FITCAST_WATCH: %v", err)
+			}
+			cfg.Watch = append(cfg.Watch, w)
+		}
+	}
+	if v := getenv("FITCAST_WATCH_INTERVAL"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Second {
+			return cfg, fmt.Errorf("FITCAST_WATCH_INTERVAL=%q: want a duration of 1s or more, e.g. 30s", v)
+		}
+		cfg.WatchInterval = d
 	}
 	if v := getenv("FITCAST_BEHIND_PROXY"); v != "" {
 		b, err := strconv.ParseBool(v)
@@ -213,6 +244,9 @@ func parseFlags(name string, base config, args []string, stderr io.Writer) (conf
 	}
 	if cfg.WSMaxPerUser < 1 {
 		return cfg, nil, fmt.Errorf("-ws-max-per-user %d: want 1 or more", cfg.WSMaxPerUser)
+	}
+	if cfg.WatchInterval < time.Second {
+		return cfg, nil, fmt.Errorf("-watch-interval %s: want 1s or more", cfg.WatchInterval)
 	}
 	if cfg.Retention, err = parseRetention(cfg.retention); err != nil {
 		return cfg, nil, err

@@ -25,6 +25,8 @@ type server struct {
 
 	ipFailures      *failureLimiter // failed sign-ins and sign-ups per client address
 	accountFailures *failureLimiter // failed sign-ins per username
+
+	watchers []*folderWatcher // one per -watch folder
 }
 
 func newServer(cfg config, store *Store, log *slog.Logger) (*server, error) {
@@ -63,6 +65,10 @@ func newServer(cfg config, store *Store, log *slog.Logger) (*server, error) {
 	s.registerGameTopics()
 	s.registerLiveTopics()
 	s.routes()
+	if err := s.startWatchers(); err != nil {
+		s.imports.Close()
+		return nil, err
+	}
 	return s, nil
 }
 
