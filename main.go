@@ -71,7 +71,7 @@ type config struct {
 
 	Watch         []watchSpec   // folders whose new files are imported (-watch)
 	WatchInterval time.Duration // how often they are looked at; 0 only on request (tests)
-	retention        string               // -retention as given
+	retention     string        // -retention as given
 
 	// Hub holds the hub's other limits, which have no flags: their
 	// defaults suit every deployment; tests tighten them.
