@@ -68,10 +68,10 @@ type config struct {
 	ImportMaxFile    int64                // bytes one imported file may hold, decompressed
 	ImportMaxArchive int64                // bytes one upload or archive may hold
 	Retention        map[string]Retention // topic history kept, by topic kind
+	retention        string               // -retention as given
 
 	Watch         []watchSpec   // folders whose new files are imported (-watch)
 	WatchInterval time.Duration // how often they are looked at; 0 only on request (tests)
-	retention     string        // -retention as given
 
 	// Hub holds the hub's other limits, which have no flags: their
 	// defaults suit every deployment; tests tighten them.
