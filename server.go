@@ -27,6 +27,7 @@ type server struct {
 	accountFailures *failureLimiter // failed sign-ins per username
 
 	watchers []*folderWatcher // one per -watch folder
+	oidc     *oidcAuth        // nil unless -oidc-issuer is set
 }
 
 func newServer(cfg config, store *Store, log *slog.Logger) (*server, error) {
@@ -58,6 +59,7 @@ func newServer(cfg config, store *Store, log *slog.Logger) (*server, error) {
 		started:         time.Now(),
 		ipFailures:      newFailureLimiter(30, 15*time.Minute, store.now),
 		accountFailures: newFailureLimiter(10, 15*time.Minute, store.now),
+		oidc:            newOIDC(cfg),
 	}
 	if err := store.interruptImports(); err != nil {
 		return nil, err

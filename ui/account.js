@@ -4,6 +4,7 @@ import { api } from './api.js';
 import { h, append, toast, when, showFormError, formData } from './dom.js';
 import { app } from './app.js';
 import { uploadsCard } from './uploads.js';
+import { ssoSignIn, passwordsOff } from './sso.js';
 
 function field(label, attrs, hint) {
   return h('label', { className: 'field' },
@@ -26,6 +27,7 @@ async function submitting(form, fn) {
 }
 
 export function signUpPage(main) {
+  if (passwordsOff()) return signInPage(main); // accounts come from single sign-on
   const first = app.instance.needs_setup;
   if (app.instance.signup !== 'open') {
     append(main, h('section', { className: 'card auth' },
@@ -60,8 +62,13 @@ export function signUpPage(main) {
 }
 
 export function signInPage(main) {
+  if (passwordsOff()) {
+    append(main, h('section', { className: 'card auth' }, h('h1', {}, 'Sign in'), ssoSignIn()));
+    return;
+  }
   const form = h('form', { className: 'card auth', novalidate: true },
     h('h1', {}, 'Sign in'),
+    ssoSignIn(),
     field('Username', { name: 'username', autocomplete: 'username', required: true, autocapitalize: 'none', spellcheck: 'false' }),
     field('Password', { name: 'password', type: 'password', autocomplete: 'current-password', required: true }),
     h('button', { type: 'submit', className: 'primary' }, 'Sign in'),
