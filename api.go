@@ -226,6 +226,7 @@ func (s *server) routes() {
 	s.handle(endurainUploadRoute, s.upload)
 	s.handle("GET /api/auth/oidc/login", s.oidcLogin)
 	s.handle("GET /api/auth/oidc/callback", s.oidcCallback)
+	s.handle("GET /api/openapi.json", s.openAPI)
 
 	// Anything else under /api/ is a JSON 404, never the UI's index page.
 	s.handle("/api/", func(w http.ResponseWriter, r *http.Request) error {
