@@ -26,10 +26,10 @@ type apiOp struct {
 	Summary string
 	Auth    string // authUser, authAdmin, authNone, authOptional or authUpload
 	Query   []apiParam
-	Body    any    // a value of the request body's type (JSON), or a string content type
-	Status  int    // the success status
-	Result  any    // a value of the response's type (JSON), a string content type, or nil for no body
-	Errors  []int  // statuses beyond those implied (401 with auth, 404 with path parameters, 400 with a body)
+	Body    any   // a value of the request body's type (JSON), or a string content type
+	Status  int   // the success status
+	Result  any   // a value of the response's type (JSON), a string content type, or nil for no body
+	Errors  []int // statuses beyond those implied (401 with auth, 404 with path parameters, 400 with a body)
 	Example *apiExample
 }
 
@@ -168,7 +168,7 @@ var apiOps = []apiOp{
 		Example: &apiExample{Path: "/api/weights", Body: object{"kg": 61.5, "at": "2026-02-01T07:00:00Z"}}},
 	{Route: "DELETE /api/weights/{id}", Tag: "goals", Summary: "Delete a weight entry", Auth: authUser, Status: 204},
 	{Route: "GET /api/stats", Tag: "goals", Summary: "Totals by week, month or year", Auth: authUser,
-		Query: []apiParam{{"bucket", "week, month or year", "week"}, {"from", "date or RFC 3339", ""}, {"to", "date or RFC 3339", ""}, {"sport", "only this sport", ""}},
+		Query:  []apiParam{{"bucket", "week, month or year", "week"}, {"from", "date or RFC 3339", ""}, {"to", "date or RFC 3339", ""}, {"sport", "only this sport", ""}},
 		Status: 200, Result: object{}, Example: &apiExample{Path: "/api/stats?bucket=month"}},
 	{Route: "GET /api/dashboard", Tag: "goals", Summary: "What the home screen shows", Auth: authUser, Status: 200, Result: object{},
 		Example: &apiExample{Path: "/api/dashboard"}},
