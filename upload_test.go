@@ -137,10 +137,12 @@ func TestUploadLikeTheApps(t *testing.T) {
 		t.Fatalf("FIT with the key in the query: %d %s", r.Status, r.Body)
 	}
 
-	// Endurain's upload endpoint (endurain backend activities router:
-	// POST /api/v1/activities/create/upload, an UploadFile named "file",
-	// 201 with the list of activities), with the API key in X-API-Key
-	// and X-Client-Type: mobile as Endurain's API-key clients send it.
+	// Endurain's upload endpoint (its backend's activities router,
+	// backend/app/activities/router.py: POST /api/v1/activities/create/upload
+	// with an UploadFile named "file", 201 with the list of activities).
+	// The key in X-API-Key and X-Client-Type: mobile are as third-party
+	// Endurain uploaders document sending them (their READMEs); Endurain's
+	// own API-key code was not in the sources read.
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
 	fw, _ := mw.CreateFormFile("file", "ride.tcx")
