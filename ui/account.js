@@ -98,7 +98,7 @@ export async function settingsPage(main) {
       h('p', {}, 'Bring in years of workouts from your watch or another app, or download everything you have here.'),
       h('a', { href: '/data', 'data-link': true, className: 'button' }, 'Import & export')),
     displayCard(),
-    passwordCard(),
+    passwordsOff() ? null : passwordCard(),
     sessions,
     tokens,
     uploads,
