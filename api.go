@@ -224,6 +224,7 @@ func (s *server) routes() {
 	s.handle("POST /api/upload/{token}", s.upload)
 	s.handle("POST /api/v1/import/{program}", s.workoutTrackerImport)
 	s.handle(endurainUploadRoute, s.upload)
+	s.handle("POST /api/v1/token", s.endurainToken)
 	s.handle("GET /api/auth/oidc/login", s.oidcLogin)
 	s.handle("GET /api/auth/oidc/callback", s.oidcCallback)
 	s.handle("GET /api/openapi.json", s.openAPI)

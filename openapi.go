@@ -241,6 +241,11 @@ var apiOps = []apiOp{
 		Auth: authUpload, Query: []apiParam{{"api-key", "the upload token", ""}, {"name", "the file's name", ""}}, Body: ctBinary, Status: 201, Result: uploadResponse{}, Errors: []int{413, 422}},
 	{Route: endurainUploadRoute, Tag: "upload", Summary: "Endurain's upload endpoint, for apps set up for it: a multipart file named file; the upload token in X-API-Key",
 		Auth: authUpload, Body: ctMultipart, Status: 201, Result: []Workout{}, Errors: []int{413, 422}},
+	{Route: "POST /api/v1/token", Tag: "upload", Summary: "Endurain's sign-in, for Endurain uploaders that sign in first (RunnerUp): a form with username and an upload token as password; the access_token answered is the upload token",
+		Auth: authNone, Body: "application/x-www-form-urlencoded", Status: 200, Result: struct {
+			AccessToken string `json:"access_token"`
+			TokenType   string `json:"token_type"`
+		}{}, Errors: []int{401}},
 	{Route: "GET /api/auth/oidc/login", Tag: "accounts", Summary: "Start OpenID Connect sign-in: redirects to the provider", Auth: authNone,
 		Query: []apiParam{{"next", "the path to return to afterwards", "/"}}, Status: 302, Errors: []int{502}},
 	{Route: "GET /api/auth/oidc/callback", Tag: "accounts", Summary: "Where the provider sends the browser back; redirects to next, or to /login?sso_error=", Auth: authNone,

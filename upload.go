@@ -404,3 +404,25 @@ func (s *server) workoutTrackerImport(w http.ResponseWriter, r *http.Request) er
 		return errorf(http.StatusNotFound, "not_found", "unknown import program %q; use generic or fitotrack", p)
 	}
 }
+
+// endurainToken serves Endurain's sign-in, POST /api/v1/token, for apps
+// whose Endurain uploader signs in with a username and password before
+// uploading (RunnerUp's EndurainSynchronizer): the password is an upload
+// token of that account, never the account's password, and the answer's
+// access_token is that upload token, which the upload then carries as
+// Authorization: Bearer.
+func (s *server) endurainToken(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	if err := r.ParseForm(); err != nil {
+		return errorf(http.StatusBadRequest, "invalid_form", "send username and password as a form")
+	}
+	name, token := r.PostForm.Get("username"), r.PostForm.Get("password")
+	_, u, err := s.store.UploadTokenByHash(r.Context(), hashSecret(token))
+	if errors.Is(err, errNotFound) || (err == nil && !strings.EqualFold(u.Username, name)) {
+		return errorf(http.StatusUnauthorized, "invalid_credentials", "use your fitcast username and an upload token (Settings → Upload URLs) as the password")
+	}
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]string{"access_token": token, "token_type": "bearer"})
+}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"mime/multipart"
+	"net/textproto"
+	neturl "net/url"
 	"net/http"
 	"os"
 	"strings"
@@ -156,6 +158,48 @@ func TestUploadLikeTheApps(t *testing.T) {
 		t.Fatalf("Endurain-style upload: %d %s", r.Status, r.Body)
 	}
 
+	// RunnerUp's Endurain sync (RunnerUp
+	// app/src/main/org/runnerup/export/EndurainSynchronizer.java, OkHttp):
+	// the URL the user typed in (Endurain's /api/v1) + "/token" with a form
+	// grant_type=password, username, password, and X-Client-Type: mobile;
+	// then + "/activities/create/upload" with the access_token as Bearer, a
+	// multipart part "file" named fileBase + "gpx" (no dot:
+	// FileFormats.GPX.getValue() is "gpx") of type application/gpx+xml.
+	// The user gives their username and an upload token as the password.
+	form := neturl.Values{"grant_type": {"password"}, "username": {"ann"}, "password": {token}}
+	r = send(t, "POST", ts.URL+"/api/v1/token", []byte(form.Encode()),
+		"Content-Type", "application/x-www-form-urlencoded", "X-Client-Type", "mobile", "User-Agent", "okhttp/4.12.0")
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	r.JSON(&tok)
+	if r.Status != 200 || tok.AccessToken == "" {
+		t.Fatalf("RunnerUp sign-in: %d %s", r.Status, r.Body)
+	}
+	body.Reset()
+	mw = multipart.NewWriter(&body)
+	part, _ := mw.CreatePart(textproto.MIMEHeader{
+		"Content-Disposition": {`form-data; name="file"; filename="RunnerUp_2025-12-14-10-30-00_Runninggpx"`},
+		"Content-Type":        {"application/gpx+xml; charset=utf-8"},
+	})
+	part.Write(gpxRun(30, start.Add(5*time.Hour)))
+	mw.Close()
+	r = send(t, "POST", ts.URL+"/api/v1/activities/create/upload", body.Bytes(),
+		"Content-Type", mw.FormDataContentType(), "X-Client-Type", "mobile", "Authorization", "Bearer "+tok.AccessToken, "User-Agent", "okhttp/4.12.0")
+	if r.Status != 201 {
+		t.Fatalf("RunnerUp upload: %d %s", r.Status, r.Body)
+	}
+	// The account's password is not an upload token, nor is another
+	// user's name with this token.
+	for _, f := range []neturl.Values{
+		{"grant_type": {"password"}, "username": {"ann"}, "password": {"password123"}},
+		{"grant_type": {"password"}, "username": {"bob"}, "password": {token}},
+	} {
+		if r := send(t, "POST", ts.URL+"/api/v1/token", []byte(f.Encode()), "Content-Type", "application/x-www-form-urlencoded"); r.Status != 401 {
+			t.Errorf("sign-in with %v: %d", f, r.Status)
+		}
+	}
+
 	// fitcast's own: the token in a header, a gzipped GPX.
 	r = send(t, "POST", ts.URL+"/api/upload", gz(gpxRun(20, start.Add(4*time.Hour))), "X-Upload-Token", token, "Content-Type", "application/gzip")
 	if r.Status != 201 {
@@ -165,16 +209,16 @@ func TestUploadLikeTheApps(t *testing.T) {
 	// Every upload is listed on the import page.
 	var imports []importSummary
 	c.must(200, "GET", "/api/imports", nil).JSON(&imports)
-	if len(imports) != 8 {
-		t.Fatalf("%d imports listed, want 8", len(imports))
+	if len(imports) != 9 {
+		t.Fatalf("%d imports listed, want 9", len(imports))
 	}
 	if last := imports[0]; last.Imported != 1 || last.Results[0].Name != "upload.gpx.gz" && last.Results[0].Name != "upload.gz" {
 		t.Errorf("the last upload is listed as %+v", last)
 	}
 	var page struct{ Items []Workout }
 	c.must(200, "GET", "/api/workouts", nil).JSON(&page)
-	if len(page.Items) != 6 {
-		t.Fatalf("%d workouts, want 6", len(page.Items))
+	if len(page.Items) != 7 {
+		t.Fatalf("%d workouts, want 7", len(page.Items))
 	}
 }
 

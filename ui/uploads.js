@@ -31,7 +31,7 @@ export async function uploadsCard() {
         h('p', {}, h('strong', {}, `Upload URL “${t.name}” created.`), ' Copy it now: it will not be shown again.'),
         h('div', { className: 'secret-row' }, h('code', { className: 'secret', 'data-upload-url': true }, t.url), copyButton(t.url, 'Upload URL')),
         h('small', { className: 'muted block' },
-          'In FitoTrack: Settings → Auto-Export → HTTP POST, and paste this URL. ',
+          'In FitoTrack: Settings → Auto-Export → HTTP POST, and paste this URL. In RunnerUp: an Endurain account with URL ' + location.origin + '/api/v1, your username, and the token (the URL’s last part) as password. ',
           'Anything else can POST a FIT, GPX or TCX file (gzipped or not) to it as the body.'));
       reveal.hidden = false;
       form.reset();
