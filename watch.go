@@ -16,8 +16,8 @@ import (
 // is imported once it has looked the same (size and modification time)
 // twice in a row, so a file still being written waits. Folders are polled
 // rather than watched with inotify: the folders people sync into are often
-// network shares (NFS, SMB) where no change events arrive, and a look
-// every few seconds at a folder of activity files costs next to nothing.
+// network shares (NFS, SMB) where no change events arrive, and a look at
+// even 10,000 files costs about 0.1 s of CPU (docs/benchmarks.md).
 const DefaultWatchInterval = 10 * time.Second
 
 // maxWatchEntries bounds the entries one look at a folder walks, so that

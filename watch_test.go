@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -191,4 +192,55 @@ func TestWatchConfig(t *testing.T) {
 		func(string) string { return "" }, nil, &bytes.Buffer{}, &bytes.Buffer{}); err == nil || !strings.Contains(err.Error(), "/no/such/folder") {
 		t.Fatalf("a missing folder: %v", err)
 	}
+}
+
+// BenchmarkWatchPollIdle measures one look at a watched folder of 10,000
+// files that were all imported before: the cost every -watch-interval
+// pays when nothing is new.
+func BenchmarkWatchPollIdle(b *testing.B) {
+	dir := b.TempDir()
+	ts := newTestServer(b, config{Watch: []watchSpec{{User: "ann", Dir: dir}}})
+	c := newClient(b, ts.URL)
+	c.signUp("ann", "password123")
+	w := ts.srv.watchers[0]
+	for i := 0; i < 100; i++ {
+		os.MkdirAll(filepath.Join(dir, fmt.Sprintf("%02d", i)), 0o755)
+	}
+	for i := 0; i < 10_000; i++ {
+		os.WriteFile(filepath.Join(dir, fmt.Sprintf("%02d/run-%05d.fit", i%100, i)), []byte("x"), 0o644)
+	}
+	// Remember them all as done, as if imported before.
+	found, err := w.scan()
+	if err != nil || len(found) != 10_000 {
+		b.Fatalf("%d files, %v", len(found), err)
+	}
+	u, _ := ts.store.UserByName(b.Context(), "ann")
+	err = ts.store.Write(b.Context(), func(tx *Tx) error {
+		for _, f := range found {
+			if _, err := tx.Exec(`INSERT INTO watched_files (user_id, folder, path, size, mtime, status) VALUES (?, ?, ?, ?, ?, 'imported')`,
+				u.ID, w.root, f.rel, f.stamp.size, f.stamp.mtime); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	// CPU time as well as wall time: on a shared machine the wall time
+	// mostly measures the wait for a core.
+	cpu := func() time.Duration {
+		var ru syscall.Rusage
+		syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+		return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	}
+	b.ResetTimer()
+	start, n := cpu(), 0
+	for b.Loop() {
+		if sum, err := w.poll(b.Context()); err != nil || sum != nil {
+			b.Fatalf("%v %v", sum, err)
+		}
+		n++
+	}
+	b.ReportMetric(float64((cpu()-start).Milliseconds())/float64(n), "cpu-ms/op")
 }
