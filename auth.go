@@ -102,7 +102,8 @@ type principalKey struct{}
 
 // authenticate finds who is making r. A request with an Authorization
 // header is judged by that header alone; otherwise a trusted proxy's
-// -auth-header, and then the session cookie, count. It returns errUnauthorized when neither names a live credential.
+// -auth-header, and then the session cookie, count. It returns
+// errUnauthorized when none names a live credential.
 func (s *server) authenticate(r *http.Request) (*principal, error) {
 	if h := r.Header.Get("Authorization"); h != "" {
 		scheme, token, ok := strings.Cut(h, " ")

@@ -68,7 +68,7 @@ func newServer(cfg config, store *Store, log *slog.Logger) (*server, error) {
 	s.registerLiveTopics()
 	s.routes()
 	if err := s.startWatchers(); err != nil {
-		s.imports.Close()
+		s.Close(context.Background())
 		return nil, err
 	}
 	return s, nil
