@@ -121,7 +121,10 @@ var apiOps = []apiOp{
 	{Route: "GET /api/workouts", Tag: "workouts", Summary: "The account's workouts, newest first, a page at a time", Auth: authUser,
 		Query: []apiParam{{"sport", "only this sport", "run"}, {"q", "text in the title or notes", ""}, {"from", "start at or after (date or RFC 3339)", ""},
 			{"to", "start before (date or RFC 3339)", ""}, {"limit", "page size, 1-200", "20"}, {"cursor", "next_cursor of the previous page", ""}},
-		Status: 200, Result: object{}, Example: &apiExample{Path: "/api/workouts?limit=20"}},
+		Status: 200, Result: struct {
+			Items      []Workout `json:"items"`
+			NextCursor string    `json:"next_cursor,omitempty"`
+		}{}, Example: &apiExample{Path: "/api/workouts?limit=20"}},
 	{Route: "POST /api/workouts", Tag: "workouts", Summary: "Record a workout (201; 200 when the same id was already stored, so retries are safe)", Auth: authUser,
 		Body: workoutInput{}, Status: 201, Result: Workout{},
 		Example: &apiExample{Path: "/api/workouts", Body: object{"id": exampleWorkoutID, "sport": "run", "start": "2026-02-01T07:00:00Z", "duration_s": 1800, "distance_m": 5000, "title": "Morning run"}}},
@@ -130,7 +133,7 @@ var apiOps = []apiOp{
 	{Route: "PUT /api/workouts/{id}", Tag: "workouts", Summary: "Replace a workout's fields", Auth: authUser, Body: workoutInput{}, Status: 200, Result: Workout{},
 		Example: &apiExample{Path: "/api/workouts/" + exampleWorkoutID, Body: object{"sport": "run", "start": "2026-02-01T07:00:00Z", "duration_s": 1750, "distance_m": 5000, "title": "Morning run, rainy"}}},
 	{Route: "DELETE /api/workouts/{id}", Tag: "workouts", Summary: "Delete a workout", Auth: authUser, Status: 204},
-	{Route: "GET /api/workouts/{id}/samples", Tag: "workouts", Summary: "The time series as columns", Auth: authUser, Status: 200, Result: object{},
+	{Route: "GET /api/workouts/{id}/samples", Tag: "workouts", Summary: "The time series as columns", Auth: authUser, Status: 200, Result: sampleColumns{},
 		Example: &apiExample{Path: "/api/workouts/" + exampleWorkoutID + "/samples"}},
 	{Route: "POST /api/workouts/{id}/samples", Tag: "workouts", Summary: "Add or replace samples (t is seconds since the start)", Auth: authUser, Body: struct {
 		Samples []Sample `json:"samples"`
@@ -140,7 +143,11 @@ var apiOps = []apiOp{
 		Example: &apiExample{Path: "/api/workouts/" + exampleWorkoutID + "/samples", Body: object{"samples": []object{{"t": 0, "lat": 52.52, "lon": 13.40, "hr": 120}, {"t": 5, "lat": 52.5203, "lon": 13.4002, "hr": 124}}}}},
 	{Route: "POST /api/workouts/{id}/share", Tag: "workouts", Summary: "Share a workout by link", Auth: authUser, Body: struct {
 		ShowMap *bool `json:"show_map"`
-	}{}, Status: 200, Result: object{}},
+	}{}, Status: 200, Result: struct {
+		Token   string `json:"token"`
+		Path    string `json:"path"`
+		ShowMap bool   `json:"show_map"`
+	}{}, Example: &apiExample{Path: "/api/workouts/" + exampleWorkoutID + "/share", Body: object{"show_map": false}}},
 	{Route: "DELETE /api/workouts/{id}/share", Tag: "workouts", Summary: "Stop sharing a workout", Auth: authUser, Status: 204},
 	{Route: "GET /api/public/workouts/{token}", Tag: "workouts", Summary: "A shared workout, by its link's token", Auth: authNone, Status: 200, Result: object{}},
 	{Route: "GET /api/templates", Tag: "workouts", Summary: "Strength workout templates", Auth: authUser, Status: 200, Result: []object{},
@@ -169,8 +176,18 @@ var apiOps = []apiOp{
 	{Route: "DELETE /api/weights/{id}", Tag: "goals", Summary: "Delete a weight entry", Auth: authUser, Status: 204},
 	{Route: "GET /api/stats", Tag: "goals", Summary: "Totals by week, month or year", Auth: authUser,
 		Query:  []apiParam{{"bucket", "week, month or year", "week"}, {"from", "date or RFC 3339", ""}, {"to", "date or RFC 3339", ""}, {"sport", "only this sport", ""}},
-		Status: 200, Result: object{}, Example: &apiExample{Path: "/api/stats?bucket=month"}},
-	{Route: "GET /api/dashboard", Tag: "goals", Summary: "What the home screen shows", Auth: authUser, Status: 200, Result: object{},
+		Status: 200, Result: struct {
+			Bucket    string        `json:"bucket"`
+			Timezone  string        `json:"timezone"`
+			WeekStart string        `json:"week_start"`
+			Buckets   []StatsBucket `json:"buckets"`
+		}{}, Example: &apiExample{Path: "/api/stats?bucket=month"}},
+	{Route: "GET /api/dashboard", Tag: "goals", Summary: "What the home screen shows: this week's totals, active goals, recent workouts, new records", Auth: authUser, Status: 200, Result: struct {
+		Week       StatsBucket `json:"week"`
+		Goals      []Goal      `json:"goals"`
+		Recent     []Workout   `json:"recent"`
+		NewRecords []any       `json:"new_records"`
+	}{},
 		Example: &apiExample{Path: "/api/dashboard"}},
 	{Route: "GET /api/live", Tag: "live", Summary: "The account's live sessions", Auth: authUser, Status: 200, Result: []object{},
 		Example: &apiExample{Path: "/api/live"}},
@@ -462,10 +479,12 @@ func (sg *schemaGen) schema(t reflect.Type) object {
 		return object{"type": "number"}
 	case reflect.String:
 		return object{"type": "string"}
-	case reflect.Slice, reflect.Array:
+	case reflect.Slice: // a nil slice encodes as null
+		return object{"type": []string{"array", "null"}, "items": sg.schema(t.Elem())}
+	case reflect.Array:
 		return object{"type": "array", "items": sg.schema(t.Elem())}
-	case reflect.Map:
-		return object{"type": "object", "additionalProperties": sg.schema(t.Elem())}
+	case reflect.Map: // as a nil map does
+		return object{"type": []string{"object", "null"}, "additionalProperties": sg.schema(t.Elem())}
 	case reflect.Interface:
 		return object{}
 	case reflect.Struct:
