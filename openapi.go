@@ -149,13 +149,14 @@ var apiOps = []apiOp{
 		ShowMap bool   `json:"show_map"`
 	}{}, Example: &apiExample{Path: "/api/workouts/" + exampleWorkoutID + "/share", Body: object{"show_map": false}}},
 	{Route: "DELETE /api/workouts/{id}/share", Tag: "workouts", Summary: "Stop sharing a workout", Auth: authUser, Status: 204},
-	{Route: "GET /api/public/workouts/{token}", Tag: "workouts", Summary: "A shared workout, by its link's token", Auth: authNone, Status: 200, Result: object{}},
-	{Route: "GET /api/templates", Tag: "workouts", Summary: "Strength workout templates", Auth: authUser, Status: 200, Result: []object{},
+	{Route: "GET /api/public/workouts/{token}", Tag: "workouts", Summary: "A shared workout, by its link's token", Auth: authNone, Status: 200, Result: publicWorkout{}},
+	{Route: "GET /api/templates", Tag: "workouts", Summary: "Strength workout templates", Auth: authUser, Status: 200, Result: []Template{},
 		Example: &apiExample{Path: "/api/templates"}},
 	{Route: "POST /api/templates", Tag: "workouts", Summary: "Save a template", Auth: authUser, Body: struct {
 		Name string       `json:"name"`
 		Sets []WorkoutSet `json:"sets"`
-	}{}, Status: 201, Result: object{}},
+	}{}, Status: 201, Result: Template{},
+		Example: &apiExample{Path: "/api/templates", Body: object{"name": "Push day", "sets": []object{{"exercise": "bench_press", "reps": 5, "weight_kg": 60}}}}},
 	{Route: "DELETE /api/templates/{id}", Tag: "workouts", Summary: "Delete a template", Auth: authUser, Status: 204},
 	{Route: "GET /api/records", Tag: "workouts", Summary: "Personal records: best efforts, longest workouts, heaviest lifts", Auth: authUser, Status: 200, Result: Records{},
 		Example: &apiExample{Path: "/api/records"}},
@@ -189,7 +190,7 @@ var apiOps = []apiOp{
 		NewRecords []any       `json:"new_records"`
 	}{},
 		Example: &apiExample{Path: "/api/dashboard"}},
-	{Route: "GET /api/live", Tag: "live", Summary: "The account's live sessions", Auth: authUser, Status: 200, Result: []object{},
+	{Route: "GET /api/live", Tag: "live", Summary: "The account's live sessions", Auth: authUser, Status: 200, Result: []LiveSession{},
 		Example: &apiExample{Path: "/api/live"}},
 	{Route: "POST /api/live", Tag: "live", Summary: "Start a live session", Auth: authUser, Body: struct {
 		ID    string `json:"id"`
