@@ -146,11 +146,11 @@ func (s *server) routes() {
 	s.mux.Handle("GET /metrics", s.metrics.handler())
 
 	s.handle("GET /api/instance", s.instance)
-	s.handle("POST /api/signup", s.signup)
-	s.handle("POST /api/login", s.login)
+	s.handle("POST /api/signup", s.passwords(s.signup))
+	s.handle("POST /api/login", s.passwords(s.login))
 	s.handle("POST /api/logout", s.logout)
 	s.handle("GET /api/me", s.user(s.me))
-	s.handle("POST /api/me/password", s.user(s.changePassword))
+	s.handle("POST /api/me/password", s.passwords(s.user(s.changePassword)))
 	s.handle("GET /api/sessions", s.user(s.listSessions))
 	s.handle("DELETE /api/sessions/{id}", s.user(s.deleteSession))
 	s.handle("GET /api/tokens", s.user(s.listTokens))
@@ -217,6 +217,17 @@ func (s *server) routes() {
 	s.handle("GET /api/workouts/{id}/fit", s.user(s.downloadTrack("fit", "application/vnd.ant.fit", writeFIT)))
 	s.handle("GET /api/calendar", s.user(s.calendar))
 	s.handle("GET /api/heatmap", s.user(s.heatmap))
+	s.handle("GET /api/upload-tokens", s.user(s.listUploadTokens))
+	s.handle("POST /api/upload-tokens", s.user(s.createUploadToken))
+	s.handle("DELETE /api/upload-tokens/{id}", s.user(s.deleteUploadToken))
+	s.handle("POST /api/upload", s.upload)
+	s.handle("POST /api/upload/{token}", s.upload)
+	s.handle("POST /api/v1/import/{program}", s.workoutTrackerImport)
+	s.handle(endurainUploadRoute, s.upload)
+	s.handle("POST /api/v1/token", s.endurainToken)
+	s.handle("GET /api/auth/oidc/login", s.oidcLogin)
+	s.handle("GET /api/auth/oidc/callback", s.oidcCallback)
+	s.handle("GET /api/openapi.json", s.openAPI)
 
 	// Anything else under /api/ is a JSON 404, never the UI's index page.
 	s.handle("/api/", func(w http.ResponseWriter, r *http.Request) error {
@@ -257,9 +268,13 @@ func (s *server) instance(w http.ResponseWriter, r *http.Request) error {
 	if s.cfg.SignupOpen || !has {
 		signup = "open"
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{
+	body := map[string]any{
 		"version":     version,
 		"signup":      signup,
 		"needs_setup": !has,
-	})
+	}
+	for k, v := range s.signInOptions() {
+		body[k] = v
+	}
+	return writeJSON(w, http.StatusOK, body)
 }

@@ -101,8 +101,9 @@ type principal struct {
 type principalKey struct{}
 
 // authenticate finds who is making r. A request with an Authorization
-// header is judged by that header alone; otherwise the session cookie
-// counts. It returns errUnauthorized when neither names a live credential.
+// header is judged by that header alone; otherwise a trusted proxy's
+// -auth-header, and then the session cookie, count. It returns
+// errUnauthorized when none names a live credential.
 func (s *server) authenticate(r *http.Request) (*principal, error) {
 	if h := r.Header.Get("Authorization"); h != "" {
 		scheme, token, ok := strings.Cut(h, " ")
@@ -122,6 +123,9 @@ func (s *server) authenticate(r *http.Request) (*principal, error) {
 			}
 		}
 		return &principal{User: u, TokenID: t.ID}, nil
+	}
+	if p, ok, err := s.proxyUser(r); ok { // a trusted proxy's -auth-header
+		return p, err
 	}
 	c, err := r.Cookie(sessionCookie)
 	if err != nil || c.Value == "" {

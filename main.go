@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"os/signal"
 	"strconv"
@@ -70,6 +71,27 @@ type config struct {
 	Retention        map[string]Retention // topic history kept, by topic kind
 	retention        string               // -retention as given
 
+	Watch         []watchSpec   // folders whose new files are imported (-watch)
+	WatchInterval time.Duration // how often they are looked at; 0 only on request (tests)
+
+	// Single sign-on (sso.go).
+	AuthHeader        string         // header a trusted proxy names the signed-in user in, e.g. Remote-User
+	TrustedProxies    []netip.Prefix // where that header is taken from, under -behind-proxy
+	trustedProxies    string         // -trusted-proxies as given
+	SSOCreateUsers    bool           // create accounts on first single sign-on
+	NoLocalPasswords  bool           // -local-passwords=false: no sign-in or sign-up with a password
+	OIDCIssuer        string
+	OIDCClientID      string
+	OIDCClientSecret  string
+	oidcSecretFile    string
+	OIDCName          string // the provider's name on the sign-in button
+	OIDCUsernameClaim string
+	OIDCGroupsClaim   string
+	OIDCAllowedEmails []string // addresses, or @domain
+	OIDCAllowedGroups []string
+	oidcEmails        string
+	oidcGroups        string
+
 	// Hub holds the hub's other limits, which have no flags: their
 	// defaults suit every deployment; tests tighten them.
 	Hub hubConfig
@@ -116,6 +138,32 @@ func flagSet(name string, base config, cfg *config, signup *string, stderr io.Wr
 	fs.IntVar(&cfg.WSMaxPerUser, "ws-max-per-user", base.WSMaxPerUser, "WebSocket connections one signed-in user may hold at once (env FITCAST_WS_MAX_PER_USER)")
 	fs.Func("import-max-file", fmt.Sprintf("largest file an import reads, in MB, once decompressed (default %d; env FITCAST_IMPORT_MAX_FILE)", base.ImportMaxFile>>20), megabytes(&cfg.ImportMaxFile))
 	fs.Func("import-max-archive", fmt.Sprintf("largest upload or archive an import takes, in MB (default %d; env FITCAST_IMPORT_MAX_ARCHIVE)", base.ImportMaxArchive>>20), megabytes(&cfg.ImportMaxArchive))
+	fs.Func("watch", "import the files that appear in DIR into the account NAME, as NAME=DIR; repeat for more folders (env FITCAST_WATCH, items separated by ';')", func(v string) error {
+		w, err := parseWatch(v)
+		if err == nil {
+			cfg.Watch = append(cfg.Watch[:len(cfg.Watch):len(cfg.Watch)], w)
+		}
+		return err
+	})
+	fs.DurationVar(&cfg.WatchInterval, "watch-interval", base.WatchInterval, "how often watched folders are looked at; a file is imported once it looked the same twice (env FITCAST_WATCH_INTERVAL)")
+	fs.StringVar(&cfg.AuthHeader, "auth-header", base.AuthHeader, "sign people in by this header, set by an authenticating reverse proxy (e.g. Remote-User); honoured only under -behind-proxy from -trusted-proxies (env FITCAST_AUTH_HEADER)")
+	fs.StringVar(&cfg.trustedProxies, "trusted-proxies", base.trustedProxies, "addresses and CIDR ranges of the reverse proxies whose -auth-header is believed (env FITCAST_TRUSTED_PROXIES)")
+	fs.BoolVar(&cfg.SSOCreateUsers, "sso-create-users", base.SSOCreateUsers, "create an account on first single sign-on (env FITCAST_SSO_CREATE_USERS)")
+	localPasswords := !base.NoLocalPasswords
+	fs.Func("local-passwords", fmt.Sprintf("allow sign-in and sign-up with a password; false leaves single sign-on only (default %t; env FITCAST_LOCAL_PASSWORDS)", localPasswords), func(v string) error {
+		b, err := strconv.ParseBool(v)
+		cfg.NoLocalPasswords = !b
+		return err
+	})
+	fs.StringVar(&cfg.OIDCIssuer, "oidc-issuer", base.OIDCIssuer, "OpenID Connect issuer URL, e.g. https://auth.example.com; turns on \"Sign in with ...\" (env FITCAST_OIDC_ISSUER)")
+	fs.StringVar(&cfg.OIDCClientID, "oidc-client-id", base.OIDCClientID, "OpenID Connect client id (env FITCAST_OIDC_CLIENT_ID)")
+	fs.StringVar(&cfg.OIDCClientSecret, "oidc-client-secret", base.OIDCClientSecret, "OpenID Connect client secret (env FITCAST_OIDC_CLIENT_SECRET)")
+	fs.StringVar(&cfg.oidcSecretFile, "oidc-client-secret-file", base.oidcSecretFile, "file holding the OpenID Connect client secret (env FITCAST_OIDC_CLIENT_SECRET_FILE)")
+	fs.StringVar(&cfg.OIDCName, "oidc-name", base.OIDCName, "the provider's name on the sign-in button (env FITCAST_OIDC_NAME)")
+	fs.StringVar(&cfg.OIDCUsernameClaim, "oidc-username-claim", base.OIDCUsernameClaim, "ID token claim that gives the fitcast username (env FITCAST_OIDC_USERNAME_CLAIM)")
+	fs.StringVar(&cfg.OIDCGroupsClaim, "oidc-groups-claim", base.OIDCGroupsClaim, "ID token claim that lists a person's groups (env FITCAST_OIDC_GROUPS_CLAIM)")
+	fs.StringVar(&cfg.oidcEmails, "oidc-allowed-emails", base.oidcEmails, "comma-separated verified emails, or @domain, allowed to sign in (env FITCAST_OIDC_ALLOWED_EMAILS)")
+	fs.StringVar(&cfg.oidcGroups, "oidc-allowed-groups", base.oidcGroups, "comma-separated groups allowed to sign in; with neither list, anyone the provider signs in (env FITCAST_OIDC_ALLOWED_GROUPS)")
 	fs.StringVar(&cfg.retention, "retention", base.retention, "topic history kept for resume, as kind=age/count items, e.g. user=168h/10000,games=48h/10000; 0 is no limit (env FITCAST_RETENTION)")
 	return fs
 }
@@ -133,6 +181,12 @@ func configFromEnv(getenv func(string) string) (config, error) {
 		WSMaxPerUser:     DefaultWSMaxPerUser,
 		ImportMaxFile:    defaultImportMaxFile,
 		ImportMaxArchive: defaultImportMaxArchive,
+		WatchInterval:    DefaultWatchInterval,
+
+		trustedProxies:    DefaultTrustedProxies,
+		OIDCName:          "single sign-on",
+		OIDCUsernameClaim: "preferred_username",
+		OIDCGroupsClaim:   "groups",
 	}
 	set := func(dst *string, key string) {
 		if v := getenv(key); v != "" {
@@ -156,6 +210,48 @@ func configFromEnv(getenv func(string) string) (config, error) {
 				return cfg, fmt.Errorf("%s=%q: %v", key, v, err)
 			}
 		}
+	}
+	set(&cfg.AuthHeader, "FITCAST_AUTH_HEADER")
+	set(&cfg.trustedProxies, "FITCAST_TRUSTED_PROXIES")
+	set(&cfg.OIDCIssuer, "FITCAST_OIDC_ISSUER")
+	set(&cfg.OIDCClientID, "FITCAST_OIDC_CLIENT_ID")
+	set(&cfg.OIDCClientSecret, "FITCAST_OIDC_CLIENT_SECRET")
+	set(&cfg.oidcSecretFile, "FITCAST_OIDC_CLIENT_SECRET_FILE")
+	set(&cfg.OIDCName, "FITCAST_OIDC_NAME")
+	set(&cfg.OIDCUsernameClaim, "FITCAST_OIDC_USERNAME_CLAIM")
+	set(&cfg.OIDCGroupsClaim, "FITCAST_OIDC_GROUPS_CLAIM")
+	set(&cfg.oidcEmails, "FITCAST_OIDC_ALLOWED_EMAILS")
+	set(&cfg.oidcGroups, "FITCAST_OIDC_ALLOWED_GROUPS")
+	for key, dst := range map[string]*bool{"FITCAST_SSO_CREATE_USERS": &cfg.SSOCreateUsers, "FITCAST_LOCAL_PASSWORDS": &cfg.NoLocalPasswords} {
+		if v := getenv(key); v != "" {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return cfg, fmt.Errorf("%s=%q: want true or false", key, v)
+			}
+			*dst = b
+			if key == "FITCAST_LOCAL_PASSWORDS" {
+				*dst = !b
+			}
+		}
+	}
+	if v := getenv("FITCAST_WATCH"); v != "" {
+		for _, item := range strings.Split(v, ";") {
+			if item = strings.TrimSpace(item); item == "" {
+				continue
+			}
+			w, err := parseWatch(item)
+			if err != nil {
+				return cfg, fmt.Errorf("FITCAST_WATCH: %v", err)
+			}
+			cfg.Watch = append(cfg.Watch, w)
+		}
+	}
+	if v := getenv("FITCAST_WATCH_INTERVAL"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Second {
+			return cfg, fmt.Errorf("FITCAST_WATCH_INTERVAL=%q: want a duration of 1s or more, e.g. 30s", v)
+		}
+		cfg.WatchInterval = d
 	}
 	if v := getenv("FITCAST_BEHIND_PROXY"); v != "" {
 		b, err := strconv.ParseBool(v)
@@ -213,6 +309,12 @@ func parseFlags(name string, base config, args []string, stderr io.Writer) (conf
 	}
 	if cfg.WSMaxPerUser < 1 {
 		return cfg, nil, fmt.Errorf("-ws-max-per-user %d: want 1 or more", cfg.WSMaxPerUser)
+	}
+	if cfg.WatchInterval < time.Second {
+		return cfg, nil, fmt.Errorf("-watch-interval %s: want 1s or more", cfg.WatchInterval)
+	}
+	if err := checkSSO(&cfg); err != nil {
+		return cfg, nil, err
 	}
 	if cfg.Retention, err = parseRetention(cfg.retention); err != nil {
 		return cfg, nil, err

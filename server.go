@@ -25,6 +25,9 @@ type server struct {
 
 	ipFailures      *failureLimiter // failed sign-ins and sign-ups per client address
 	accountFailures *failureLimiter // failed sign-ins per username
+
+	watchers []*folderWatcher // one per -watch folder
+	oidc     *oidcAuth        // nil unless -oidc-issuer is set
 }
 
 func newServer(cfg config, store *Store, log *slog.Logger) (*server, error) {
@@ -56,6 +59,7 @@ func newServer(cfg config, store *Store, log *slog.Logger) (*server, error) {
 		started:         time.Now(),
 		ipFailures:      newFailureLimiter(30, 15*time.Minute, store.now),
 		accountFailures: newFailureLimiter(10, 15*time.Minute, store.now),
+		oidc:            newOIDC(cfg),
 	}
 	if err := store.interruptImports(); err != nil {
 		return nil, err
@@ -63,6 +67,10 @@ func newServer(cfg config, store *Store, log *slog.Logger) (*server, error) {
 	s.registerGameTopics()
 	s.registerLiveTopics()
 	s.routes()
+	if err := s.startWatchers(); err != nil {
+		s.Close(context.Background())
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -118,7 +126,8 @@ func securityHeaders(next http.Handler) http.Handler {
 }
 
 // accessLog logs one line per request. It logs the path without its query
-// string, because share links carry their token there, and never headers.
+// string, because share links carry their token there, nor the token of an
+// upload URL, and never headers.
 func (s *server) accessLog(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -128,8 +137,12 @@ func (s *server) accessLog(next http.Handler) http.Handler {
 		if r.URL.Path == "/healthz" || r.URL.Path == "/metrics" {
 			level = slog.LevelDebug
 		}
+		logPath := r.URL.Path
+		if strings.HasPrefix(logPath, "/api/upload/") {
+			logPath = "/api/upload/…" // the rest is an upload token
+		}
 		s.log.Log(r.Context(), level, "http",
-			"method", r.Method, "path", r.URL.Path, "status", rec.status(),
+			"method", r.Method, "path", logPath, "status", rec.status(),
 			"duration_ms", time.Since(start).Milliseconds(), "ip", s.clientIP(r))
 	})
 }

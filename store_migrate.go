@@ -254,6 +254,37 @@ CREATE TABLE imports (
 );
 CREATE INDEX imports_user ON imports(user_id, id);
 `,
+	// integrations: upload tokens for recording apps, the files watched
+	// folders have imported (or failed to), and the single sign-on
+	// identities linked to accounts.
+	`
+CREATE TABLE upload_tokens (
+	id           INTEGER PRIMARY KEY,
+	user_id      INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	name         TEXT NOT NULL,
+	token_hash   BLOB NOT NULL UNIQUE, -- SHA-256 of the token; the token is shown once
+	created_at   INTEGER NOT NULL,
+	last_used_at INTEGER
+);
+CREATE INDEX upload_tokens_user ON upload_tokens(user_id);
+CREATE TABLE watched_files (
+	user_id   INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	folder    TEXT NOT NULL,    -- the folder's path as configured
+	path      TEXT NOT NULL,    -- relative to the folder
+	size      INTEGER NOT NULL,
+	mtime     INTEGER NOT NULL, -- unix ms
+	status    TEXT NOT NULL,    -- imported, duplicate or failed
+	import_id INTEGER,
+	PRIMARY KEY (user_id, folder, path)
+);
+CREATE TABLE user_identities (
+	issuer     TEXT NOT NULL,
+	subject    TEXT NOT NULL,
+	user_id    INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	created_at INTEGER NOT NULL,
+	PRIMARY KEY (issuer, subject)
+);
+`,
 }
 
 // schemaVersion is the version this binary writes.

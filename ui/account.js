@@ -3,6 +3,8 @@
 import { api } from './api.js';
 import { h, append, toast, when, showFormError, formData } from './dom.js';
 import { app } from './app.js';
+import { uploadsCard } from './uploads.js';
+import { ssoSignIn, passwordsOff } from './sso.js';
 
 function field(label, attrs, hint) {
   return h('label', { className: 'field' },
@@ -25,6 +27,7 @@ async function submitting(form, fn) {
 }
 
 export function signUpPage(main) {
+  if (passwordsOff()) return signInPage(main); // accounts come from single sign-on
   const first = app.instance.needs_setup;
   if (app.instance.signup !== 'open') {
     append(main, h('section', { className: 'card auth' },
@@ -59,8 +62,13 @@ export function signUpPage(main) {
 }
 
 export function signInPage(main) {
+  if (passwordsOff()) {
+    append(main, h('section', { className: 'card auth' }, h('h1', {}, 'Sign in'), ssoSignIn()));
+    return;
+  }
   const form = h('form', { className: 'card auth', novalidate: true },
     h('h1', {}, 'Sign in'),
+    ssoSignIn(),
     field('Username', { name: 'username', autocomplete: 'username', required: true, autocapitalize: 'none', spellcheck: 'false' }),
     field('Password', { name: 'password', type: 'password', autocomplete: 'current-password', required: true }),
     h('button', { type: 'submit', className: 'primary' }, 'Sign in'),
@@ -82,6 +90,7 @@ export function signInPage(main) {
 export async function settingsPage(main) {
   let sessions = await sessionsCard();
   const tokens = await tokensCard();
+  const uploads = await uploadsCard();
   append(main, 
     h('h1', { className: 'page-title' }, 'Settings'),
     accountCard(),
@@ -89,9 +98,10 @@ export async function settingsPage(main) {
       h('p', {}, 'Bring in years of workouts from your watch or another app, or download everything you have here.'),
       h('a', { href: '/data', 'data-link': true, className: 'button' }, 'Import & export')),
     displayCard(),
-    passwordCard(),
+    passwordsOff() ? null : passwordCard(),
     sessions,
     tokens,
+    uploads,
     app.me.admin ? await usersCard() : null,
     h('p', { className: 'muted center' }, `fitcast ${app.instance.version}`));
   // Devices and tokens change from other screens too: follow them live.
@@ -102,6 +112,8 @@ export async function settingsPage(main) {
       sessions = fresh;
     } else if (event.type.startsWith('token.')) {
       await tokens.refresh();
+    } else if (event.type.startsWith('upload_token.')) {
+      await uploads.refresh();
     }
   });
 }

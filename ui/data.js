@@ -63,13 +63,17 @@ export async function dataPage(main) {
   });
   app.onUserEvent(main, (e) => {
     if (e.type === 'import.progress' && current && e.id === current.id) current.render(e);
+    // Uploads from apps and watched folders are imports too: list them as they end.
+    else if (e.type === 'import.progress' && e.status === 'done') refreshHistory();
   });
 
   async function refreshHistory() {
     const list = await api('GET', '/api/imports');
     history.replaceChildren(...list.map((s) => h('li', {},
       h('span', {}, f.dateTime(s.created_at)),
-      h('span', { className: 'muted' }, ` · ${s.imported} imported, ${s.duplicates} duplicates, ${s.failed} failed${s.status === 'done' ? '' : ' · ' + s.status}`))));
+      h('span', { className: 'muted' }, ` · ${s.imported} imported, ${s.duplicates} duplicates, ${s.failed} failed${s.status === 'done' ? '' : ' · ' + s.status}`),
+      s.failed ? h('ul', { className: 'import-failures' }, s.results.filter((r) => r.status === 'failed').slice(0, 5)
+        .map((r) => h('li', {}, h('strong', {}, r.name), ': ', r.reason))) : null)));
     history.parentElement.hidden = !list.length;
   }
 
