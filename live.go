@@ -358,6 +358,9 @@ func (s *Store) SetLiveStatus(ctx context.Context, userID int64, id, status stri
 			if err := s.refreshEfforts(tx, userID, id, l.Sport); err != nil {
 				return err
 			}
+			if err := s.refreshTraining(tx, userID, id); err != nil {
+				return err
+			}
 			if err := s.PublishEvent(tx, userTopic(userID), map[string]any{"type": "workout.updated", "id": id}); err != nil {
 				return err
 			}

@@ -101,7 +101,10 @@ func (s *Store) CreateWorkout(ctx context.Context, userID int64, w Workout) (Wor
 			return err
 		}
 		created = true
-		return s.PublishEvent(tx, userTopic(userID), map[string]any{"type": "workout.created", "id": w.ID})
+		if err := s.PublishEvent(tx, userTopic(userID), map[string]any{"type": "workout.created", "id": w.ID}); err != nil {
+			return err
+		}
+		return s.refreshTraining(tx, userID, w.ID)
 	})
 	if err != nil {
 		return Workout{}, false, err
@@ -132,7 +135,10 @@ func (s *Store) UpdateWorkout(ctx context.Context, userID int64, w Workout) (Wor
 		if err := s.refreshEfforts(tx, userID, w.ID, w.Sport); err != nil {
 			return err
 		}
-		return s.PublishEvent(tx, userTopic(userID), map[string]any{"type": "workout.updated", "id": w.ID})
+		if err := s.PublishEvent(tx, userTopic(userID), map[string]any{"type": "workout.updated", "id": w.ID}); err != nil {
+			return err
+		}
+		return s.refreshTraining(tx, userID, w.ID)
 	})
 	if err != nil {
 		return Workout{}, err
@@ -150,7 +156,10 @@ func (s *Store) DeleteWorkout(ctx context.Context, userID int64, id string) erro
 		if n, _ := res.RowsAffected(); n == 0 {
 			return errNotFound
 		}
-		return s.PublishEvent(tx, userTopic(userID), map[string]any{"type": "workout.deleted", "id": id})
+		if err := s.PublishEvent(tx, userTopic(userID), map[string]any{"type": "workout.deleted", "id": id}); err != nil {
+			return err
+		}
+		return s.refreshTraining(tx, userID, id) // the estimates may have rested on it
 	})
 }
 
@@ -259,7 +268,10 @@ func (s *Store) AddSamples(ctx context.Context, userID int64, workoutID string, 
 		if err := s.refreshEfforts(tx, userID, workoutID, sport); err != nil {
 			return err
 		}
-		return s.PublishEvent(tx, userTopic(userID), map[string]any{"type": "workout.samples", "id": workoutID, "added": len(samples)})
+		if err := s.PublishEvent(tx, userTopic(userID), map[string]any{"type": "workout.samples", "id": workoutID, "added": len(samples)}); err != nil {
+			return err
+		}
+		return s.refreshTraining(tx, userID, workoutID)
 	})
 }
 

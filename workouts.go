@@ -220,6 +220,7 @@ type workoutDetail struct {
 	Splits      []Split  `json:"splits"`
 	Records     []string `json:"records"`      // records this workout holds, e.g. "5 km"
 	HasOriginal bool     `json:"has_original"` // imported from a file, downloadable as it was
+	workoutTraining
 }
 
 func (s *server) getWorkout(w http.ResponseWriter, r *http.Request, p *principal) error {
@@ -245,6 +246,9 @@ func (s *server) getWorkout(w http.ResponseWriter, r *http.Request, p *principal
 		return err
 	}
 	if err := s.store.reader.QueryRowContext(r.Context(), "SELECT count(*) > 0 FROM workout_files WHERE workout_id = ?", wo.ID).Scan(&d.HasOriginal); err != nil {
+		return err
+	}
+	if d.workoutTraining, err = s.store.WorkoutTraining(r.Context(), p.User, wo.ID); err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, d)
