@@ -107,6 +107,9 @@ func (s *Store) StartLive(ctx context.Context, userID int64, sport, id string) (
 		if _, err := tx.Exec("INSERT INTO live_sessions (workout_id, user_id) VALUES (?, ?)", id, userID); err != nil {
 			return err
 		}
+		if err := setWorkoutGear(tx, userID, id, sport, s.now(), nil); err != nil {
+			return err
+		}
 		return s.PublishEvent(tx, userTopic(userID), map[string]any{"type": "live.started", "id": id, "sport": sport})
 	})
 	if err != nil {

@@ -664,3 +664,26 @@ func validateSetting(e settingEntry) error {
 	}
 	return nil
 }
+
+// restoreAthleteSettings restores an export's dated athlete settings
+// (before its workouts, so each restored workout is derived with them). A
+// setting already given for the same day keeps this account's value.
+func (s *Store) restoreAthleteSettings(ctx context.Context, userID int64, list []settingEntry) error {
+	for _, e := range list {
+		if err := validateSetting(e); err != nil {
+			return err
+		}
+	}
+	if len(list) == 0 {
+		return nil
+	}
+	return s.Write(ctx, func(tx *Tx) error {
+		for _, e := range list {
+			if _, err := tx.Exec("INSERT OR IGNORE INTO athlete_settings (user_id, key, from_date, value) VALUES (?, ?, ?, ?)",
+				userID, e.Key, e.From, string(e.Value)); err != nil {
+				return err
+			}
+		}
+		return s.rederive(tx, userID, "1")
+	})
+}

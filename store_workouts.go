@@ -100,6 +100,9 @@ func (s *Store) CreateWorkout(ctx context.Context, userID int64, w Workout) (Wor
 		if err := insertSets(tx, userID, w.ID, w.Sets); err != nil {
 			return err
 		}
+		if err := setWorkoutGear(tx, userID, w.ID, w.Sport, w.Start, w.Gear); err != nil {
+			return err
+		}
 		created = true
 		if err := s.PublishEvent(tx, userTopic(userID), map[string]any{"type": "workout.created", "id": w.ID}); err != nil {
 			return err
@@ -131,6 +134,11 @@ func (s *Store) UpdateWorkout(ctx context.Context, userID int64, w Workout) (Wor
 		}
 		if err := insertSets(tx, userID, w.ID, w.Sets); err != nil {
 			return err
+		}
+		if w.Gear != nil {
+			if err := setWorkoutGear(tx, userID, w.ID, w.Sport, w.Start, w.Gear); err != nil {
+				return err
+			}
 		}
 		if err := s.refreshEfforts(tx, userID, w.ID, w.Sport); err != nil {
 			return err
@@ -169,7 +177,10 @@ func (s *Store) Workout(ctx context.Context, userID int64, id string) (Workout, 
 	if err != nil {
 		return w, err
 	}
-	w.Sets, err = s.sets(ctx, id)
+	if w.Sets, err = s.sets(ctx, id); err != nil {
+		return w, err
+	}
+	w.Gear, err = workoutGear(ctx, s.reader, id)
 	return w, err
 }
 
