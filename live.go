@@ -86,6 +86,7 @@ type liveView struct {
 	Samples   []spectatorSample `json:"samples"`
 	Track     [][3]float64      `json:"track"`          // [t, lat, lon]
 	Sets      []WorkoutSet      `json:"sets,omitempty"` // strength sets logged so far (snapshots)
+	HRZones   []float64         `json:"hr_zones,omitempty"` // the athlete's heart-rate zones' lower bounds (snapshots)
 }
 
 // StartLive begins recording: a workout that grows as samples arrive.
@@ -294,6 +295,9 @@ func spectatorView(ctx context.Context, q querier, id string) (liveView, error) 
 	}
 	v.Samples = spectatorSamples(all)
 	if v.Sets, err = setsOf(ctx, q, id); err != nil {
+		return v, err
+	}
+	if v.HRZones, err = hrZonesOn(ctx, q, l.userID, l.Start); err != nil {
 		return v, err
 	}
 	for _, sm := range all {

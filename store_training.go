@@ -687,3 +687,27 @@ func (s *Store) restoreAthleteSettings(ctx context.Context, userID int64, list [
 		return s.rederive(tx, userID, "1")
 	})
 }
+
+// hrZonesOn is the lower bounds of the user's heart-rate zones on the day
+// of t, or nil when nothing is known yet: what the live pages colour the
+// current heart rate by.
+func hrZonesOn(ctx context.Context, q querier, userID int64, t time.Time) ([]float64, error) {
+	hist, err := settingHistory(ctx, q, userID)
+	if err != nil {
+		return nil, err
+	}
+	est, err := currentEstimates(ctx, q, userID)
+	if err != nil {
+		return nil, err
+	}
+	var tz string
+	if err := q.QueryRowContext(ctx, "SELECT timezone FROM users WHERE id = ?", userID).Scan(&tz); err != nil {
+		return nil, err
+	}
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		loc = time.UTC
+	}
+	v := resolveSettings(hist, t.In(loc).Format(time.DateOnly), est)
+	return hrZoneBounds(v.MaxHR, v.LTHR, v.HRZones), nil
+}

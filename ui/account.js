@@ -3,6 +3,8 @@
 import { api } from './api.js';
 import { h, append, toast, when, showFormError, formData } from './dom.js';
 import { app } from './app.js';
+import { athleteCard } from './training.js';
+import { gearCard } from './gear.js';
 
 function field(label, attrs, hint) {
   return h('label', { className: 'field' },
@@ -82,6 +84,7 @@ export function signInPage(main) {
 export async function settingsPage(main) {
   let sessions = await sessionsCard();
   const tokens = await tokensCard();
+  const [athlete, gear] = await Promise.all([athleteCard(), gearCard()]);
   append(main, 
     h('h1', { className: 'page-title' }, 'Settings'),
     accountCard(),
@@ -89,6 +92,8 @@ export async function settingsPage(main) {
       h('p', {}, 'Bring in years of workouts from your watch or another app, or download everything you have here.'),
       h('a', { href: '/data', 'data-link': true, className: 'button' }, 'Import & export')),
     displayCard(),
+    athlete,
+    gear,
     passwordCard(),
     sessions,
     tokens,
