@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"log/slog"
 	"math"
@@ -421,7 +422,10 @@ func TestWorkoutShareLink(t *testing.T) {
 // athlete: 5,000 workouts, 4,000 of them runs with 1,250 GPS, heart-rate
 // and power samples each (5 million samples), and 1,000 strength sessions.
 func tenYears(b *testing.B) string {
-	path := filepath.Join(os.TempDir(), fmt.Sprintf("fitcast-bench-10y-v%d.db", schemaVersion))
+	// Named by a hash of the whole schema, not only its version: branches
+	// that each append a migration share a version number, not a schema.
+	schema := crc32.ChecksumIEEE([]byte(strings.Join(migrations, "")))
+	path := filepath.Join(os.TempDir(), fmt.Sprintf("fitcast-bench-10y-v%d-%08x.db", schemaVersion, schema))
 	if _, err := os.Stat(path); err == nil {
 		return path
 	}
