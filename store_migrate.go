@@ -276,18 +276,20 @@ CREATE TABLE workout_training (
 	workout_id  TEXT PRIMARY KEY REFERENCES workouts(id) ON DELETE CASCADE,
 	user_id     INTEGER NOT NULL,
 	start_at    INTEGER NOT NULL, -- the workout's, for the fitness series
-	summary     TEXT NOT NULL DEFAULT '{}', -- JSON trainingSummary from the samples
-	max_hr      REAL, -- highest heart rate seen, for the estimate
-	best20_w    REAL, -- best 20-minute power, for the FTP estimate
+	sport       TEXT NOT NULL,    -- the workout's, so the series needs no join
 	load        REAL,
 	method      TEXT, -- trimp, tss or rpe
 	estimated   INTEGER NOT NULL DEFAULT 0, -- the load or zones rest on estimates
+	max_hr      REAL, -- highest heart rate seen, for the estimate
+	best20_w    REAL, -- best 20-minute power, for the FTP estimate
+	np          REAL,
+	intensity   REAL,
 	hr_zones    TEXT, -- JSON: seconds per zone
 	power_zones TEXT, -- JSON: seconds per zone
-	np          REAL,
-	intensity   REAL
+	summary     TEXT NOT NULL DEFAULT '{}' -- JSON trainingSummary from the samples; last, as it is long
 ) WITHOUT ROWID;
-CREATE INDEX workout_training_user_start ON workout_training(user_id, start_at);
+-- Covers the fitness series: one range scan, no table lookups.
+CREATE INDEX workout_training_user_start ON workout_training(user_id, start_at, load, method, estimated, sport);
 CREATE INDEX workout_training_user_max_hr ON workout_training(user_id, max_hr);
 CREATE INDEX workout_training_user_best20 ON workout_training(user_id, best20_w);
 CREATE TABLE power_bests (
@@ -295,9 +297,11 @@ CREATE TABLE power_bests (
 	user_id    INTEGER NOT NULL,
 	duration_s INTEGER NOT NULL,
 	watts      REAL NOT NULL,
+	start_at   INTEGER NOT NULL, -- the workout's: the earlier of equal bests holds the record
 	PRIMARY KEY (workout_id, duration_s)
 ) WITHOUT ROWID;
-CREATE INDEX power_bests_user ON power_bests(user_id, duration_s, watts);
+-- Each point of the power curve is the first entry of this index.
+CREATE INDEX power_bests_user ON power_bests(user_id, duration_s, watts DESC, start_at);
 CREATE TABLE gear (
 	id               INTEGER PRIMARY KEY,
 	user_id          INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,

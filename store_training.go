@@ -176,8 +176,9 @@ func storedEstimates(tx *Tx, userID int64) (trainingEstimates, error) {
 func (s *Store) refreshTraining(tx *Tx, userID int64, workoutID string) error {
 	ctx := context.Background()
 	var startAt int64
+	var sport string
 	var maxHR sql.NullFloat64
-	err := tx.QueryRow("SELECT start_at, max_hr FROM workouts WHERE id = ? AND user_id = ?", workoutID, userID).Scan(&startAt, &maxHR)
+	err := tx.QueryRow("SELECT start_at, sport, max_hr FROM workouts WHERE id = ? AND user_id = ?", workoutID, userID).Scan(&startAt, &sport, &maxHR)
 	exists := err == nil
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return err
@@ -197,16 +198,17 @@ func (s *Store) refreshTraining(tx *Tx, userID int64, workoutID string) error {
 			seen = math.Max(sum.MaxHR, maxHR.Float64)
 		}
 		raw, _ := json.Marshal(sum)
-		if _, err := tx.Exec(`INSERT INTO workout_training (workout_id, user_id, start_at, summary, max_hr, best20_w) VALUES (?, ?, ?, ?, ?, ?)
-			ON CONFLICT (workout_id) DO UPDATE SET start_at = excluded.start_at, summary = excluded.summary, max_hr = excluded.max_hr, best20_w = excluded.best20_w`,
-			workoutID, userID, startAt, string(raw), seen, best20); err != nil {
+		if _, err := tx.Exec(`INSERT INTO workout_training (workout_id, user_id, start_at, sport, summary, max_hr, best20_w) VALUES (?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (workout_id) DO UPDATE SET start_at = excluded.start_at, sport = excluded.sport, summary = excluded.summary,
+			max_hr = excluded.max_hr, best20_w = excluded.best20_w`,
+			workoutID, userID, startAt, sport, string(raw), seen, best20); err != nil {
 			return err
 		}
 		if _, err := tx.Exec("DELETE FROM power_bests WHERE workout_id = ?", workoutID); err != nil {
 			return err
 		}
 		for d, w := range sum.Bests {
-			if _, err := tx.Exec("INSERT INTO power_bests (workout_id, user_id, duration_s, watts) VALUES (?, ?, ?, ?)", workoutID, userID, d, math.Round(w)); err != nil {
+			if _, err := tx.Exec("INSERT INTO power_bests (workout_id, user_id, duration_s, watts, start_at) VALUES (?, ?, ?, ?, ?)", workoutID, userID, d, math.Round(w), startAt); err != nil {
 				return err
 			}
 		}
@@ -465,8 +467,8 @@ func (s *Store) PowerCurve(ctx context.Context, userID int64) ([]powerPoint, err
 	for _, d := range powerCurveDurations {
 		var p powerPoint
 		var start int64
-		err := s.reader.QueryRowContext(ctx, `SELECT b.watts, b.workout_id, w.start_at FROM power_bests b JOIN workouts w ON w.id = b.workout_id
-			WHERE b.user_id = ? AND b.duration_s = ? ORDER BY b.watts DESC, w.start_at LIMIT 1`, userID, d).Scan(&p.Watts, &p.WorkoutID, &start)
+		err := s.reader.QueryRowContext(ctx, `SELECT watts, workout_id, start_at FROM power_bests
+			WHERE user_id = ? AND duration_s = ? ORDER BY watts DESC, start_at LIMIT 1`, userID, d).Scan(&p.Watts, &p.WorkoutID, &start)
 		if errors.Is(err, sql.ErrNoRows) {
 			continue
 		}
@@ -506,8 +508,8 @@ func (s *Store) Fitness(ctx context.Context, u User, from, to time.Time) (fitnes
 	loc := userLocation(u)
 	rep := fitnessReport{From: from.Format(time.DateOnly), To: to.Format(time.DateOnly), Days: []fitnessDay{}, Workouts: []fitnessWorkout{}}
 	end := to.AddDate(0, 0, 1)
-	rows, err := s.reader.QueryContext(ctx, `SELECT t.workout_id, t.start_at, w.sport, t.load, t.method, t.estimated FROM workout_training t
-		JOIN workouts w ON w.id = t.workout_id WHERE t.user_id = ? AND t.start_at < ? AND t.load IS NOT NULL ORDER BY t.start_at`, u.ID, ms(end))
+	rows, err := s.reader.QueryContext(ctx, `SELECT workout_id, start_at, sport, load, method, estimated FROM workout_training
+		WHERE user_id = ? AND start_at < ? AND load IS NOT NULL ORDER BY start_at`, u.ID, ms(end))
 	if err != nil {
 		return rep, err
 	}

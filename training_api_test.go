@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"math"
+	"os"
+	"path/filepath"
+	"strconv"
 	"testing"
 )
 
@@ -286,5 +289,36 @@ func TestTrainingOnImport(t *testing.T) {
 	c.must(200, "GET", "/api/fitness?from=2025-12-14&to=2025-12-14", nil).JSON(&rep)
 	if len(rep.Workouts) != 1 || rep.Days[0].Load != d.Load.Value {
 		t.Fatalf("fitness after import %+v", rep)
+	}
+}
+
+// BenchmarkTenYearsSettingChange times the write that changes an athlete
+// setting from before the first workout, which re-derives the zones and
+// load of all 5,000 workouts of ten years from their stored summaries. It
+// runs on a copy of the ten-year database, since it writes.
+func BenchmarkTenYearsSettingChange(b *testing.B) {
+	src, err := os.ReadFile(tenYears(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	path := filepath.Join(b.TempDir(), "copy.db")
+	if err := os.WriteFile(path, src, 0o600); err != nil {
+		b.Fatal(err)
+	}
+	store, err := OpenStore(path, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer store.Close()
+	u, err := store.UserByName(context.Background(), "athlete")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		e := settingEntry{Key: "max_hr", From: "2016-01-01", Value: json.RawMessage(strconv.Itoa(185 + i%10))}
+		if err := store.SetAthleteSetting(context.Background(), u.ID, e, false); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
