@@ -322,3 +322,35 @@ func BenchmarkTenYearsSettingChange(b *testing.B) {
 		}
 	}
 }
+
+// TestTrainingOnLiveFinish: a live run carries the run's default shoes
+// from its start, its snapshot for spectators carries the heart-rate
+// zones, and finishing it computes its zones and load in the same write.
+func TestTrainingOnLiveFinish(t *testing.T) {
+	ts := newTestServer(t, config{})
+	c := newClient(t, ts.URL)
+	c.signUp("ann", "password123")
+	c.setting("max_hr", 200, "2020-01-01")
+	c.setting("rest_hr", 50, "2020-01-01")
+	var shoes Gear
+	c.must(201, "POST", "/api/gear", map[string]any{"name": "Daily trainers", "kind": "shoes", "default_sport": "run"}).JSON(&shoes)
+	var l LiveSession
+	c.must(201, "POST", "/api/live", map[string]any{"sport": "run"}).JSON(&l)
+	c.must(200, "POST", "/api/live/"+l.ID+"/samples", map[string]any{"samples": steadySamples(361, 125, 0)})
+	var share struct{ Token string }
+	c.must(200, "POST", "/api/live/"+l.ID+"/share", map[string]any{}).JSON(&share)
+	var watch struct{ Session liveView }
+	newClient(t, ts.URL).must(200, "GET", "/api/live/watch/"+share.Token, nil).JSON(&watch)
+	if !equalFloats(watch.Session.HRZones, []float64{100, 120, 140, 160, 180}) {
+		t.Fatalf("spectator snapshot zones %v", watch.Session.HRZones)
+	}
+	c.must(200, "POST", "/api/live/"+l.ID+"/finish", nil)
+	d := c.training(l.ID)
+	// 60 min at HRr (125-50)/150 = 0.5: 60 × 0.5 × 0.64 × e^0.96 = 50.1.
+	if d.Load == nil || d.Load.Method != "trimp" || d.Load.Value != 50.1 || !equalFloats(d.HRZones, []float64{0, 3600, 0, 0, 0}) {
+		t.Fatalf("finished live run %+v zones %v", d.Load, d.HRZones)
+	}
+	if g := c.gearByName()["Daily trainers"]; g.Workouts != 1 || g.DurationS != 3600 {
+		t.Fatalf("shoes after the live run %+v", g)
+	}
+}
