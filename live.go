@@ -84,8 +84,8 @@ type liveView struct {
 	ElapsedS  float64           `json:"elapsed_s"`
 	DistanceM float64           `json:"distance_m"`
 	Samples   []spectatorSample `json:"samples"`
-	Track     [][3]float64      `json:"track"`          // [t, lat, lon]
-	Sets      []WorkoutSet      `json:"sets,omitempty"` // strength sets logged so far (snapshots)
+	Track     [][3]float64      `json:"track"`              // [t, lat, lon]
+	Sets      []WorkoutSet      `json:"sets,omitempty"`     // strength sets logged so far (snapshots)
 	HRZones   []float64         `json:"hr_zones,omitempty"` // the athlete's heart-rate zones' lower bounds (snapshots)
 }
 
