@@ -285,8 +285,14 @@ CREATE TABLE workout_training (
 	np          REAL,
 	intensity   REAL,
 	hr_zones    TEXT, -- JSON: seconds per zone
-	power_zones TEXT, -- JSON: seconds per zone
-	summary     TEXT NOT NULL DEFAULT '{}' -- JSON trainingSummary from the samples; last, as it is long
+	power_zones TEXT  -- JSON: seconds per zone
+) WITHOUT ROWID;
+-- A workout's trainingSummary (JSON, from its samples), apart from the
+-- derived columns above, which a settings change rewrites for thousands of
+-- workouts: a row holding the long summary would be rewritten whole.
+CREATE TABLE workout_summaries (
+	workout_id TEXT PRIMARY KEY REFERENCES workouts(id) ON DELETE CASCADE,
+	summary    TEXT NOT NULL
 ) WITHOUT ROWID;
 -- Covers the fitness series: one range scan, no table lookups.
 CREATE INDEX workout_training_user_start ON workout_training(user_id, start_at, load, method, estimated, sport);

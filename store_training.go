@@ -198,10 +198,13 @@ func (s *Store) refreshTraining(tx *Tx, userID int64, workoutID string) error {
 			seen = math.Max(sum.MaxHR, maxHR.Float64)
 		}
 		raw, _ := json.Marshal(sum)
-		if _, err := tx.Exec(`INSERT INTO workout_training (workout_id, user_id, start_at, sport, summary, max_hr, best20_w) VALUES (?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (workout_id) DO UPDATE SET start_at = excluded.start_at, sport = excluded.sport, summary = excluded.summary,
+		if _, err := tx.Exec(`INSERT INTO workout_training (workout_id, user_id, start_at, sport, max_hr, best20_w) VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT (workout_id) DO UPDATE SET start_at = excluded.start_at, sport = excluded.sport,
 			max_hr = excluded.max_hr, best20_w = excluded.best20_w`,
-			workoutID, userID, startAt, sport, string(raw), seen, best20); err != nil {
+			workoutID, userID, startAt, sport, seen, best20); err != nil {
+			return err
+		}
+		if _, err := tx.Exec("INSERT OR REPLACE INTO workout_summaries (workout_id, summary) VALUES (?, ?)", workoutID, string(raw)); err != nil {
 			return err
 		}
 		if _, err := tx.Exec("DELETE FROM power_bests WHERE workout_id = ?", workoutID); err != nil {
@@ -268,8 +271,9 @@ func (s *Store) rederive(tx *Tx, userID int64, where string, args ...any) error 
 		summary  string
 	}
 	rows, err := queryList(ctx, tx, `SELECT t.workout_id, w.start_at, w.duration_s, w.avg_hr,
-		coalesce(w.rpe, (SELECT avg(s.rpe) FROM workout_sets s WHERE s.workout_id = w.id AND s.rpe IS NOT NULL)), t.summary
-		FROM workout_training t JOIN workouts w ON w.id = t.workout_id WHERE t.user_id = ? AND `+where, append([]any{userID}, args...),
+		coalesce(w.rpe, (SELECT avg(s.rpe) FROM workout_sets s WHERE s.workout_id = w.id AND s.rpe IS NOT NULL)), m.summary
+		FROM workout_training t JOIN workouts w ON w.id = t.workout_id JOIN workout_summaries m ON m.workout_id = t.workout_id
+		WHERE t.user_id = ? AND `+where, append([]any{userID}, args...),
 		func(r rowScanner) (row, error) {
 			var x row
 			return x, r.Scan(&x.id, &x.start, &x.duration, &x.avgHR, &x.rpe, &x.summary)
@@ -277,6 +281,12 @@ func (s *Store) rederive(tx *Tx, userID int64, where string, args ...any) error 
 	if err != nil {
 		return err
 	}
+	update, err := tx.Prepare(`UPDATE workout_training SET start_at = ?, load = ?, method = ?, estimated = ?, hr_zones = ?, power_zones = ?, np = ?, intensity = ?
+		WHERE workout_id = ?`)
+	if err != nil {
+		return err
+	}
+	defer update.Close()
 	for _, x := range rows {
 		var sum trainingSummary
 		if err := json.Unmarshal([]byte(x.summary), &sum); err != nil {
@@ -284,8 +294,7 @@ func (s *Store) rederive(tx *Tx, userID int64, where string, args ...any) error 
 		}
 		day := fromMS(x.start).In(loc).Format(time.DateOnly)
 		r := deriveTraining(sum, x.duration, x.avgHR, x.rpe, resolveSettings(hist, day, est))
-		if _, err := tx.Exec(`UPDATE workout_training SET start_at = ?, load = ?, method = ?, estimated = ?, hr_zones = ?, power_zones = ?, np = ?, intensity = ?
-			WHERE workout_id = ?`, x.start, r.Load, nullString(r.Method), r.Estimated, jsonOrNull(r.HRZones), jsonOrNull(r.PowerZones), r.NP, r.Intensity, x.id); err != nil {
+		if _, err := update.Exec(x.start, r.Load, nullString(r.Method), r.Estimated, jsonOrNull(r.HRZones), jsonOrNull(r.PowerZones), r.NP, r.Intensity, x.id); err != nil {
 			return err
 		}
 	}
@@ -392,8 +401,8 @@ func (s *Store) WorkoutTraining(ctx context.Context, u User, workoutID string) (
 	var estimated bool
 	var summary string
 	var start int64
-	err := s.reader.QueryRowContext(ctx, `SELECT load, method, estimated, hr_zones, power_zones, np, intensity, summary, start_at
-		FROM workout_training WHERE workout_id = ? AND user_id = ?`, workoutID, u.ID).
+	err := s.reader.QueryRowContext(ctx, `SELECT t.load, t.method, t.estimated, t.hr_zones, t.power_zones, t.np, t.intensity, m.summary, t.start_at
+		FROM workout_training t JOIN workout_summaries m ON m.workout_id = t.workout_id WHERE t.workout_id = ? AND t.user_id = ?`, workoutID, u.ID).
 		Scan(&load, &method, &estimated, &hrZones, &powerZones, &np, &intensity, &summary, &start)
 	if errors.Is(err, sql.ErrNoRows) {
 		return out, nil
