@@ -96,7 +96,7 @@ func resolveSettings(hist []settingEntry, day string, est trainingEstimates) ath
 type trainingResult struct {
 	Load       *float64
 	Method     string
-	Estimated  bool
+	Estimated  bool // the load rests on an estimated input (for TRIMP: maximum or resting heart rate)
 	HRZones    []float64
 	PowerZones []float64
 	NP         *float64
@@ -136,9 +136,6 @@ func deriveTraining(sum trainingSummary, durationS float64, avgHR *float64, rpe 
 		r.Load, r.Method, r.Estimated = round(banisterTRIMP(hist, v.RestHR, v.MaxHR, v.Female)), "trimp", hrEstimated
 	case rpe != nil:
 		r.Load, r.Method, r.Estimated = round(rpeLoad(durationS, *rpe)), "rpe", true
-	}
-	if r.HRZones != nil && hrEstimated {
-		r.Estimated = true
 	}
 	return r
 }
@@ -368,6 +365,7 @@ func (s *Store) SetAthleteSetting(ctx context.Context, userID int64, e settingEn
 type workoutTraining struct {
 	HRZones      []float64    `json:"hr_zones,omitempty"`       // seconds in each zone, zone 1 first
 	HRZoneBounds []float64    `json:"hr_zone_bounds,omitempty"` // each zone's lower bound, bpm
+	HRZonesEst   bool         `json:"hr_zones_estimated,omitempty"` // bounds from the estimated maximum
 	PowerZones   []float64    `json:"power_zones,omitempty"`
 	PowerBounds  []float64    `json:"power_zone_bounds,omitempty"`
 	Load         *loadValue   `json:"load,omitempty"`
@@ -433,6 +431,7 @@ func (s *Store) WorkoutTraining(ctx context.Context, u User, workoutID string) (
 	}
 	if out.HRZones != nil {
 		out.HRZoneBounds = hrZoneBounds(v.MaxHR, v.LTHR, v.HRZones)
+		out.HRZonesEst = v.EstMaxHR && v.LTHR == 0 && len(v.HRZones) != 5
 	}
 	if out.PowerZones != nil {
 		out.PowerBounds = powerZoneBounds(v.FTP)

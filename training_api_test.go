@@ -15,6 +15,7 @@ type trainingDetail struct {
 	ID           string     `json:"id"`
 	HRZones      []float64  `json:"hr_zones"`
 	HRZoneBounds []float64  `json:"hr_zone_bounds"`
+	HRZonesEst   bool       `json:"hr_zones_estimated"`
 	PowerZones   []float64  `json:"power_zones"`
 	Load         *loadValue `json:"load"`
 	NP           *float64   `json:"normalized_power"`
@@ -93,7 +94,7 @@ func TestTrainingLoadAndZones(t *testing.T) {
 	}
 	// TRIMP: 60.1667 min at HRr 0.5 → 60.1667 × 0.5 × 0.64 × e^0.96 =
 	// 50.2839; 10 min at HRr 1 → 10 × 0.64 × e^1.92 = 43.6541; 93.9.
-	if d.Load == nil || d.Load.Method != "trimp" || !d.Load.Estimated || d.Load.Value != 93.9 {
+	if d.Load == nil || d.Load.Method != "trimp" || !d.Load.Estimated || d.Load.Value != 93.9 || !d.HRZonesEst {
 		t.Fatalf("estimated load %+v", d.Load)
 	}
 
@@ -108,7 +109,7 @@ func TestTrainingLoadAndZones(t *testing.T) {
 	if d.Load == nil || d.Load.Estimated || math.Abs(d.Load.Value-want) > 0.1 {
 		t.Fatalf("load with settings %+v, want %.1f", d.Load, want)
 	}
-	if !equalFloats(d.HRZoneBounds, []float64{100, 120, 140, 160, 180}) || !equalFloats(d.HRZones, []float64{0, 3610, 0, 0, 600}) {
+	if !equalFloats(d.HRZoneBounds, []float64{100, 120, 140, 160, 180}) || !equalFloats(d.HRZones, []float64{0, 3610, 0, 0, 600}) || d.HRZonesEst {
 		t.Fatalf("zones with settings %v %v", d.HRZoneBounds, d.HRZones)
 	}
 	before := d.Load.Value
@@ -352,5 +353,20 @@ func TestTrainingOnLiveFinish(t *testing.T) {
 	}
 	if g := c.gearByName()["Daily trainers"]; g.Workouts != 1 || g.DurationS != 3600 {
 		t.Fatalf("shoes after the live run %+v", g)
+	}
+}
+
+// TestTSSNotEstimatedByHeartRate: a ride with the athlete's FTP but only
+// estimated heart-rate settings has a TSS that is not an estimate, while
+// its heart-rate zones are marked estimated.
+func TestTSSNotEstimatedByHeartRate(t *testing.T) {
+	ts := newTestServer(t, config{})
+	c := newClient(t, ts.URL)
+	c.signUp("ann", "password123")
+	c.setting("ftp", 250, "2020-01-01")
+	ride := logWorkout(c, "ride", "2026-02-21T07:00:00Z", 3600, steadySamples(361, 140, 250), nil)
+	d := c.training(ride)
+	if d.Load == nil || d.Load.Method != "tss" || d.Load.Estimated || d.Load.Value != 100 || !d.HRZonesEst || len(d.HRZones) != 5 {
+		t.Fatalf("ride %+v zones estimated %v", d.Load, d.HRZonesEst)
 	}
 }

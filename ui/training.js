@@ -99,7 +99,7 @@ export function trainingSection(w, cols) {
       h('div', { className: 'stat' }, h('small', {}, 'Normalised power'), h('strong', { 'data-np': true }, `${Math.round(w.normalized_power)} W`)),
       w.intensity ? h('div', { className: 'stat' }, h('small', {}, 'Intensity'), h('strong', {}, w.intensity.toFixed(2))) : null));
   }
-  if (w.hr_zones) parts.push(zoneBar('Heart-rate zones', w.hr_zones, w.hr_zone_bounds, 'bpm', HR_COLORS, HR_NAMES));
+  if (w.hr_zones) parts.push(zoneBar(w.hr_zones_estimated ? 'Heart-rate zones (estimated)' : 'Heart-rate zones', w.hr_zones, w.hr_zone_bounds, 'bpm', HR_COLORS, HR_NAMES));
   if (w.power_zones) parts.push(zoneBar('Power zones', w.power_zones, w.power_zone_bounds, 'W', POWER_COLORS, POWER_NAMES));
   if (cols && has(cols.power)) parts.push(h('h3', {}, 'Power'), lineChart(cols, 'power', 'Power', 'W', '#7c3aed', width));
   if (cols && has(cols.cadence)) parts.push(h('h3', {}, 'Cadence'), lineChart(cols, 'cadence', 'Cadence', 'rpm', '#0891b2', width));
@@ -112,7 +112,7 @@ export function trainingSection(w, cols) {
   }
   if (!parts.length) return null;
   return h('section', { className: 'card training' }, h('h2', {}, 'Training'), ...parts,
-    w.load?.estimated ? h('p', { className: 'muted small' }, 'Estimated from your data until you set your heart rates and FTP in ',
+    w.load?.estimated || w.hr_zones_estimated ? h('p', { className: 'muted small' }, 'Estimated from your data until you set your heart rates and FTP in ',
       h('a', { href: '/settings#athlete', 'data-link': true }, 'Settings'), '.') : null);
 }
 
@@ -183,7 +183,9 @@ function powerCurve(curve, width) {
   new uPlot({
     width, height: 200,
     series: [{ label: 'Duration', value: (u, v) => (v == null ? '—' : f.duration(v)) }, { label: 'Best power', stroke: '#7c3aed', width: 2, value: (u, v) => (v == null ? '—' : `${v} W`) }],
-    axes: [{ values: (u, vals) => vals.map((v) => f.duration(v)), stroke: 'currentColor' }, { stroke: 'currentColor', size: 44 }],
+    // Ticks at the curve's own durations that fit: 5 s, 1 min, 5, 20, 60 min.
+    axes: [{ splits: () => [5, 60, 300, 1200, 3600].filter((d) => curve.some((p) => p.duration_s >= d)),
+      values: (u, vals) => vals.map((v) => f.duration(v)), stroke: 'currentColor' }, { stroke: 'currentColor', size: 44 }],
     scales: { x: { time: false, distr: 3 } },
   }, [curve.map((p) => p.duration_s), curve.map((p) => p.watts)], el);
   return h('div', {}, el, h('table', {}, h('tr', {}, h('th', {}, 'Duration'), h('th', {}, 'Record'), h('th', {}, 'Set on')),
