@@ -363,8 +363,8 @@ func (s *Store) SetAthleteSetting(ctx context.Context, userID int64, e settingEn
 
 // workoutTraining is the training part of a workout's page.
 type workoutTraining struct {
-	HRZones      []float64    `json:"hr_zones,omitempty"`       // seconds in each zone, zone 1 first
-	HRZoneBounds []float64    `json:"hr_zone_bounds,omitempty"` // each zone's lower bound, bpm
+	HRZones      []float64    `json:"hr_zones,omitempty"`           // seconds in each zone, zone 1 first
+	HRZoneBounds []float64    `json:"hr_zone_bounds,omitempty"`     // each zone's lower bound, bpm
 	HRZonesEst   bool         `json:"hr_zones_estimated,omitempty"` // bounds from the estimated maximum
 	PowerZones   []float64    `json:"power_zones,omitempty"`
 	PowerBounds  []float64    `json:"power_zone_bounds,omitempty"`
