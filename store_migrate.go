@@ -287,7 +287,8 @@ CREATE TABLE workout_training (
 	hr_zones    TEXT, -- JSON: seconds per zone
 	power_zones TEXT  -- JSON: seconds per zone
 ) WITHOUT ROWID;
--- A workout's trainingSummary (JSON, from its samples), apart from the
+-- A workout's trainingSummary (JSON, histograms as [first bin, seconds...],
+-- from its samples), apart from the
 -- derived columns above, which a settings change rewrites for thousands of
 -- workouts: a row holding the long summary would be rewritten whole.
 CREATE TABLE workout_summaries (

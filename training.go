@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"math"
 	"sort"
 )
@@ -31,11 +32,51 @@ const powerBin = 5
 // 5 s to 60 min.
 var powerCurveDurations = []int{5, 10, 30, 60, 120, 300, 600, 1200, 1800, 3600}
 
+// histogram maps a bin (bpm, or watts / powerBin) to seconds. It is stored
+// as a JSON array [first bin, seconds, seconds, ...]: decoding a map with
+// string keys was half the cost of re-deriving ten years of workouts.
+type histogram map[int]float64
+
+func (h histogram) MarshalJSON() ([]byte, error) {
+	if len(h) == 0 {
+		return []byte("[]"), nil
+	}
+	lo, hi := math.MaxInt, math.MinInt
+	for b := range h {
+		lo, hi = min(lo, b), max(hi, b)
+	}
+	out := make([]float64, 0, hi-lo+2)
+	out = append(out, float64(lo))
+	for b := lo; b <= hi; b++ {
+		out = append(out, math.Round(h[b]*1000)/1000)
+	}
+	return json.Marshal(out)
+}
+
+func (h *histogram) UnmarshalJSON(data []byte) error {
+	var arr []float64
+	if err := json.Unmarshal(data, &arr); err != nil {
+		return err
+	}
+	*h = nil
+	if len(arr) < 2 {
+		return nil
+	}
+	*h = make(histogram, len(arr)-1)
+	lo := int(arr[0])
+	for i, s := range arr[1:] {
+		if s > 0 {
+			(*h)[lo+i] = s
+		}
+	}
+	return nil
+}
+
 // trainingSummary is what a workout's samples say about effort, kept so
 // that zones and loads can be recomputed without the samples.
 type trainingSummary struct {
-	HRHist    map[int]float64 `json:"hr,omitempty"`    // bpm -> seconds
-	PowerHist map[int]float64 `json:"power,omitempty"` // bin index (watts/powerBin) -> seconds
+	HRHist    histogram `json:"hr,omitempty"`    // bpm -> seconds
+	PowerHist histogram `json:"power,omitempty"` // bin index (watts/powerBin) -> seconds
 	HRSeconds float64         `json:"hr_s,omitempty"`
 	PowerS    float64         `json:"power_s,omitempty"` // seconds with a power reading
 	MaxHR     float64         `json:"max_hr,omitempty"`
@@ -65,7 +106,7 @@ func summarize(samples []Sample) trainingSummary {
 			}
 			if dt > 0 {
 				if sum.HRHist == nil {
-					sum.HRHist = map[int]float64{}
+					sum.HRHist = histogram{}
 				}
 				sum.HRHist[bpm] += dt
 				sum.HRSeconds += dt
@@ -73,7 +114,7 @@ func summarize(samples []Sample) trainingSummary {
 		}
 		if sm.Power != nil && *sm.Power >= 0 && dt > 0 {
 			if sum.PowerHist == nil {
-				sum.PowerHist = map[int]float64{}
+				sum.PowerHist = histogram{}
 			}
 			sum.PowerHist[int(*sm.Power)/powerBin] += dt
 			sum.PowerS += dt

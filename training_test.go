@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"math"
 	"testing"
 )
@@ -214,5 +215,17 @@ func TestSummarize(t *testing.T) {
 	}
 	if sum.Bests[60] != 300 || sum.Bests[120] >= 300 {
 		t.Fatalf("bests across a gap %v", sum.Bests)
+	}
+}
+
+func TestHistogramJSON(t *testing.T) {
+	h := histogram{120: 30, 118: 2.5, 125: 10}
+	data, err := json.Marshal(trainingSummary{HRHist: h})
+	if err != nil || string(data) != `{"hr":[118,2.5,0,30,0,0,0,0,10]}` {
+		t.Fatalf("encoded %s %v", data, err)
+	}
+	var back trainingSummary
+	if err := json.Unmarshal(data, &back); err != nil || len(back.HRHist) != 3 || back.HRHist[118] != 2.5 || back.HRHist[125] != 10 || back.PowerHist != nil {
+		t.Fatalf("decoded %+v %v", back, err)
 	}
 }
