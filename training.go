@@ -75,8 +75,8 @@ func (h *histogram) UnmarshalJSON(data []byte) error {
 // trainingSummary is what a workout's samples say about effort, kept so
 // that zones and loads can be recomputed without the samples.
 type trainingSummary struct {
-	HRHist    histogram `json:"hr,omitempty"`    // bpm -> seconds
-	PowerHist histogram `json:"power,omitempty"` // bin index (watts/powerBin) -> seconds
+	HRHist    histogram       `json:"hr,omitempty"`    // bpm -> seconds
+	PowerHist histogram       `json:"power,omitempty"` // bin index (watts/powerBin) -> seconds
 	HRSeconds float64         `json:"hr_s,omitempty"`
 	PowerS    float64         `json:"power_s,omitempty"` // seconds with a power reading
 	MaxHR     float64         `json:"max_hr,omitempty"`
