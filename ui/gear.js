@@ -14,7 +14,7 @@ export async function gearCard() {
   const render = async () => {
     const list = await api('GET', '/api/gear');
     const form = h('form', { className: 'gear-form' },
-      h('label', { className: 'field' }, h('span', {}, 'Name'), h('input', { name: 'name', required: true, maxlength: '100', placeholder: 'Trail shoes' })),
+      h('label', { className: 'field' }, h('span', {}, 'Name'), h('input', { name: 'gear_name', required: true, maxlength: '100', placeholder: 'Trail shoes' })),
       h('label', { className: 'field' }, h('span', {}, 'Kind'), h('select', { name: 'kind' }, Object.keys(KINDS).map((k) => h('option', { value: k }, k)))),
       h('label', { className: 'field' }, h('span', {}, 'Default for'), h('select', { name: 'default_sport' }, h('option', { value: '' }, 'No sport'),
         sports.filter((s) => s.kind !== 'strength').map((s) => h('option', { value: s.key }, s.name)))),
@@ -25,12 +25,12 @@ export async function gearCard() {
       e.preventDefault();
       const d = formData(form);
       try {
-        await api('POST', '/api/gear', { name: d.name, kind: d.kind, default_sport: d.default_sport,
+        await api('POST', '/api/gear', { name: d.gear_name, kind: d.kind, default_sport: d.default_sport,
           alert_distance_m: d.alert ? f.toMetres(Number(d.alert)) : null });
         toast('Gear added');
         render();
       } catch (err) {
-        showFormError(form, err);
+        showFormError(form, err.field === 'name' ? Object.assign(err, { field: 'gear_name' }) : err);
       }
     });
     const save = (g, changes) => api('PUT', `/api/gear/${g.id}`, { name: g.name, kind: g.kind, default_sport: g.default_sport,
