@@ -235,7 +235,10 @@ export async function athleteCard() {
     }
     const sex = h('select', { name: 'sex' }, h('option', { value: '' }, '—'),
       ['male', 'female'].map((s) => h('option', { value: s, selected: a.current.sex === s }, s)));
+    const ownZones = h('input', { name: 'hr_zones', inputmode: 'numeric', placeholder: a.zones.hr ? a.zones.hr.join(', ') : '100, 120, 140, 160, 180',
+      value: a.current.hr_zones ? a.current.hr_zones.join(', ') : '' });
     append(form, h('label', { className: 'field' }, h('span', {}, 'TRIMP weighting (Banister)'), sex),
+      h('label', { className: 'field' }, h('span', {}, 'Your own heart-rate zones: five lower bounds, bpm (empty: from your maximum or threshold)'), ownZones),
       h('label', { className: 'field' }, h('span', {}, 'These values apply from'), from),
       h('button', { type: 'submit' }, 'Save'));
     form.addEventListener('submit', async (e) => {
@@ -246,6 +249,10 @@ export async function athleteCard() {
           if (el.value === '' || String(a.current[key] ?? '') === el.value) continue;
           const value = key === 'sex' ? el.value : Number(el.value);
           await api('POST', '/api/athlete/settings', { key, value, from: from.value });
+        }
+        const zones = ownZones.value.split(/[ ,;]+/).filter(Boolean).map(Number);
+        if (zones.length && zones.join(', ') !== (a.current.hr_zones || []).join(', ')) {
+          await api('POST', '/api/athlete/settings', { key: 'hr_zones', value: zones, from: from.value });
         }
         toast('Saved; your workouts are updated');
         render();
