@@ -39,6 +39,8 @@ type exportDoc struct {
 	Goals      []Goal          `json:"goals"`
 	Weights    []Weight        `json:"weights"`
 	Games      []exportGame    `json:"games"` // games the user owns, with their event logs
+	Gear       []Gear          `json:"gear"`  // workouts name it by these ids in their gear lists
+	Athlete    []settingEntry  `json:"athlete_settings"`
 }
 
 type exportAccount struct {
@@ -120,6 +122,9 @@ func (s *Store) writeExport(ctx context.Context, u User, w io.Writer) error {
 		if wo.Sets, err = setsOf(ctx, tx, wo.ID); err != nil {
 			return err
 		}
+		if wo.Gear, err = workoutGear(ctx, tx, wo.ID); err != nil {
+			return err
+		}
 		wo.ShareToken = "" // a public link belongs to this server, not to the data
 		ew := exportWorkout{Workout: wo}
 		if wo.Samples > 0 {
@@ -199,6 +204,12 @@ func (s *Store) writeExport(ctx context.Context, u User, w io.Writer) error {
 		g.CanScore = false
 		doc.Games = append(doc.Games, exportGame{Game: g, Events: events})
 	}
+	if doc.Gear, err = queryList(ctx, tx, gearQuery+` WHERE g.user_id = ? GROUP BY g.id ORDER BY g.id`, []any{u.ID}, scanGear); err != nil {
+		return err
+	}
+	if doc.Athlete, err = settingHistory(ctx, tx, u.ID); err != nil {
+		return err
+	}
 	if err := zipJSON(zw, exportDocName, doc); err != nil {
 		return err
 	}
@@ -270,8 +281,18 @@ func (im *importer) restore(ctx context.Context, name string, zr *zip.Reader, do
 		res.Reason = "settings, sports, exercises, goals, templates or weigh-ins: " + errorMessage(err)
 		return res
 	}
+	gearIDs, err := st.restoreGear(ctx, uid, doc.Gear)
+	if err != nil {
+		res.Reason = "gear: " + errorMessage(err)
+		return res
+	}
+	if err := st.restoreAthleteSettings(ctx, uid, doc.Athlete); err != nil {
+		res.Reason = "athlete settings: " + errorMessage(err)
+		return res
+	}
 	now := st.now()
 	for _, ew := range doc.Workouts {
+		ew.Gear = mapGear(ew.Gear, gearIDs)
 		if ctx.Err() != nil {
 			failed = append(failed, "the rest: the server stopped; import the archive again to finish")
 			break
@@ -420,6 +441,7 @@ func (im *importer) restoreWorkout(ctx context.Context, ew exportWorkout, entrie
 	}
 	a.Workout = w
 	a.ID, a.CreatedAt, a.UpdatedAt, a.ShareMap = ew.ID, ew.CreatedAt, ew.UpdatedAt, ew.ShareMap
+	a.Gear = ew.Gear // mapped to this account's gear by restore; empty, not nil, for none
 	if ew.SamplesFile != "" {
 		e := entries[ew.SamplesFile]
 		if e == nil {

@@ -84,8 +84,9 @@ type liveView struct {
 	ElapsedS  float64           `json:"elapsed_s"`
 	DistanceM float64           `json:"distance_m"`
 	Samples   []spectatorSample `json:"samples"`
-	Track     [][3]float64      `json:"track"`          // [t, lat, lon]
-	Sets      []WorkoutSet      `json:"sets,omitempty"` // strength sets logged so far (snapshots)
+	Track     [][3]float64      `json:"track"`              // [t, lat, lon]
+	Sets      []WorkoutSet      `json:"sets,omitempty"`     // strength sets logged so far (snapshots)
+	HRZones   []float64         `json:"hr_zones,omitempty"` // the athlete's heart-rate zones' lower bounds (snapshots)
 }
 
 // StartLive begins recording: a workout that grows as samples arrive.
@@ -105,6 +106,9 @@ func (s *Store) StartLive(ctx context.Context, userID int64, sport, id string) (
 			return err
 		}
 		if _, err := tx.Exec("INSERT INTO live_sessions (workout_id, user_id) VALUES (?, ?)", id, userID); err != nil {
+			return err
+		}
+		if err := setWorkoutGear(tx, userID, id, sport, s.now(), nil); err != nil {
 			return err
 		}
 		return s.PublishEvent(tx, userTopic(userID), map[string]any{"type": "live.started", "id": id, "sport": sport})
@@ -293,6 +297,9 @@ func spectatorView(ctx context.Context, q querier, id string) (liveView, error) 
 	if v.Sets, err = setsOf(ctx, q, id); err != nil {
 		return v, err
 	}
+	if v.HRZones, err = hrZonesOn(ctx, q, l.userID, l.Start); err != nil {
+		return v, err
+	}
 	for _, sm := range all {
 		if sm.Lat != nil && sm.Dist != nil && *sm.Dist >= l.PrivacyM && *sm.Dist <= l.releasedM {
 			v.Track = append(v.Track, [3]float64{sm.T, *sm.Lat, *sm.Lon})
@@ -356,6 +363,9 @@ func (s *Store) SetLiveStatus(ctx context.Context, userID int64, id, status stri
 				return err
 			}
 			if err := s.refreshEfforts(tx, userID, id, l.Sport); err != nil {
+				return err
+			}
+			if err := s.refreshTraining(tx, userID, id); err != nil {
 				return err
 			}
 			if err := s.PublishEvent(tx, userTopic(userID), map[string]any{"type": "workout.updated", "id": id}); err != nil {

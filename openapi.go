@@ -190,6 +190,23 @@ var apiOps = []apiOp{
 		NewRecords []any       `json:"new_records"`
 	}{},
 		Example: &apiExample{Path: "/api/dashboard"}},
+	{Route: "GET /api/athlete", Tag: "training", Summary: "The athlete's dated settings (heart rates, FTP, threshold pace, zones), the values in force today, and estimates from the account's own data", Auth: authUser, Status: 200, Result: athleteReport{},
+		Example: &apiExample{Path: "/api/athlete"}},
+	{Route: "POST /api/athlete/settings", Tag: "training", Summary: "Set one athlete setting from a day on (today by default); recomputes the zones and loads of the workouts it applies to", Auth: authUser, Body: settingEntry{}, Status: 200, Result: athleteReport{},
+		Example: &apiExample{Path: "/api/athlete/settings", Body: object{"key": "max_hr", "from": "2026-01-01", "value": 190}}},
+	{Route: "DELETE /api/athlete/settings/{key}/{from}", Tag: "training", Summary: "Remove one dated athlete setting", Auth: authUser, Status: 200, Result: athleteReport{},
+		Example: &apiExample{Path: "/api/athlete/settings/max_hr/2026-01-01"}},
+	{Route: "GET /api/fitness", Tag: "training", Summary: "Daily load, fitness (CTL), fatigue (ATL) and form, with the workouts beneath", Auth: authUser,
+		Query:  []apiParam{{"from", "first day, YYYY-MM-DD (180 days before to by default)", ""}, {"to", "last day, YYYY-MM-DD (today by default)", "2026-02-28"}},
+		Status: 200, Result: fitnessReport{}, Example: &apiExample{Path: "/api/fitness?to=2026-02-28"}},
+	{Route: "GET /api/power-curve", Tag: "training", Summary: "Best mean power over 5 s to 60 min across every ride, with the workout that holds each", Auth: authUser, Status: 200, Result: struct {
+		Curve []powerPoint `json:"curve"`
+	}{}, Example: &apiExample{Path: "/api/power-curve"}},
+	{Route: "GET /api/gear", Tag: "training", Summary: "Shoes, bikes and other gear with their totals", Auth: authUser, Status: 200, Result: []Gear{},
+		Example: &apiExample{Path: "/api/gear"}},
+	{Route: "POST /api/gear", Tag: "training", Summary: "Add gear", Auth: authUser, Body: gearInput{}, Status: 201, Result: Gear{}},
+	{Route: "PUT /api/gear/{id}", Tag: "training", Summary: "Change gear (name, sport default, alert distance, retirement)", Auth: authUser, Body: gearInput{}, Status: 200, Result: Gear{}},
+	{Route: "DELETE /api/gear/{id}", Tag: "training", Summary: "Delete gear; workouts keep their other gear", Auth: authUser, Status: 204},
 	{Route: "GET /api/live", Tag: "live", Summary: "The account's live sessions", Auth: authUser, Status: 200, Result: []LiveSession{},
 		Example: &apiExample{Path: "/api/live"}},
 	{Route: "POST /api/live", Tag: "live", Summary: "Start a live session", Auth: authUser, Body: struct {
@@ -457,12 +474,17 @@ type schemaGen struct {
 	request    bool // describing a request body: its own fields are all optional
 }
 
-var timeType = reflect.TypeOf(time.Time{})
+var (
+	timeType = reflect.TypeOf(time.Time{})
+	rawType  = reflect.TypeOf(json.RawMessage(nil)) // any JSON value
+)
 
 func (sg *schemaGen) schema(t reflect.Type) object {
 	switch {
 	case t == timeType:
 		return object{"type": "string", "format": "date-time"}
+	case t == rawType:
+		return object{}
 	case t.Kind() == reflect.Pointer:
 		s := sg.schema(t.Elem())
 		if ty, ok := s["type"].(string); ok {

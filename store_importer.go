@@ -83,6 +83,12 @@ func (s *Store) SaveActivity(ctx context.Context, userID int64, a activity, orig
 				return err
 			}
 		}
+		if err := setWorkoutGear(tx, userID, id, a.Sport, a.Start, a.Gear); err != nil {
+			return err
+		}
+		if err := s.refreshTraining(tx, userID, id); err != nil {
+			return err
+		}
 		if orig != nil {
 			return insertOriginal(tx, id, orig.Name, stored)
 		}

@@ -254,7 +254,7 @@ CREATE TABLE imports (
 );
 CREATE INDEX imports_user ON imports(user_id, id);
 `,
-	// integrations: upload tokens for recording apps, the files watched
+	// 8: integrations: upload tokens for recording apps, the files watched
 	// folders have imported (or failed to), and the single sign-on
 	// identities linked to accounts.
 	`
@@ -284,6 +284,80 @@ CREATE TABLE user_identities (
 	created_at INTEGER NOT NULL,
 	PRIMARY KEY (issuer, subject)
 );
+`,
+	// 9: training insight: the athlete's dated settings (max and resting heart
+	// rate, threshold heart rate, FTP, threshold pace, custom zones), each
+	// workout's training summary with the zones and load derived from it,
+	// its best mean powers for the power curve, and gear with the workouts
+	// that used it.
+	`
+CREATE TABLE athlete_settings (
+	user_id   INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	key       TEXT NOT NULL, -- max_hr, rest_hr, lthr, ftp, threshold_pace, sex, hr_zones
+	from_date TEXT NOT NULL, -- first local day it applies to, YYYY-MM-DD
+	value     TEXT NOT NULL, -- JSON
+	PRIMARY KEY (user_id, key, from_date)
+) WITHOUT ROWID;
+CREATE TABLE athlete_estimates (
+	user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+	max_hr  REAL, -- highest heart rate in any workout
+	ftp     REAL  -- best 20-minute power x 0.95
+);
+CREATE TABLE workout_training (
+	workout_id  TEXT PRIMARY KEY REFERENCES workouts(id) ON DELETE CASCADE,
+	user_id     INTEGER NOT NULL,
+	start_at    INTEGER NOT NULL, -- the workout's, for the fitness series
+	sport       TEXT NOT NULL,    -- the workout's, so the series needs no join
+	load        REAL,
+	method      TEXT, -- trimp, tss or rpe
+	estimated   INTEGER NOT NULL DEFAULT 0, -- the load or zones rest on estimates
+	max_hr      REAL, -- highest heart rate seen, for the estimate
+	best20_w    REAL, -- best 20-minute power, for the FTP estimate
+	np          REAL,
+	intensity   REAL,
+	hr_zones    TEXT, -- JSON: seconds per zone
+	power_zones TEXT  -- JSON: seconds per zone
+) WITHOUT ROWID;
+-- A workout's trainingSummary (JSON, histograms as [first bin, seconds...],
+-- from its samples), apart from the
+-- derived columns above, which a settings change rewrites for thousands of
+-- workouts: a row holding the long summary would be rewritten whole.
+CREATE TABLE workout_summaries (
+	workout_id TEXT PRIMARY KEY REFERENCES workouts(id) ON DELETE CASCADE,
+	summary    TEXT NOT NULL
+) WITHOUT ROWID;
+-- Covers the fitness series: one range scan, no table lookups.
+CREATE INDEX workout_training_user_start ON workout_training(user_id, start_at, load, method, estimated, sport);
+CREATE INDEX workout_training_user_max_hr ON workout_training(user_id, max_hr);
+CREATE INDEX workout_training_user_best20 ON workout_training(user_id, best20_w);
+CREATE TABLE power_bests (
+	workout_id TEXT NOT NULL REFERENCES workouts(id) ON DELETE CASCADE,
+	user_id    INTEGER NOT NULL,
+	duration_s INTEGER NOT NULL,
+	watts      REAL NOT NULL,
+	start_at   INTEGER NOT NULL, -- the workout's: the earlier of equal bests holds the record
+	PRIMARY KEY (workout_id, duration_s)
+) WITHOUT ROWID;
+-- Each point of the power curve is the first entry of this index.
+CREATE INDEX power_bests_user ON power_bests(user_id, duration_s, watts DESC, start_at);
+CREATE TABLE gear (
+	id               INTEGER PRIMARY KEY,
+	user_id          INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	name             TEXT NOT NULL,
+	kind             TEXT NOT NULL, -- shoes, bike or other
+	default_sport    TEXT NOT NULL DEFAULT '', -- imports of this sport get this gear
+	alert_distance_m REAL,
+	retired_on       TEXT NOT NULL DEFAULT '', -- local day, YYYY-MM-DD
+	notes            TEXT NOT NULL DEFAULT '',
+	created_at       INTEGER NOT NULL
+);
+CREATE INDEX gear_user ON gear(user_id);
+CREATE TABLE workout_gear (
+	workout_id TEXT NOT NULL REFERENCES workouts(id) ON DELETE CASCADE,
+	gear_id    INTEGER NOT NULL REFERENCES gear(id) ON DELETE CASCADE,
+	PRIMARY KEY (workout_id, gear_id)
+) WITHOUT ROWID;
+CREATE INDEX workout_gear_gear ON workout_gear(gear_id);
 `,
 }
 

@@ -100,8 +100,14 @@ func (s *Store) CreateWorkout(ctx context.Context, userID int64, w Workout) (Wor
 		if err := insertSets(tx, userID, w.ID, w.Sets); err != nil {
 			return err
 		}
+		if err := setWorkoutGear(tx, userID, w.ID, w.Sport, w.Start, w.Gear); err != nil {
+			return err
+		}
 		created = true
-		return s.PublishEvent(tx, userTopic(userID), map[string]any{"type": "workout.created", "id": w.ID})
+		if err := s.PublishEvent(tx, userTopic(userID), map[string]any{"type": "workout.created", "id": w.ID}); err != nil {
+			return err
+		}
+		return s.refreshTraining(tx, userID, w.ID)
 	})
 	if err != nil {
 		return Workout{}, false, err
@@ -129,10 +135,18 @@ func (s *Store) UpdateWorkout(ctx context.Context, userID int64, w Workout) (Wor
 		if err := insertSets(tx, userID, w.ID, w.Sets); err != nil {
 			return err
 		}
+		if w.Gear != nil {
+			if err := setWorkoutGear(tx, userID, w.ID, w.Sport, w.Start, w.Gear); err != nil {
+				return err
+			}
+		}
 		if err := s.refreshEfforts(tx, userID, w.ID, w.Sport); err != nil {
 			return err
 		}
-		return s.PublishEvent(tx, userTopic(userID), map[string]any{"type": "workout.updated", "id": w.ID})
+		if err := s.PublishEvent(tx, userTopic(userID), map[string]any{"type": "workout.updated", "id": w.ID}); err != nil {
+			return err
+		}
+		return s.refreshTraining(tx, userID, w.ID)
 	})
 	if err != nil {
 		return Workout{}, err
@@ -150,7 +164,10 @@ func (s *Store) DeleteWorkout(ctx context.Context, userID int64, id string) erro
 		if n, _ := res.RowsAffected(); n == 0 {
 			return errNotFound
 		}
-		return s.PublishEvent(tx, userTopic(userID), map[string]any{"type": "workout.deleted", "id": id})
+		if err := s.PublishEvent(tx, userTopic(userID), map[string]any{"type": "workout.deleted", "id": id}); err != nil {
+			return err
+		}
+		return s.refreshTraining(tx, userID, id) // the estimates may have rested on it
 	})
 }
 
@@ -160,7 +177,10 @@ func (s *Store) Workout(ctx context.Context, userID int64, id string) (Workout, 
 	if err != nil {
 		return w, err
 	}
-	w.Sets, err = s.sets(ctx, id)
+	if w.Sets, err = s.sets(ctx, id); err != nil {
+		return w, err
+	}
+	w.Gear, err = workoutGear(ctx, s.reader, id)
 	return w, err
 }
 
@@ -259,7 +279,10 @@ func (s *Store) AddSamples(ctx context.Context, userID int64, workoutID string, 
 		if err := s.refreshEfforts(tx, userID, workoutID, sport); err != nil {
 			return err
 		}
-		return s.PublishEvent(tx, userTopic(userID), map[string]any{"type": "workout.samples", "id": workoutID, "added": len(samples)})
+		if err := s.PublishEvent(tx, userTopic(userID), map[string]any{"type": "workout.samples", "id": workoutID, "added": len(samples)}); err != nil {
+			return err
+		}
+		return s.refreshTraining(tx, userID, workoutID)
 	})
 }
 

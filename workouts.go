@@ -60,6 +60,7 @@ type Workout struct {
 	Sets       []WorkoutSet `json:"sets"`
 	SetCount   int          `json:"set_count"`
 	Samples    int          `json:"samples"`
+	Gear       []int64      `json:"gear,omitempty"` // ids of the gear it carried; read with one workout, not in lists
 	ShareToken string       `json:"share_token,omitempty"`
 	ShareMap   bool         `json:"share_map"`
 	CreatedAt  time.Time    `json:"created_at"`
@@ -81,6 +82,7 @@ type workoutInput struct {
 	Title      string       `json:"title"`
 	Notes      string       `json:"notes"`
 	Sets       []WorkoutSet `json:"sets"`
+	Gear       []int64      `json:"gear"` // absent: the sport's default gear (on create) or unchanged (on edit)
 }
 
 func checkRange(field string, v *float64, lo, hi float64) error {
@@ -154,6 +156,10 @@ func (in workoutInput) validate(now time.Time) (Workout, error) {
 	if err := validateSets(in.Sets); err != nil {
 		return w, err
 	}
+	if len(in.Gear) > maxGearPerWorkout {
+		return w, invalidField("gear", "at most %d items", maxGearPerWorkout)
+	}
+	w.Gear = in.Gear
 	w.Sport, w.Start, w.DurationS = in.Sport, start.UTC().Truncate(time.Millisecond), *in.DurationS
 	w.DistanceM, w.ElevationM, w.Calories, w.AvgHR, w.MaxHR, w.RPE = in.DistanceM, in.ElevationM, in.Calories, in.AvgHR, in.MaxHR, in.RPE
 	w.Title, w.Notes = strings.TrimSpace(in.Title), in.Notes
@@ -220,6 +226,7 @@ type workoutDetail struct {
 	Splits      []Split  `json:"splits"`
 	Records     []string `json:"records"`      // records this workout holds, e.g. "5 km"
 	HasOriginal bool     `json:"has_original"` // imported from a file, downloadable as it was
+	workoutTraining
 }
 
 func (s *server) getWorkout(w http.ResponseWriter, r *http.Request, p *principal) error {
@@ -245,6 +252,9 @@ func (s *server) getWorkout(w http.ResponseWriter, r *http.Request, p *principal
 		return err
 	}
 	if err := s.store.reader.QueryRowContext(r.Context(), "SELECT count(*) > 0 FROM workout_files WHERE workout_id = ?", wo.ID).Scan(&d.HasOriginal); err != nil {
+		return err
+	}
+	if d.workoutTraining, err = s.store.WorkoutTraining(r.Context(), p.User, wo.ID); err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, d)

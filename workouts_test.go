@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"log/slog"
 	"math"
@@ -418,10 +419,13 @@ func TestWorkoutShareLink(t *testing.T) {
 }
 
 // tenYears builds (once, then reuses) a database holding ten years of one
-// athlete: 5,000 workouts, 4,000 of them runs with 1,250 GPS and heart-rate
-// samples each (5 million samples), and 1,000 strength sessions.
+// athlete: 5,000 workouts, 4,000 of them runs with 1,250 GPS, heart-rate
+// and power samples each (5 million samples), and 1,000 strength sessions.
 func tenYears(b *testing.B) string {
-	path := filepath.Join(os.TempDir(), fmt.Sprintf("fitcast-bench-10y-v%d.db", schemaVersion))
+	// Named by a hash of the whole schema, not only its version: branches
+	// that each append a migration share a version number, not a schema.
+	schema := crc32.ChecksumIEEE([]byte(strings.Join(migrations, "")))
+	path := filepath.Join(os.TempDir(), fmt.Sprintf("fitcast-bench-10y-v%d-%08x.db", schemaVersion, schema))
 	if _, err := os.Stat(path); err == nil {
 		return path
 	}
@@ -453,7 +457,8 @@ func tenYears(b *testing.B) string {
 			w.DistanceM = &d
 			for k := 0; k < perRun; k++ {
 				lat, lon, hr, dist := 52+float64(k)*speed*2/111_000, 13.0, 130+float64(k%30), float64(k)*speed*2
-				samples = append(samples, Sample{T: float64(k * 2), Lat: &lat, Lon: &lon, HR: &hr, Dist: &dist})
+				power := 200 + float64((k+i)%40) // a running power meter, for the power curve
+				samples = append(samples, Sample{T: float64(k * 2), Lat: &lat, Lon: &lon, HR: &hr, Dist: &dist, Power: &power})
 			}
 		}
 		if _, _, err := s.CreateWorkout(ctx, u.ID, w); err != nil {
@@ -540,6 +545,9 @@ func BenchmarkTenYearsOfHistory(b *testing.B) {
 		{"stats_weeks_10y", "/api/stats?bucket=week&from=2016-11-01"},
 		{"stats_months_10y", "/api/stats?bucket=month&from=2016-11-01"},
 		{"stats_default", "/api/stats"},
+		{"fitness_10y", "/api/fitness?from=2016-11-01&to=2026-11-01"},
+		{"fitness_default", "/api/fitness"},
+		{"power_curve", "/api/power-curve"},
 	} {
 		b.Run(q.name, func(b *testing.B) {
 			for i := 0; i < b.N; i++ {

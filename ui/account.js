@@ -5,6 +5,8 @@ import { h, append, toast, when, showFormError, formData } from './dom.js';
 import { app } from './app.js';
 import { uploadsCard } from './uploads.js';
 import { ssoSignIn, passwordsOff } from './sso.js';
+import { athleteCard } from './training.js';
+import { gearCard } from './gear.js';
 
 function field(label, attrs, hint) {
   return h('label', { className: 'field' },
@@ -91,6 +93,7 @@ export async function settingsPage(main) {
   let sessions = await sessionsCard();
   const tokens = await tokensCard();
   const uploads = await uploadsCard();
+  const [athlete, gear] = await Promise.all([athleteCard(), gearCard()]);
   append(main, 
     h('h1', { className: 'page-title' }, 'Settings'),
     accountCard(),
@@ -98,6 +101,8 @@ export async function settingsPage(main) {
       h('p', {}, 'Bring in years of workouts from your watch or another app, or download everything you have here.'),
       h('a', { href: '/data', 'data-link': true, className: 'button' }, 'Import & export')),
     displayCard(),
+    athlete,
+    gear,
     passwordsOff() ? null : passwordCard(),
     sessions,
     tokens,

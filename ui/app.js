@@ -8,6 +8,7 @@ import { goalsPage, statsPage, dashboardPage } from './goals.js';
 import { gamesPage, gamePage, keepScorePage, embedGamePage } from './games.js';
 import { livePage, watchPage } from './live.js';
 import { dataPage } from './data.js';
+import { fitnessPage } from './training.js';
 import { Socket } from './socket.js';
 
 export const app = {
@@ -54,6 +55,7 @@ const routes = {
   '/workouts/new': { nav: 'workouts', title: 'Log workout', render: workoutFormPage },
   '/goals': { nav: 'goals', title: 'Goals', render: goalsPage },
   '/stats': { nav: 'workouts', title: 'Stats', render: statsPage },
+  '/fitness': { nav: 'workouts', title: 'Fitness & form', render: fitnessPage },
   '/live': { nav: 'live', title: 'Live', render: livePage },
   '/games': { nav: 'games', title: 'Games', render: gamesPage, public: true, anyone: true },
   '/settings': { nav: 'settings', title: 'Settings', render: settingsPage },

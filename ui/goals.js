@@ -8,6 +8,8 @@ import { app } from './app.js';
 import * as f from './format.js';
 import { workoutList } from './workouts.js';
 import { liveNow } from './live.js';
+import { fitnessSummary } from './training.js';
+import { gearAlerts } from './gear.js';
 
 const NS = 'http://www.w3.org/2000/svg';
 
@@ -299,13 +301,14 @@ export async function statsPage(main) {
 export async function dashboardPage(main) {
   const hour = new Date().getHours();
   const greeting = hour < 12 ? 'Good morning' : hour < 18 ? 'Good afternoon' : 'Good evening';
-  const [d, live] = await Promise.all([api('GET', '/api/dashboard'), liveNow()]);
+  const [d, live, worn, fitness] = await Promise.all([api('GET', '/api/dashboard'), liveNow(), gearAlerts(), fitnessSummary()]);
   const sportTotals = Object.entries(d.week.sports);
   append(main, 
     h('div', { className: 'page-head' },
       h('h1', { className: 'page-title' }, `${greeting}, ${app.me.username}`),
       h('a', { href: '/workouts/new', 'data-link': true, className: 'button primary-small' }, '+ Log workout')),
     live,
+    worn,
     h('section', { className: 'card' },
       h('h2', {}, 'This week'),
       h('div', { className: 'stats' },
@@ -314,6 +317,7 @@ export async function dashboardPage(main) {
         h('div', { className: 'stat' }, h('small', {}, 'Distance'), h('strong', {}, f.distance(d.week.totals.distance_m)))),
       sportTotals.length ? h('ul', { className: 'rows' }, sportTotals.map(([k, t]) =>
         h('li', {}, h('span', {}, k.replace(/_/g, ' ')), h('span', { className: 'muted' }, `${t.count} · ${f.duration(t.duration_s)}${t.distance_m ? ' · ' + f.distance(t.distance_m) : ''}`)))) : null),
+    fitness,
     d.goals.length
       ? h('section', { className: 'card' }, h('h2', {}, 'Goals'), h('div', { className: 'goals' }, d.goals.map((g) => goalCard(g, { actions: false }))))
       : h('section', { className: 'card' }, h('p', {}, 'Set a goal and watch its ring fill as you train. ', h('a', { href: '/goals', 'data-link': true }, 'Add a goal →'))),

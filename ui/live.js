@@ -8,6 +8,7 @@ import { h, append, toast } from './dom.js';
 import { app } from './app.js';
 import * as f from './format.js';
 import { chart } from './track.js';
+import { showZone } from './training.js';
 
 const MAX_ACCURACY_M = 50; // GPS fixes less precise than this are skipped
 const SEND_OWN_MS = 2000; // how often samples go up while the owner's other screens watch
@@ -109,7 +110,8 @@ export async function livePage(main) {
 }
 
 async function recording(main, session) {
-  const sports = await api('GET', '/api/sports');
+  const [sports, athlete] = await Promise.all([api('GET', '/api/sports'), api('GET', '/api/athlete')]);
+  const zones = athlete.zones.hr; // the current heart rate is shown in its zone's colour
   const strength = sports.find((x) => x.key === session.sport)?.kind === 'strength';
   const useGPS = !strength && localStorage.getItem(gpsKey(session.id)) !== 'false' && !!navigator.geolocation;
   const db = await openQueue();
@@ -127,6 +129,7 @@ async function recording(main, session) {
   const [distTile, distV] = stat(strength ? 'Volume' : 'Distance');
   const [paceTile, paceV] = stat(strength ? 'Sets' : 'Avg pace');
   const [hrTile, hrV] = stat('Heart rate');
+  hrTile.classList.add('hr-tile');
   const net = h('p', { className: 'muted net' });
   const watching = h('span', { className: 'muted' });
   const mapEl = h('div', { className: 'map' });
@@ -156,7 +159,7 @@ async function recording(main, session) {
     elapsedV.textContent = f.duration(t);
     distV.textContent = strength ? f.weight(sets.volume()) : f.distance(distance);
     paceV.textContent = strength ? String(sets.count()) : session.sport === 'ride' ? f.speed(distance, t) : f.pace(distance, t);
-    hrV.textContent = lastHR ? `${lastHR} bpm` : '—';
+    showZone(hrTile, hrV, lastHR, zones);
   };
   const ticker = setInterval(tick, 1000);
   tick();
@@ -483,14 +486,14 @@ export async function watchPage(main, { token }) {
 // so the recording phone knows one of the owner's screens is watching and
 // sends every SEND_OWN_MS.
 async function followOwnSession(main, session) {
-  const [cols, workout] = await Promise.all([api('GET', `/api/workouts/${session.id}/samples`), api('GET', `/api/workouts/${session.id}`)]);
+  const [cols, workout, athlete] = await Promise.all([api('GET', `/api/workouts/${session.id}/samples`), api('GET', `/api/workouts/${session.id}`), api('GET', '/api/athlete')]);
   const samples = cols.t.map((t, i) => ({ t, dist: cols.dist[i], hr: cols.hr[i], alt: cols.alt[i], lat: cols.lat[i], lon: cols.lon[i] }));
   const positions = (list) => list.filter((x) => x.lat != null).map((x) => [x.t, x.lat, x.lon]);
   const here = h('button', { type: 'button', onclick: () => {
     localStorage.setItem(gpsKey(session.id), 'true');
     app.navigate('/live', { replace: true });
   } }, 'Record on this device instead');
-  const board = liveBoard(main, { ...session, samples, track: positions(samples), sets: workout.sets },
+  const board = liveBoard(main, { ...session, samples, track: positions(samples), sets: workout.sets, hr_zones: athlete.zones.hr },
     h('p', { className: 'muted' }, 'Recording on another of your devices. ', here));
   app.onUserEvent(main, (e) => {
     if (e.id !== session.id) return;
@@ -528,13 +531,16 @@ function liveBoard(main, s, note = null) {
   };
   let elapsed = s.elapsed_s;
   let distance = s.distance_m;
+  const hrV = h('strong', { 'data-hr': true });
+  const hrTile = h('div', { className: 'stat big hr-tile' }, h('small', {}, 'Heart rate'), hrV);
   const renderStats = () => {
     const hr = [...samples].reverse().find((x) => x.hr)?.hr;
     stats.replaceChildren(
       h('div', { className: 'stat big' }, h('small', {}, 'Time'), h('strong', {}, f.duration(elapsed))),
       h('div', { className: 'stat big' }, h('small', {}, 'Distance'), h('strong', { 'data-distance': true }, f.distance(distance))),
       h('div', { className: 'stat big' }, h('small', {}, 'Avg pace'), h('strong', {}, f.pace(distance, elapsed))),
-      h('div', { className: 'stat big' }, h('small', {}, 'Heart rate'), h('strong', {}, hr ? `${Math.round(hr)} bpm` : '—')));
+      hrTile);
+    showZone(hrTile, hrV, hr, s.hr_zones);
   };
   let map = null;
   let line = null;

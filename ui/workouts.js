@@ -5,6 +5,8 @@ import { h, append, toast, showFormError, formData } from './dom.js';
 import { app } from './app.js';
 import * as f from './format.js';
 import { chart, map, hasRoute } from './track.js';
+import { trainingSection } from './training.js';
+import { gearPicker, gearLine } from './gear.js';
 
 let catalog = null; // {sports, exercises}, loaded once per page view
 
@@ -50,7 +52,7 @@ export async function workoutsPage(main) {
   const view = new URLSearchParams(location.search).get('view') || 'list';
   const tabs = h('nav', { className: 'tabs' }, ['list', 'calendar', 'year', 'records'].map((v) =>
     h('a', { href: `/workouts?view=${v}`, 'data-link': true, 'aria-current': v === view ? 'page' : null }, v[0].toUpperCase() + v.slice(1))),
-  h('a', { href: '/stats', 'data-link': true }, 'Stats'));
+  h('a', { href: '/stats', 'data-link': true }, 'Stats'), h('a', { href: '/fitness', 'data-link': true }, 'Fitness'));
   append(main, 
     h('div', { className: 'page-head' },
       h('h1', { className: 'page-title' }, 'Workouts'),
@@ -252,6 +254,7 @@ export async function workoutFormPage(main, { id } = {}) {
     renderChips();
   };
 
+  const gear = await gearPicker(existing);
   const start = existing ? new Date(existing.start) : new Date(Date.now() - 45 * 60 * 1000);
   const dur = existing?.duration_s ?? 45 * 60;
   const form = h('form', { className: 'card', novalidate: true },
@@ -267,12 +270,13 @@ export async function workoutFormPage(main, { id } = {}) {
         h('input', { type: 'hidden', name: 'duration_s' }))),
     distanceFields,
     strengthFields,
-    h('details', {}, h('summary', {}, 'Heart rate, calories, effort'),
+    field('Effort, RPE 1 (easy) to 10 (all out): gives a training load without heart rate', { name: 'rpe', type: 'number', min: '1', max: '10', inputmode: 'numeric', value: existing?.rpe ?? '' }),
+    h('details', {}, h('summary', {}, 'Heart rate, calories'),
       h('div', { className: 'grid2' },
         field('Avg heart rate', { name: 'avg_hr', type: 'number', min: '20', max: '250', inputmode: 'numeric', value: existing?.avg_hr ?? '' }),
         field('Max heart rate', { name: 'max_hr', type: 'number', min: '20', max: '250', inputmode: 'numeric', value: existing?.max_hr ?? '' }),
-        field('Calories', { name: 'calories', type: 'number', min: '0', inputmode: 'numeric', value: existing?.calories ?? '' }),
-        field('Effort (1-10)', { name: 'rpe', type: 'number', min: '1', max: '10', inputmode: 'numeric', value: existing?.rpe ?? '' }))),
+        field('Calories', { name: 'calories', type: 'number', min: '0', inputmode: 'numeric', value: existing?.calories ?? '' }))),
+    gear.el,
     field('Title', { name: 'title', maxlength: 200, value: existing?.title || '', placeholder: 'Optional' }),
     h('label', { className: 'field' }, h('span', {}, 'Notes'), h('textarea', { name: 'notes', rows: 3, maxlength: 10000 }, existing?.notes || '')),
     h('button', { type: 'submit', className: 'primary' }, existing ? 'Save changes' : 'Save workout'));
@@ -364,6 +368,7 @@ export async function workoutFormPage(main, { id } = {}) {
       body.elevation_m = num(d.elevation_m);
     }
     if (kind === 'strength') body.sets = currentSets();
+    body.gear = gear.value();
     const button = form.querySelector('button[type=submit]');
     button.disabled = true;
     try {
@@ -473,11 +478,13 @@ export async function workoutDetailPage(main, { id }) {
       h('a', { href: `/workouts/${w.id}/edit`, 'data-link': true, className: 'button' }, 'Edit')),
     w.records.length ? h('div', { className: 'badges' }, w.records.map((r) => h('span', { className: 'badge record' }, '🏆 ' + r))) : null,
     h('section', { className: 'card' }, stats(w), w.notes ? h('p', { className: 'notes' }, w.notes) : null, setsTable(w.sets)));
+  let cols = null;
   if (w.samples > 0) {
-    const cols = await api('GET', `/api/workouts/${w.id}/samples`);
+    cols = await api('GET', `/api/workouts/${w.id}/samples`);
     const track = await trackSection(cols);
     if (track) append(main, track);
   }
+  append(main, trainingSection(w, cols), await gearLine(w));
   if (w.splits.length) append(main, h('section', { className: 'card' }, h('h2', {}, 'Splits'), splitsTable(w.splits)));
   const file = (path, label) => h('a', { href: `/api/workouts/${w.id}/${path}`, download: true, className: 'button small' }, label);
   append(main, h('section', { className: 'card' }, h('h2', {}, 'Sharing'), share),
