@@ -23,8 +23,9 @@ type server struct {
 	now     func() time.Time
 	started time.Time
 
-	ipFailures      *failureLimiter // failed sign-ins and sign-ups per client address
-	accountFailures *failureLimiter // failed sign-ins per username
+	ipFailures   *failureLimiter // failed sign-ins and sign-ups per client address
+	pairFailures *failureLimiter // failed sign-ins per (username, client address)
+	accountLoad  *failureBucket  // failed sign-ins per username, from anywhere
 }
 
 func newServer(cfg config, store *Store, log *slog.Logger) (*server, error) {
@@ -44,18 +45,19 @@ func newServer(cfg config, store *Store, log *slog.Logger) (*server, error) {
 	}
 	h := newHub(hcfg, store, log)
 	s := &server{
-		cfg:             cfg,
-		store:           store,
-		log:             log,
-		hub:             h,
-		imports:         newImportJobs(),
-		metrics:         newMetrics(store, h),
-		mux:             http.NewServeMux(),
-		ui:              ui,
-		now:             store.now,
-		started:         time.Now(),
-		ipFailures:      newFailureLimiter(30, 15*time.Minute, store.now),
-		accountFailures: newFailureLimiter(10, 15*time.Minute, store.now),
+		cfg:          cfg,
+		store:        store,
+		log:          log,
+		hub:          h,
+		imports:      newImportJobs(),
+		metrics:      newMetrics(store, h),
+		mux:          http.NewServeMux(),
+		ui:           ui,
+		now:          store.now,
+		started:      time.Now(),
+		ipFailures:   newFailureLimiter(30, 15*time.Minute, store.now),
+		pairFailures: newFailureLimiter(10, 15*time.Minute, store.now),
+		accountLoad:  newFailureBucket(10, time.Minute, store.now),
 	}
 	if err := store.interruptImports(); err != nil {
 		return nil, err
