@@ -212,6 +212,9 @@ func (s *server) changePassword(w http.ResponseWriter, r *http.Request, p *princ
 	if err := decodeJSON(w, r, &body); err != nil {
 		return err
 	}
+	if body.Current == "" {
+		return invalidField("current_password", "is required")
+	}
 	if err := validatePassword("new_password", body.New); err != nil {
 		return err
 	}
