@@ -64,6 +64,7 @@ type wsConn struct {
 	mu          sync.Mutex
 	queue       [][]byte
 	queued      int // bytes in queue
+	headCut     bool // queue[0] is the rest of a frame tryWrite half wrote: it must go out before anything else
 	writing     bool
 	closed      bool                 // the socket is finished: nothing more is queued or written
 	closeCode   websocket.StatusCode // set with closeReason by closeAfterFlush and closeNow:
@@ -550,6 +551,7 @@ func (c *wsConn) deliver(sub *subscription, offset int64, framed []byte, direct 
 			// Half a frame is on the wire: the rest must follow before
 			// anything else, so it is queued whatever the bound.
 			c.queue = append(c.queue, framed[n:])
+			c.headCut = len(c.queue) == 1
 			c.queued += len(framed) - n
 			c.hub.stats.queueBytes.Add(int64(len(framed) - n))
 			c.startWriterLocked()
@@ -606,8 +608,8 @@ func (c *wsConn) tooSlowLocked() {
 func (c *wsConn) writeLoop() {
 	for {
 		c.mu.Lock()
-		batch, bytes := c.queue, c.queued
-		c.queue, c.queued = nil, 0
+		batch, bytes, headCut := c.queue, c.queued, c.headCut
+		c.queue, c.queued, c.headCut = nil, 0, false
 		if len(batch) == 0 || c.abort.Load() {
 			c.writing = false
 			code, reason := c.closeCode, c.closeReason
@@ -617,6 +619,14 @@ func (c *wsConn) writeLoop() {
 			c.mu.Unlock()
 			c.hub.stats.queueBytes.Add(-int64(bytes))
 			if reason != "" {
+				// closeNow keeps only the rest of a half-written frame
+				// (headCut): finish it, so the close frame can follow.
+				if headCut && len(batch) > 0 {
+					if _, err := c.net.writeFramesN(batch[:1], closeWait); err != nil {
+						c.ws.CloseNow()
+						return
+					}
+				}
 				if c.net.abandonPartial() {
 					c.ws.CloseNow() // a frame was cut short: no close frame can follow it
 				} else {
@@ -628,17 +638,58 @@ func (c *wsConn) writeLoop() {
 		c.mu.Unlock()
 		c.hub.stats.queueBytes.Add(-int64(bytes))
 
-		if err := c.net.writeFrames(batch, c.hub.cfg.WriteTimeout); err != nil {
+		if n, err := c.net.writeFramesN(batch, c.hub.cfg.WriteTimeout); err != nil {
 			c.mu.Lock()
 			c.closed, c.writing = true, false
 			c.hub.stats.queueBytes.Add(-int64(c.queued))
 			c.queue, c.queued = nil, 0
+			code, reason := c.closeCode, c.closeReason
 			c.mu.Unlock()
+			// A socket already being closed as too slow (4008) whose
+			// batch timed out still gets its close frame, so the client
+			// knows to resume: the frame the write stopped in is finished
+			// and the close frame sent, each within a bounded wait
+			// (closeWait, then the library's 5 s). A dead peer, or a
+			// stall with nothing decided, is cut at once as before.
+			if reason != "" && c.abort.Load() && isTimeout(err) {
+				rest := cutFrameRest(batch, n, headCut)
+				if rest == nil || func() error { _, err := c.net.writeFramesN([][]byte{rest}, closeWait); return err }() == nil {
+					c.ws.Close(code, reason)
+					return
+				}
+			}
 			c.ws.CloseNow()
 			return
 		}
 		c.hub.stats.framesOut.Add(int64(len(batch)))
 	}
+}
+
+// closeWait bounds how long a socket being closed gets to take the rest of
+// a frame it was cut off in, before its close frame. Defaults to 5s, the
+// wait the WebSocket library gives the close frame itself.
+const closeWait = 5 * time.Second
+
+// cutFrameRest is what remains unwritten of the frame that a write of
+// batch stopped in after n bytes, or nil when it stopped between frames.
+// headCut says batch[0] is itself the rest of a frame, so stopping before
+// it still leaves a frame unfinished.
+func cutFrameRest(batch [][]byte, n int64, headCut bool) []byte {
+	for i, f := range batch {
+		if n < int64(len(f)) {
+			if n == 0 && !(i == 0 && headCut) {
+				return nil
+			}
+			return f[n:]
+		}
+		n -= int64(len(f))
+	}
+	return nil
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
 }
 
 // closeAfterFlush closes the socket with code once what is queued has
@@ -668,7 +719,15 @@ func (c *wsConn) closeNowLocked(code websocket.StatusCode, reason string) {
 	c.closeCode, c.closeReason = code, reason
 	c.abort.Store(true)
 	c.hub.stats.queueBytes.Add(-int64(c.queued))
-	c.queue, c.queued = nil, 0
+	// Everything queued is dropped but the rest of a frame already half on
+	// the wire: without it no close frame could follow.
+	if c.headCut && len(c.queue) > 0 {
+		c.queue = c.queue[:1]
+		c.queued = len(c.queue[0])
+		c.hub.stats.queueBytes.Add(int64(c.queued))
+	} else {
+		c.queue, c.queued = nil, 0
+	}
 	for _, sub := range c.subs {
 		sub.pending = nil
 	}
@@ -791,11 +850,20 @@ func (c *frameConn) tryWrite(frame []byte) (int, bool) {
 // writeFrames writes complete frames (after the rest of a partial one, if
 // any) in one system call, within timeout.
 func (c *frameConn) writeFrames(frames [][]byte, timeout time.Duration) error {
+	_, err := c.writeFramesN(frames, timeout)
+	return err
+}
+
+// writeFramesN is writeFrames, also reporting how many bytes went out, so
+// that a write cut short can tell where in which frame it stopped.
+func (c *frameConn) writeFramesN(frames [][]byte, timeout time.Duration) (int64, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.Conn.SetWriteDeadline(time.Now().Add(timeout))
-	bufs := net.Buffers(frames)
-	_, err := bufs.WriteTo(c.Conn)
+	// WriteTo consumes the slice it is given, element by element: it gets
+	// a copy, so that frames still says where each frame began.
+	bufs := append(make(net.Buffers, 0, len(frames)), frames...)
+	n, err := bufs.WriteTo(c.Conn)
 	c.Conn.SetWriteDeadline(time.Time{}) // the library's writes have their own timeouts
 	if c.partial {
 		c.partial = false
@@ -803,7 +871,7 @@ func (c *frameConn) writeFrames(frames [][]byte, timeout time.Duration) error {
 			c.done.Broadcast()
 		}
 	}
-	return err
+	return n, err
 }
 
 // framingWriter hands the WebSocket library a frameConn, with small
