@@ -63,7 +63,7 @@ type wsConn struct {
 
 	mu          sync.Mutex
 	queue       [][]byte
-	queued      int // bytes in queue
+	queued      int  // bytes in queue
 	headCut     bool // queue[0] is the rest of a frame tryWrite half wrote: it must go out before anything else
 	writing     bool
 	closed      bool                 // the socket is finished: nothing more is queued or written
