@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -51,5 +52,56 @@ func TestStalledSubscriberGets4008(t *testing.T) {
 			t.Fatalf("stalled subscriber ended with %v, want close %d", err, closeTooSlow)
 		}
 		return
+	}
+}
+
+// TestInvalidUTF8Closes1007: a text frame that is not UTF-8 fails the
+// connection with 1007, as RFC 6455 asks, on every socket path.
+func TestInvalidUTF8Closes1007(t *testing.T) {
+	ts := newTestServer(t, config{})
+	c := newClient(t, ts.URL)
+	c.signUp("ann", "password123")
+	for _, path := range []string{"/ws", "/ws/fitness-tracking/", "/ws/sports-updates/"} {
+		w := c.mustDialWS(path)
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		if err := w.ws.Write(ctx, websocket.MessageText, []byte("{\"op\":\"ping\",\"id\":\"\xff\xfe\"}")); err != nil {
+			t.Fatal(err)
+		}
+		cancel()
+		w.expectClose(websocket.StatusInvalidFramePayloadData)
+	}
+}
+
+// TestFloodCloseExplainsFirst: a client closed with 1008 for flooding
+// reads an error frame saying why before the close frame.
+func TestFloodCloseExplainsFirst(t *testing.T) {
+	ts := newTestServer(t, config{})
+	c := newClient(t, ts.URL)
+	c.signUp("ann", "password123")
+	flood := c.mustDialWS("/ws")
+	go func() {
+		for i := 0; i < 2000; i++ {
+			if flood.ws.Write(context.Background(), websocket.MessageText, []byte(`{"op":"ping"}`)) != nil {
+				return
+			}
+		}
+	}()
+	var last frame
+	for {
+		data, err := flood.readRaw(15 * time.Second)
+		if err != nil {
+			var ce websocket.CloseError
+			if !errors.As(err, &ce) || ce.Code != websocket.StatusPolicyViolation {
+				t.Fatalf("flood ended with %v, want 1008", err)
+			}
+			break
+		}
+		last = frame{}
+		if err := json.Unmarshal(data, &last); err != nil {
+			t.Fatalf("frame %s: %v", data, err)
+		}
+	}
+	if last.Op != opError || last.Error == nil || last.Error.Code != "flooding" {
+		t.Fatalf("last frame before the 1008 close: %+v (error %+v), want a flooding error", last, last.Error)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+	"unicode/utf8"
 
 	"github.com/coder/websocket"
 	"golang.org/x/time/rate"
@@ -137,6 +138,7 @@ func (c *wsConn) readLoop() {
 		c.mu.Unlock()
 		c.ws.CloseNow()
 	}()
+	closing := false // a close frame is queued: what the client sends now is ignored
 	for {
 		// No context: a cancellable one costs every read a timer hook and
 		// every socket a child context. Closing the socket ends the read.
@@ -145,13 +147,18 @@ func (c *wsConn) readLoop() {
 			return
 		}
 		c.hub.stats.framesIn.Add(1)
+		if closing {
+			continue // the close frame is queued; wait for the peer's answer
+		}
 		if !c.limiter.Allow() {
 			if c.violations++; c.violations > 100 {
-				c.mu.Lock()
-				c.closed = true
-				c.mu.Unlock()
-				c.ws.Close(websocket.StatusPolicyViolation, "too many messages; slow down")
-				return
+				// The client learns why in an error frame first, then the
+				// close frame follows what is queued; reading goes on, unused,
+				// until the close handshake ends the socket.
+				c.sendError(nil, "", newFrameError("flooding", "far over the rate limit for too long; this socket is being closed (1008)"))
+				c.closeAfterFlush(websocket.StatusPolicyViolation, "too many messages; slow down")
+				closing = true
+				continue
 			}
 			c.sendError(nil, "", newFrameError("rate_limited", "too many messages; this one was dropped"))
 			continue
@@ -159,6 +166,13 @@ func (c *wsConn) readLoop() {
 		c.violations = 0
 		if typ != websocket.MessageText {
 			c.sendError(nil, "", newFrameError("invalid_json", "binary frames are not understood; send JSON text frames"))
+			continue
+		}
+		// RFC 6455 (8.1): a text frame that is not UTF-8 fails the
+		// connection with 1007; the library does not check.
+		if !utf8.Valid(data) {
+			c.closeAfterFlush(websocket.StatusInvalidFramePayloadData, "text frames must be valid UTF-8")
+			closing = true
 			continue
 		}
 		switch c.mode {
