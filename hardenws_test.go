@@ -4,7 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -103,5 +107,135 @@ func TestFloodCloseExplainsFirst(t *testing.T) {
 	}
 	if last.Op != opError || last.Error == nil || last.Error.Code != "flooding" {
 		t.Fatalf("last frame before the 1008 close: %+v (error %+v), want a flooding error", last, last.Error)
+	}
+}
+
+// dialStatus opens a socket on path from a forwarded address and returns
+// it, or the HTTP status and error code it was refused with.
+func dialStatus(t *testing.T, c *client, path, ip string) (*wsClient, int, string) {
+	t.Helper()
+	var h []string
+	if ip != "" {
+		h = []string{"X-Forwarded-For", ip}
+	}
+	w, res, err := c.dialWS(path, h...)
+	if err == nil {
+		return w, 101, ""
+	}
+	if res == nil {
+		t.Fatalf("dial %s: %v", path, err)
+	}
+	var e errorBody
+	body, _ := io.ReadAll(res.Body)
+	json.Unmarshal(body, &e)
+	return nil, res.StatusCode, e.Error.Code
+}
+
+// TestSocketsPerAddress: one address may hold only so many anonymous
+// sockets; behind a proxy that is the forwarded address, and without
+// -behind-proxy a forged X-Forwarded-For does not get around it.
+// Signed-in sockets count against their user instead.
+func TestSocketsPerAddress(t *testing.T) {
+	ts := newTestServer(t, config{BehindProxy: true, WSMaxPerAddr: 3})
+	anon := newClient(t, ts.URL)
+	var held []*wsClient
+	for range 3 {
+		w, status, _ := dialStatus(t, anon, "/ws/sports-updates/", "198.51.100.7")
+		if status != 101 {
+			t.Fatalf("socket within the limit: %d", status)
+		}
+		held = append(held, w)
+	}
+	if _, status, code := dialStatus(t, anon, "/ws", "198.51.100.7"); status != 429 || code != "too_many_connections" {
+		t.Fatalf("socket over the address's limit: %d %s", status, code)
+	}
+	if _, status, _ := dialStatus(t, anon, "/ws", "198.51.100.8"); status != 101 {
+		t.Fatalf("another address: %d", status)
+	}
+	ann := newClient(t, ts.URL)
+	ann.signUp("ann", "password123")
+	if _, status, _ := dialStatus(t, ann, "/ws", "198.51.100.7"); status != 101 {
+		t.Fatalf("a signed-in user at the full address: %d", status)
+	}
+	// A closed socket frees its place.
+	held[0].ws.Close(websocket.StatusNormalClosure, "")
+	for ts.srv.hub.addrFull("198.51.100.7") {
+		time.Sleep(time.Millisecond)
+	}
+	if _, status, _ := dialStatus(t, anon, "/ws", "198.51.100.7"); status != 101 {
+		t.Fatalf("after one closed: %d", status)
+	}
+
+	// Not behind a proxy, X-Forwarded-For is the client's own say-so.
+	direct := newTestServer(t, config{WSMaxPerAddr: 2})
+	spoof := newClient(t, direct.URL)
+	for i := range 2 {
+		if _, status, _ := dialStatus(t, spoof, "/ws", fmt.Sprintf("203.0.113.%d", i)); status != 101 {
+			t.Fatalf("socket %d: %d", i, status)
+		}
+	}
+	if _, status, _ := dialStatus(t, spoof, "/ws", "203.0.113.99"); status != 429 {
+		t.Fatalf("a forged X-Forwarded-For got around the limit: %d", status)
+	}
+}
+
+// TestSocketsRefusedNearDescriptorLimit: as descriptors run low,
+// anonymous sockets are refused with 503 before the upgrade, while a
+// signed-in user can still open one.
+func TestSocketsRefusedNearDescriptorLimit(t *testing.T) {
+	ts := newTestServer(t, config{WSMaxPerAddr: 1000})
+	ann := newClient(t, ts.URL)
+	ann.signUp("ann", "password123")
+	fds := ts.srv.fds
+	// Pretend the process may hold only a few more descriptors than the
+	// reserves it keeps.
+	fds.limit.Store(fds.base.Load() + fds.sockets() + fdReserveCore + fdReserveUsersMin + 4)
+	anon := newClient(t, ts.URL)
+	opened := 0
+	for ; opened < 50; opened++ {
+		_, status, code := dialStatus(t, anon, "/ws/sports-updates/", "")
+		if status == 101 {
+			continue
+		}
+		if status != 503 || code != "server_busy" {
+			t.Fatalf("refusal near the limit: %d %s", status, code)
+		}
+		break
+	}
+	if opened == 0 || opened == 50 {
+		t.Fatalf("%d anonymous sockets opened near the limit", opened)
+	}
+	if _, status, code := dialStatus(t, ann, "/ws", ""); status != 101 {
+		t.Fatalf("signed-in user near the limit: %d %s", status, code)
+	}
+}
+
+// TestStartRaisesOpenFileLimit: serving starts by raising the soft limit
+// on open files to the hard limit, and logs both.
+func TestStartRaisesOpenFileLimit(t *testing.T) {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		t.Fatal(err)
+	}
+	if lim.Max < 1024 {
+		t.Skipf("hard limit %d is too low to lower the soft one under it", lim.Max)
+	}
+	lowered := lim
+	lowered.Cur = 512
+	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lowered); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim) })
+
+	app := startApp(t, nil, "-addr", "127.0.0.1:0", "-db", filepath.Join(t.TempDir(), "app.db"))
+	defer app.Stop(t)
+	var now syscall.Rlimit
+	syscall.Getrlimit(syscall.RLIMIT_NOFILE, &now)
+	if now.Cur != lim.Max {
+		t.Fatalf("soft limit after start %d, want the hard limit %d", now.Cur, lim.Max)
+	}
+	logged := app.stderr.String()
+	if !strings.Contains(logged, `msg="open-file limit"`) || !strings.Contains(logged, fmt.Sprintf("soft=%d hard=%d raised=true", lim.Max, lim.Max)) {
+		t.Fatalf("log does not say the limit was raised: %s", app.stderr)
 	}
 }

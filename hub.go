@@ -20,6 +20,7 @@ import (
 type hubConfig struct {
 	MaxConns        int           // sockets open at once. Defaults to 50,000.
 	MaxConnsPerUser int           // sockets one signed-in user may hold. Defaults to 64.
+	MaxConnsPerAddr int           // anonymous sockets one client address may hold. Defaults to 256.
 	MaxSubsPerConn  int           // topics one socket may follow. Defaults to 100.
 	MaxQueueBytes   int           // bytes waiting to be written to one socket before it is closed as too slow. Defaults to 1 MiB.
 	ReadLimit       int64         // largest frame a client may send. Defaults to 64 KiB.
@@ -42,6 +43,7 @@ func (c *hubConfig) setDefaults() {
 	}
 	def(&c.MaxConns, 50_000)
 	def(&c.MaxConnsPerUser, 64)
+	def(&c.MaxConnsPerAddr, DefaultWSMaxPerAddr)
 	def(&c.MaxSubsPerConn, 100)
 	def(&c.MaxQueueBytes, 1<<20)
 	def(&c.MsgBurst, 200)
@@ -96,6 +98,7 @@ type hub struct {
 	topics         map[string]map[*wsConn]*subscription
 	conns          map[*wsConn]struct{}
 	perUser        map[int64]int
+	perAddr        map[string]int // anonymous sockets per client address
 	presenceDirty  map[string]struct{}
 	closing        bool
 	nextConnID     uint64
@@ -140,6 +143,7 @@ func newHub(cfg hubConfig, store *Store, log *slog.Logger) *hub {
 		topics:        map[string]map[*wsConn]*subscription{},
 		conns:         map[*wsConn]struct{}{},
 		perUser:       map[int64]int{},
+		perAddr:       map[string]int{},
 		presenceDirty: map[string]struct{}{},
 		stop:          make(chan struct{}),
 	}
@@ -320,7 +324,19 @@ var (
 	errHubClosing  = errorf(http.StatusServiceUnavailable, "shutting_down", "the server is shutting down; reconnect shortly")
 	errHubFull     = errorf(http.StatusServiceUnavailable, "too_many_connections", "the server has too many open sockets; try again later")
 	errUserTooMany = errorf(http.StatusTooManyRequests, "too_many_connections", "you have too many open sockets; close some tabs or devices")
+	errAddrTooMany = errorf(http.StatusTooManyRequests, "too_many_connections", "too many open sockets from your address; close some, or sign in")
+	errNoFDs       = errorf(http.StatusServiceUnavailable, "server_busy", "the server is near its limit of open connections; try again later")
 )
+
+// addrFull reports, before an upgrade, whether an anonymous socket from
+// addr would be over the per-address limit. admit checks again, exactly:
+// this early answer spares the upgrade (and its descriptor's lifetime)
+// for a client that is flooding.
+func (h *hub) addrFull(addr string) bool {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return h.perAddr[addr] >= h.cfg.MaxConnsPerAddr
+}
 
 // admit registers a socket, enforcing the connection limits. Its errors
 // are *apiError.
@@ -334,12 +350,16 @@ func (h *hub) admit(c *wsConn) error {
 		return errHubFull
 	case c.p != nil && h.perUser[c.p.User.ID] >= h.cfg.MaxConnsPerUser:
 		return errUserTooMany
+	case c.p == nil && h.perAddr[c.addr] >= h.cfg.MaxConnsPerAddr:
+		return errAddrTooMany
 	}
 	h.nextConnID++
 	c.id = h.nextConnID
 	h.conns[c] = struct{}{}
 	if c.p != nil {
 		h.perUser[c.p.User.ID]++
+	} else {
+		h.perAddr[c.addr]++
 	}
 	h.connsWG.Add(1)
 	h.stats.conns.Add(1)
@@ -358,6 +378,8 @@ func (h *hub) release(c *wsConn) {
 		if h.perUser[c.p.User.ID]--; h.perUser[c.p.User.ID] <= 0 {
 			delete(h.perUser, c.p.User.ID)
 		}
+	} else if h.perAddr[c.addr]--; h.perAddr[c.addr] <= 0 {
+		delete(h.perAddr, c.addr)
 	}
 	c.mu.Lock()
 	topics := make([]string, 0, len(c.subs))

@@ -22,6 +22,7 @@ type server struct {
 	ui      http.Handler
 	now     func() time.Time
 	started time.Time
+	fds     *fdBudget // descriptors left, which decides whether a socket may open
 
 	ipFailures   *failureLimiter // failed sign-ins and sign-ups per client address
 	pairFailures *failureLimiter // failed sign-ins per (username, client address)
@@ -37,6 +38,9 @@ func newServer(cfg config, store *Store, log *slog.Logger) (*server, error) {
 	hcfg.Retention = cfg.Retention
 	if cfg.WSMaxPerUser > 0 {
 		hcfg.MaxConnsPerUser = cfg.WSMaxPerUser
+	}
+	if cfg.WSMaxPerAddr > 0 {
+		hcfg.MaxConnsPerAddr = cfg.WSMaxPerAddr
 	}
 	if cfg.BaseURL != "" {
 		if u, err := url.Parse(cfg.BaseURL); err == nil && u.Host != "" {
@@ -59,6 +63,7 @@ func newServer(cfg config, store *Store, log *slog.Logger) (*server, error) {
 		pairFailures: newFailureLimiter(10, 15*time.Minute, store.now),
 		accountLoad:  newFailureBucket(10, time.Minute, store.now),
 	}
+	s.fds = newFDBudget(h.stats.conns.Load)
 	if err := store.interruptImports(); err != nil {
 		return nil, err
 	}

@@ -55,6 +55,7 @@ type wsConn struct {
 	ws   *websocket.Conn
 	net  *frameConn // the socket under ws; the writer writes framed batches to it directly
 	p    *principal // nil for an anonymous socket
+	addr string     // the client's address (the forwarded one behind a proxy)
 	mode connMode
 
 	limiter    *rate.Limiter
@@ -91,9 +92,28 @@ func (s *server) serveWS(mode connMode) http.HandlerFunc {
 			kept.User.passwordHash = "" // the socket outlives the request; keep no secret with it
 			p = &kept
 		}
+		// Refused before the upgrade, with a JSON status and the
+		// connection closed: a flood of sockets from one address, or any
+		// anonymous socket once descriptors run low (signed-in users keep
+		// a reserve, the database another; see fdlimit.go).
+		addr := s.clientIP(r)
+		var refuse error
+		switch {
+		case p == nil && s.hub.addrFull(addr):
+			refuse = errAddrTooMany
+		case !s.fds.allowSocket(p != nil):
+			refuse = errNoFDs
+			w.Header().Set("Retry-After", "5")
+		}
+		if refuse != nil {
+			w.Header().Set("Connection", "close")
+			writeError(w, r, s.log, refuse)
+			return
+		}
 		c := &wsConn{
 			hub:     s.hub,
 			p:       p,
+			addr:    addr,
 			mode:    mode,
 			limiter: rate.NewLimiter(s.hub.cfg.MsgRate, s.hub.cfg.MsgBurst),
 			subs:    map[string]*subscription{},
@@ -109,7 +129,7 @@ func (s *server) serveWS(mode connMode) http.HandlerFunc {
 		// HTTP status of a refused upgrade, but it can read a close reason.
 		if err := s.hub.admit(c); err != nil {
 			code := websocket.StatusTryAgainLater
-			if err == errUserTooMany {
+			if err == errUserTooMany || err == errAddrTooMany {
 				code = websocket.StatusPolicyViolation
 			}
 			ws.Close(code, err.(*apiError).Message)
