@@ -31,6 +31,7 @@ type hubConfig struct {
 	MsgBurst        int           // burst above MsgRate. Defaults to 200.
 	MaxReplay       int           // most messages a resume replays; more gets a snapshot. Defaults to 5,000.
 	PruneInterval   time.Duration // how often history beyond retention is deleted. Defaults to 10m.
+	CloseGrace      time.Duration // at shutdown, how long sockets get to flush and finish the close handshake before they are cut. Defaults to 1s.
 	Retention       map[string]Retention
 	OriginPatterns  []string // extra origins allowed to open sockets (the request's own host always is)
 }
@@ -59,6 +60,9 @@ func (c *hubConfig) setDefaults() {
 	}
 	if c.PongTimeout <= 0 {
 		c.PongTimeout = 20 * time.Second
+	}
+	if c.CloseGrace <= 0 {
+		c.CloseGrace = time.Second
 	}
 	if c.PruneInterval <= 0 {
 		c.PruneInterval = 10 * time.Minute
@@ -485,7 +489,11 @@ func (h *hub) revokeReaders(topic string) {
 
 // Close stops the hub for shutdown: it refuses new sockets, sends out what
 // has already committed, then flushes every socket's queue and closes it
-// with 1001 (going away), waiting up to ctx's deadline.
+// with 1001 (going away), all sockets in one pass (see goAway).
+// It waits CloseGrace (or to ctx's deadline, if sooner) for them, then
+// cuts the connections still open: a restart must not wait on clients
+// that are slow to answer the close handshake, and every one of them
+// resumes from its last offset anyway.
 func (h *hub) Close(ctx context.Context) {
 	h.mu.Lock()
 	h.closing = true
@@ -499,19 +507,25 @@ func (h *hub) Close(ctx context.Context) {
 		conns = append(conns, c)
 	}
 	h.mu.RUnlock()
+	bye := wsCloseFrame(websocket.StatusGoingAway, "server shutting down; reconnect and resume")
 	for _, c := range conns {
-		c.closeAfterFlush(websocket.StatusGoingAway, "server shutting down; reconnect and resume")
+		c.goAway(bye)
 	}
 	done := make(chan struct{})
 	go func() {
 		h.connsWG.Wait()
 		close(done)
 	}()
+	grace, cancel := context.WithTimeout(ctx, h.cfg.CloseGrace)
+	defer cancel()
 	select {
 	case <-done:
-	case <-ctx.Done():
+	case <-grace.Done():
+		// Closing the network connection ends the socket's reads, writes
+		// and any close handshake under way at once. (CloseNow would not:
+		// on a socket already closing it waits for that handshake.)
 		for _, c := range conns {
-			c.ws.CloseNow()
+			c.net.Close()
 		}
 		<-done
 	}

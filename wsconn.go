@@ -67,6 +67,7 @@ type wsConn struct {
 	queue       [][]byte
 	queued      int  // bytes in queue
 	headCut     bool // queue[0] is the rest of a frame tryWrite half wrote: it must go out before anything else
+	closeQueued bool // goAway put the close frame itself in the queue (or on the wire): the writer sends no other
 	writing     bool
 	closed      bool                 // the socket is finished: nothing more is queued or written
 	closeCode   websocket.StatusCode // set with closeReason by closeAfterFlush and closeNow:
@@ -652,6 +653,10 @@ func (c *wsConn) writeLoop() {
 			}
 			c.mu.Unlock()
 			c.hub.stats.queueBytes.Add(-int64(bytes))
+			if reason != "" && c.closeQueued {
+				c.net.Close() // the close frame went out with the queue (see goAway)
+				return
+			}
 			if reason != "" {
 				// closeNow keeps only the rest of a half-written frame
 				// (headCut): finish it, so the close frame can follow.
@@ -685,6 +690,8 @@ func (c *wsConn) writeLoop() {
 			// and the close frame sent, each within a bounded wait
 			// (closeWait, then the library's 5 s). A dead peer, or a
 			// stall with nothing decided, is cut at once as before.
+			// (While a frame is cut, writeFramesN keeps the stream marked
+			// partial, so that no ping slips into the middle of it.)
 			if reason != "" && c.abort.Load() && isTimeout(err) {
 				rest := cutFrameRest(batch, n, headCut)
 				if rest == nil || func() error { _, err := c.net.writeFramesN([][]byte{rest}, closeWait); return err }() == nil {
@@ -692,6 +699,7 @@ func (c *wsConn) writeLoop() {
 					return
 				}
 			}
+			c.net.abandonPartial() // frees any library write waiting for the cut frame
 			c.ws.CloseNow()
 			return
 		}
@@ -738,6 +746,47 @@ func (c *wsConn) closeAfterFlush(code websocket.StatusCode, reason string) {
 	c.startWriterLocked()
 }
 
+// goAway closes the socket at shutdown: frame, a close frame made once by
+// wsCloseFrame for every socket, goes after what is queued, and the
+// connection is closed right after it. An idle socket (the usual case)
+// takes the frame straight onto the wire here, with no goroutine and no
+// wait for the client's answering close frame: RFC 6455 lets the server
+// close the connection first, the client still reads 1001 and why, and
+// thousands of sockets close in one pass instead of each waiting for a
+// round trip and a wakeup of its own. A socket with frames queued closes
+// from its writer once they are out, within the hub's CloseGrace.
+func (c *wsConn) goAway(frame []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed || c.closeReason != "" {
+		return
+	}
+	c.closeCode, c.closeReason, c.closeQueued = websocket.StatusGoingAway, "server shutting down", true
+	if !c.writing && len(c.queue) == 0 {
+		n, ok := c.net.tryWrite(frame)
+		if ok {
+			c.closed = true
+			c.net.Close()
+			return
+		}
+		if n > 0 {
+			frame = frame[n:]
+			c.headCut = true
+		}
+	}
+	c.queue = append(c.queue, frame)
+	c.queued += len(frame)
+	c.hub.stats.queueBytes.Add(int64(len(frame)))
+	c.startWriterLocked()
+}
+
+// wsCloseFrame is a server's close frame (unmasked) with code and a
+// reason of at most 123 bytes.
+func wsCloseFrame(code websocket.StatusCode, reason string) []byte {
+	payload := append([]byte{byte(code >> 8), byte(code)}, reason[:min(len(reason), 123)]...)
+	return append([]byte{0x88, byte(len(payload))}, payload...)
+}
+
 // closeNow drops what is queued and closes the socket with code as soon
 // as the frame being written, if any, is out.
 func (c *wsConn) closeNow(code websocket.StatusCode, reason string) {
@@ -747,8 +796,8 @@ func (c *wsConn) closeNow(code websocket.StatusCode, reason string) {
 }
 
 func (c *wsConn) closeNowLocked(code websocket.StatusCode, reason string) {
-	if c.closed || c.abort.Load() {
-		return
+	if c.closed || c.abort.Load() || c.closeQueued {
+		return // already closing; a shutdown's close frame is queued and its grace bounds the rest
 	}
 	c.closeCode, c.closeReason = code, reason
 	c.abort.Store(true)
@@ -899,6 +948,13 @@ func (c *frameConn) writeFramesN(frames [][]byte, timeout time.Duration) (int64,
 	bufs := append(make(net.Buffers, 0, len(frames)), frames...)
 	n, err := bufs.WriteTo(c.Conn)
 	c.Conn.SetWriteDeadline(time.Time{}) // the library's writes have their own timeouts
+	if err != nil && cutFrameRest(frames, n, c.partial) != nil {
+		// The write stopped inside a frame: the stream stays partial, and
+		// the library's writes wait, until the caller finishes that frame
+		// or abandons it.
+		c.partial = true
+		return n, err
+	}
 	if c.partial {
 		c.partial = false
 		if c.done != nil { // someone is waiting
