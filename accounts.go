@@ -103,9 +103,23 @@ func (s *server) signup(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusCreated, u)
 }
 
-// login checks a username and password and starts a session. Failures are
-// counted per account and per client address; past the limit the answer is
-// 429 with Retry-After, whether or not the password is right.
+// login checks a username and password and starts a session.
+//
+// Guessing is throttled in three ways, after the OWASP authentication
+// guidance, none of which can lock the owner out:
+//   - per client address: 30 failures in 15 minutes, over all accounts,
+//     and that address gets 429 for the rest of the window;
+//   - per account and address: 10 failures in 15 minutes, and that address
+//     gets 429 for that account;
+//   - per account, from anywhere: a bucket of 10 failures refilled at one
+//     a minute. Once it is empty, an address that has already failed on
+//     the account gets 429 until a token comes back, so guessing from many
+//     addresses costs one address per guess; an address with no failure on
+//     the account (the owner on their phone) is still checked, and a right
+//     password still signs in.
+//
+// A blocked attempt gets 429 with Retry-After before its password is
+// checked, so a 429 says nothing about the password.
 func (s *server) login(w http.ResponseWriter, r *http.Request) error {
 	var c credentials
 	if err := decodeJSON(w, r, &c); err != nil {
@@ -116,10 +130,14 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) error {
 	}
 	ip := s.clientIP(r)
 	account := strings.ToLower(c.Username)
+	pair := account + "\x00" + ip
 	if wait, blocked := s.ipFailures.blocked(ip); blocked {
 		return rateLimited(w, wait)
 	}
-	if wait, blocked := s.accountFailures.blocked(account); blocked {
+	if wait, blocked := s.pairFailures.blocked(pair); blocked {
+		return rateLimited(w, wait)
+	}
+	if wait, empty := s.accountLoad.empty(account); empty && s.pairFailures.count(pair) > 0 {
 		return rateLimited(w, wait)
 	}
 	u, err := s.store.UserByName(r.Context(), c.Username)
@@ -132,11 +150,15 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) error {
 	}
 	if !checkPassword(hash, c.Password) || errors.Is(err, errNotFound) {
 		s.ipFailures.fail(ip)
-		s.accountFailures.fail(account)
+		s.pairFailures.fail(pair)
+		s.accountLoad.take(account)
 		s.log.Warn("sign-in failed", "user", c.Username, "ip", ip)
 		return errorf(http.StatusUnauthorized, "invalid_credentials", "wrong username or password")
 	}
-	s.accountFailures.reset(account)
+	// Only this address's record is cleared: the account's bucket refills
+	// by time alone, or an attacker's guessing would resume the moment
+	// the owner signs in.
+	s.pairFailures.reset(pair)
 	if err := s.startSession(w, r, u); err != nil {
 		return err
 	}
@@ -189,6 +211,9 @@ func (s *server) changePassword(w http.ResponseWriter, r *http.Request, p *princ
 	}
 	if err := decodeJSON(w, r, &body); err != nil {
 		return err
+	}
+	if body.Current == "" {
+		return invalidField("current_password", "is required")
 	}
 	if err := validatePassword("new_password", body.New); err != nil {
 		return err

@@ -191,27 +191,72 @@ func TestChangePasswordSignsOutOtherSessions(t *testing.T) {
 	newClient(t, ts.URL).logIn("ann", "new password 1")
 }
 
+// TestLoginRateLimit: guessing is throttled per address, per account and
+// address, and per account from anywhere, and none of it keeps the owner
+// out: the right password from an address that has not failed still
+// signs in.
 func TestLoginRateLimit(t *testing.T) {
 	ts := newTestServer(t, config{BehindProxy: true})
 	admin := newClient(t, ts.URL)
 	admin.signUp("ann", "password123")
 
+	// One address guessing at one account: 10 wrong answers, then 429.
 	attacker := newClient(t, ts.URL)
+	attacker.ip = "198.51.100.1"
 	for i := range 10 {
-		attacker.ip = fmt.Sprintf("198.51.100.%d", i) // a different address each time
 		if r := attacker.do("POST", "/api/login", credentials{"ann", "guess"}); r.Status != 401 {
 			t.Fatalf("attempt %d: %d", i, r.Status)
 		}
 	}
-	// The account is now locked for everyone, even with the right password.
+	r := attacker.do("POST", "/api/login", credentials{"ann", "password123"})
+	if r.Status != 429 || r.ErrorCode() != "rate_limited" || r.Header.Get("Retry-After") == "" {
+		t.Fatalf("11th attempt from the guessing address: %d %s (Retry-After %q)", r.Status, r.Body, r.Header.Get("Retry-After"))
+	}
+	// The owner, elsewhere, is not locked out.
 	owner := newClient(t, ts.URL)
 	owner.ip = "203.0.113.9"
-	r := owner.do("POST", "/api/login", credentials{"ann", "password123"})
-	if r.Status != 429 || r.ErrorCode() != "rate_limited" || r.Header.Get("Retry-After") == "" {
-		t.Fatalf("locked account: %d %s (Retry-After %q)", r.Status, r.Body, r.Header.Get("Retry-After"))
+	owner.logIn("ann", "password123")
+
+	// Many addresses guessing at one account: once the account's bucket
+	// is empty, each address gets one guess, then 429; nothing is checked
+	// beyond that.
+	checked, refused := 0, 0
+	for a := range 20 {
+		attacker.ip = fmt.Sprintf("192.0.2.%d", a)
+		for range 3 {
+			switch r := attacker.do("POST", "/api/login", credentials{"ann", "guess"}); r.Status {
+			case 401:
+				checked++
+			case 429:
+				refused++
+			default:
+				t.Fatalf("guess from %s: %d %s", attacker.ip, r.Status, r.Body)
+			}
+		}
+	}
+	if checked != 20 || refused != 40 {
+		t.Fatalf("20 addresses x 3 guesses on a pressed account: %d checked, %d refused; want 20 and 40", checked, refused)
+	}
+	// A fresh address is still heard, and the right password works.
+	fresh := newClient(t, ts.URL)
+	fresh.ip = "203.0.113.77"
+	fresh.logIn("ann", "password123")
+	// The owner's own earlier address kept working throughout.
+	owner.logIn("ann", "password123")
+	// Tokens come back with time: an address that guessed gets one more.
+	ts.clock.Advance(time.Minute)
+	attacker.ip = "192.0.2.0"
+	if r := attacker.do("POST", "/api/login", credentials{"ann", "guess"}); r.Status != 401 {
+		t.Fatalf("after a refill: %d", r.Status)
+	}
+	if r := attacker.do("POST", "/api/login", credentials{"ann", "guess"}); r.Status != 429 {
+		t.Fatalf("after the refilled token is spent: %d", r.Status)
 	}
 	ts.clock.Advance(16 * time.Minute)
-	owner.logIn("ann", "password123")
+	attacker.ip = "198.51.100.1"
+	if r := attacker.do("POST", "/api/login", credentials{"ann", "guess"}); r.Status != 401 {
+		t.Fatalf("after the window: %d", r.Status)
+	}
 
 	// One address guessing at many accounts is limited too.
 	attacker.ip = "198.51.100.200"

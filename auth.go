@@ -280,6 +280,17 @@ func (l *failureLimiter) fail(key string) {
 	fw.failures++
 }
 
+// count is key's failures in its current window.
+func (l *failureLimiter) count(key string) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	fw := l.keys[key]
+	if fw == nil || l.now().Sub(fw.start) >= l.window {
+		return 0
+	}
+	return fw.failures
+}
+
 // reset forgets key's failures, after a successful sign-in.
 func (l *failureLimiter) reset(key string) {
 	l.mu.Lock()
@@ -295,4 +306,76 @@ func rateLimited(w http.ResponseWriter, wait time.Duration) error {
 	}
 	w.Header().Set("Retry-After", strconv.Itoa(secs))
 	return errorf(http.StatusTooManyRequests, "rate_limited", "too many failed sign-in attempts; try again in %d seconds", secs)
+}
+
+// failureBucket is a token bucket of failed sign-ins per account: each
+// failure takes a token, and tokens come back at one per refill, up to
+// burst. An empty bucket means the account is being guessed at faster than
+// its owner ever mistypes; sign-in then tightens to one guess per address
+// (see login) rather than locking the account, so a guesser can never keep
+// its owner out.
+type failureBucket struct {
+	mu     sync.Mutex
+	burst  float64
+	refill time.Duration
+	now    func() time.Time
+	keys   map[string]*bucketState
+}
+
+type bucketState struct {
+	tokens float64
+	at     time.Time
+}
+
+func newFailureBucket(burst int, refill time.Duration, now func() time.Time) *failureBucket {
+	return &failureBucket{burst: float64(burst), refill: refill, now: now, keys: map[string]*bucketState{}}
+}
+
+// levelLocked brings key's tokens up to now and returns its state, or nil
+// when the bucket is full (and so need not be kept).
+func (b *failureBucket) levelLocked(key string, now time.Time) *bucketState {
+	st := b.keys[key]
+	if st == nil {
+		return nil
+	}
+	st.tokens += float64(now.Sub(st.at)) / float64(b.refill)
+	st.at = now
+	if st.tokens >= b.burst {
+		delete(b.keys, key)
+		return nil
+	}
+	return st
+}
+
+// empty reports whether key has no token left, and how long until one
+// comes back.
+func (b *failureBucket) empty(key string) (time.Duration, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	st := b.levelLocked(key, b.now())
+	if st == nil || st.tokens >= 1 {
+		return 0, false
+	}
+	return time.Duration((1 - st.tokens) * float64(b.refill)), true
+}
+
+// take spends one of key's tokens (never going below zero, so that a
+// flood does not push the account's recovery further and further out).
+func (b *failureBucket) take(key string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	now := b.now()
+	if len(b.keys) > 100_000 { // bound memory under a flood of distinct keys
+		for k := range b.keys {
+			b.levelLocked(k, now)
+		}
+	}
+	st := b.levelLocked(key, now)
+	if st == nil {
+		st = &bucketState{tokens: b.burst, at: now}
+		b.keys[key] = st
+	}
+	if st.tokens -= 1; st.tokens < 0 {
+		st.tokens = 0
+	}
 }

@@ -429,12 +429,9 @@ func (s *server) updateGame(w http.ResponseWriter, r *http.Request, p *principal
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	upd, err := in.validate()
-	if err != nil {
-		return err
-	}
 	var g Game
-	err = s.store.Write(r.Context(), func(tx *Tx) error {
+	err := s.store.Write(r.Context(), func(tx *Tx) error {
+		var err error
 		if g, err = s.store.Game(r.Context(), tx, r.PathValue("id"), p.User.ID); err != nil {
 			return err
 		}
@@ -443,6 +440,15 @@ func (s *server) updateGame(w http.ResponseWriter, r *http.Request, p *principal
 				return errNotFound
 			}
 			return errNotScorekeeper
+		}
+		// The sport is fixed, so an update need not repeat it; one that
+		// names another sport is refused.
+		if in.Sport == "" {
+			in.Sport = g.Sport
+		}
+		upd, err := in.validate()
+		if err != nil {
+			return err
 		}
 		if upd.Sport != g.Sport {
 			return invalidField("sport", "a game's sport cannot change; create a new game")

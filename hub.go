@@ -20,6 +20,7 @@ import (
 type hubConfig struct {
 	MaxConns        int           // sockets open at once. Defaults to 50,000.
 	MaxConnsPerUser int           // sockets one signed-in user may hold. Defaults to 64.
+	MaxConnsPerAddr int           // anonymous sockets one client address may hold. Defaults to 256.
 	MaxSubsPerConn  int           // topics one socket may follow. Defaults to 100.
 	MaxQueueBytes   int           // bytes waiting to be written to one socket before it is closed as too slow. Defaults to 1 MiB.
 	ReadLimit       int64         // largest frame a client may send. Defaults to 64 KiB.
@@ -30,6 +31,7 @@ type hubConfig struct {
 	MsgBurst        int           // burst above MsgRate. Defaults to 200.
 	MaxReplay       int           // most messages a resume replays; more gets a snapshot. Defaults to 5,000.
 	PruneInterval   time.Duration // how often history beyond retention is deleted. Defaults to 10m.
+	CloseGrace      time.Duration // at shutdown, how long sockets get to flush and finish the close handshake before they are cut. Defaults to 1s.
 	Retention       map[string]Retention
 	OriginPatterns  []string // extra origins allowed to open sockets (the request's own host always is)
 }
@@ -42,6 +44,7 @@ func (c *hubConfig) setDefaults() {
 	}
 	def(&c.MaxConns, 50_000)
 	def(&c.MaxConnsPerUser, 64)
+	def(&c.MaxConnsPerAddr, DefaultWSMaxPerAddr)
 	def(&c.MaxSubsPerConn, 100)
 	def(&c.MaxQueueBytes, 1<<20)
 	def(&c.MsgBurst, 200)
@@ -57,6 +60,9 @@ func (c *hubConfig) setDefaults() {
 	}
 	if c.PongTimeout <= 0 {
 		c.PongTimeout = 20 * time.Second
+	}
+	if c.CloseGrace <= 0 {
+		c.CloseGrace = time.Second
 	}
 	if c.PruneInterval <= 0 {
 		c.PruneInterval = 10 * time.Minute
@@ -96,6 +102,7 @@ type hub struct {
 	topics         map[string]map[*wsConn]*subscription
 	conns          map[*wsConn]struct{}
 	perUser        map[int64]int
+	perAddr        map[string]int // anonymous sockets per client address
 	presenceDirty  map[string]struct{}
 	closing        bool
 	nextConnID     uint64
@@ -140,6 +147,7 @@ func newHub(cfg hubConfig, store *Store, log *slog.Logger) *hub {
 		topics:        map[string]map[*wsConn]*subscription{},
 		conns:         map[*wsConn]struct{}{},
 		perUser:       map[int64]int{},
+		perAddr:       map[string]int{},
 		presenceDirty: map[string]struct{}{},
 		stop:          make(chan struct{}),
 	}
@@ -320,7 +328,19 @@ var (
 	errHubClosing  = errorf(http.StatusServiceUnavailable, "shutting_down", "the server is shutting down; reconnect shortly")
 	errHubFull     = errorf(http.StatusServiceUnavailable, "too_many_connections", "the server has too many open sockets; try again later")
 	errUserTooMany = errorf(http.StatusTooManyRequests, "too_many_connections", "you have too many open sockets; close some tabs or devices")
+	errAddrTooMany = errorf(http.StatusTooManyRequests, "too_many_connections", "too many open sockets from your address; close some, or sign in")
+	errNoFDs       = errorf(http.StatusServiceUnavailable, "server_busy", "the server is near its limit of open connections; try again later")
 )
+
+// addrFull reports, before an upgrade, whether an anonymous socket from
+// addr would be over the per-address limit. admit checks again, exactly:
+// this early answer spares the upgrade (and its descriptor's lifetime)
+// for a client that is flooding.
+func (h *hub) addrFull(addr string) bool {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return h.perAddr[addr] >= h.cfg.MaxConnsPerAddr
+}
 
 // admit registers a socket, enforcing the connection limits. Its errors
 // are *apiError.
@@ -334,12 +354,16 @@ func (h *hub) admit(c *wsConn) error {
 		return errHubFull
 	case c.p != nil && h.perUser[c.p.User.ID] >= h.cfg.MaxConnsPerUser:
 		return errUserTooMany
+	case c.p == nil && h.perAddr[c.addr] >= h.cfg.MaxConnsPerAddr:
+		return errAddrTooMany
 	}
 	h.nextConnID++
 	c.id = h.nextConnID
 	h.conns[c] = struct{}{}
 	if c.p != nil {
 		h.perUser[c.p.User.ID]++
+	} else {
+		h.perAddr[c.addr]++
 	}
 	h.connsWG.Add(1)
 	h.stats.conns.Add(1)
@@ -358,6 +382,8 @@ func (h *hub) release(c *wsConn) {
 		if h.perUser[c.p.User.ID]--; h.perUser[c.p.User.ID] <= 0 {
 			delete(h.perUser, c.p.User.ID)
 		}
+	} else if h.perAddr[c.addr]--; h.perAddr[c.addr] <= 0 {
+		delete(h.perAddr, c.addr)
 	}
 	c.mu.Lock()
 	topics := make([]string, 0, len(c.subs))
@@ -463,7 +489,11 @@ func (h *hub) revokeReaders(topic string) {
 
 // Close stops the hub for shutdown: it refuses new sockets, sends out what
 // has already committed, then flushes every socket's queue and closes it
-// with 1001 (going away), waiting up to ctx's deadline.
+// with 1001 (going away), all sockets in one pass (see goAway).
+// It waits CloseGrace (or to ctx's deadline, if sooner) for them, then
+// cuts the connections still open: a restart must not wait on clients
+// that are slow to answer the close handshake, and every one of them
+// resumes from its last offset anyway.
 func (h *hub) Close(ctx context.Context) {
 	h.mu.Lock()
 	h.closing = true
@@ -477,19 +507,25 @@ func (h *hub) Close(ctx context.Context) {
 		conns = append(conns, c)
 	}
 	h.mu.RUnlock()
+	bye := wsCloseFrame(websocket.StatusGoingAway, "server shutting down; reconnect and resume")
 	for _, c := range conns {
-		c.closeAfterFlush(websocket.StatusGoingAway, "server shutting down; reconnect and resume")
+		c.goAway(bye)
 	}
 	done := make(chan struct{})
 	go func() {
 		h.connsWG.Wait()
 		close(done)
 	}()
+	grace, cancel := context.WithTimeout(ctx, h.cfg.CloseGrace)
+	defer cancel()
 	select {
 	case <-done:
-	case <-ctx.Done():
+	case <-grace.Done():
+		// Closing the network connection ends the socket's reads, writes
+		// and any close handshake under way at once. (CloseNow would not:
+		// on a socket already closing it waits for that handshake.)
 		for _, c := range conns {
-			c.ws.CloseNow()
+			c.net.Close()
 		}
 		<-done
 	}

@@ -117,9 +117,9 @@ func (im *importer) run(ctx context.Context, sum *importSummary, sources []impor
 		case it.refuse != "":
 			res = importResult{Name: it.name, Status: "failed", Reason: it.refuse}
 		case it.run != nil:
-			res = it.run(ctx)
+			res = it.run(withImportFile(ctx, sum.ID, sum.Done, it.name))
 		default:
-			res = im.importFile(ctx, it)
+			res = im.importFile(withImportFile(ctx, sum.ID, sum.Done, it.name), it)
 		}
 		sum.Done++
 		sum.Imported += len(res.Workouts)
@@ -526,6 +526,9 @@ func (s *Store) interruptImports() error {
 		os.RemoveAll(dir)
 	}
 	return s.Write(context.Background(), func(tx *Tx) error {
+		if err := recoverImportResults(tx); err != nil {
+			return err
+		}
 		_, err := tx.Exec("UPDATE imports SET status = 'interrupted' WHERE status IN ('queued', 'running')")
 		return err
 	})

@@ -658,15 +658,16 @@ func (s *server) registerLiveTopics() {
 		},
 		publish: func(ctx context.Context, p *principal, id string, data json.RawMessage, clientID string) error {
 			var body struct {
-				Samples []Sample `json:"samples"`
+				Samples []sampleInput `json:"samples"`
 			}
 			if err := json.Unmarshal(data, &body); err != nil {
 				return newFrameError("invalid_data", `send {"samples": [{"t": 0, "lat": ..., "hr": ...}, ...]}`)
 			}
-			if err := checkSamples(body.Samples, maxLiveBatch); err != nil {
+			samples, err := samplesFromInput(body.Samples, maxLiveBatch)
+			if err != nil {
 				return err
 			}
-			res, err := s.store.IngestLive(ctx, p.User.ID, id, body.Samples)
+			res, err := s.store.IngestLive(ctx, p.User.ID, id, samples)
 			if res.shareExpired {
 				s.expireShare(ctx, id)
 			}

@@ -37,6 +37,11 @@ const (
 	// DefaultWSMaxPerUser allows a user plenty of tabs and devices while
 	// bounding what one stolen token can open.
 	DefaultWSMaxPerUser = 64
+	// DefaultWSMaxPerAddr bounds the anonymous sockets (spectators) one
+	// client address may hold: a whole club behind one NAT watching a
+	// game, but not one client holding thousands. Signed-in sockets count
+	// against -ws-max-per-user instead.
+	DefaultWSMaxPerAddr = 256
 	// shutdownGrace is how long in-flight requests get to finish on Ctrl-C
 	// or SIGTERM before their connections are cut.
 	shutdownGrace = 10 * time.Second
@@ -66,6 +71,7 @@ type config struct {
 	BaseURL     string
 
 	WSMaxPerUser     int                  // sockets per signed-in user
+	WSMaxPerAddr     int                  // anonymous sockets per client address
 	ImportMaxFile    int64                // bytes one imported file may hold, decompressed
 	ImportMaxArchive int64                // bytes one upload or archive may hold
 	Retention        map[string]Retention // topic history kept, by topic kind
@@ -136,6 +142,7 @@ func flagSet(name string, base config, cfg *config, signup *string, stderr io.Wr
 	fs.BoolVar(&cfg.BehindProxy, "behind-proxy", base.BehindProxy, "trust X-Forwarded-For and X-Forwarded-Proto from a reverse proxy (env FITCAST_BEHIND_PROXY)")
 	fs.StringVar(&cfg.BaseURL, "base-url", base.BaseURL, "public URL of this fitcast, used for share links and origin checks, e.g. https://fit.example.com (env FITCAST_BASE_URL)")
 	fs.IntVar(&cfg.WSMaxPerUser, "ws-max-per-user", base.WSMaxPerUser, "WebSocket connections one signed-in user may hold at once (env FITCAST_WS_MAX_PER_USER)")
+	fs.IntVar(&cfg.WSMaxPerAddr, "ws-max-per-addr", base.WSMaxPerAddr, "anonymous WebSocket connections one client address may hold at once; behind a proxy (-behind-proxy) the forwarded address (env FITCAST_WS_MAX_PER_ADDR)")
 	fs.Func("import-max-file", fmt.Sprintf("largest file an import reads, in MB, once decompressed (default %d; env FITCAST_IMPORT_MAX_FILE)", base.ImportMaxFile>>20), megabytes(&cfg.ImportMaxFile))
 	fs.Func("import-max-archive", fmt.Sprintf("largest upload or archive an import takes, in MB (default %d; env FITCAST_IMPORT_MAX_ARCHIVE)", base.ImportMaxArchive>>20), megabytes(&cfg.ImportMaxArchive))
 	fs.Func("watch", "import the files that appear in DIR into the account NAME, as NAME=DIR; repeat for more folders (env FITCAST_WATCH, items separated by ';')", func(v string) error {
@@ -179,6 +186,7 @@ func configFromEnv(getenv func(string) string) (config, error) {
 		retention: getenv("FITCAST_RETENTION"),
 
 		WSMaxPerUser:     DefaultWSMaxPerUser,
+		WSMaxPerAddr:     DefaultWSMaxPerAddr,
 		ImportMaxFile:    defaultImportMaxFile,
 		ImportMaxArchive: defaultImportMaxArchive,
 		WatchInterval:    DefaultWatchInterval,
@@ -203,6 +211,13 @@ func configFromEnv(getenv func(string) string) (config, error) {
 			return cfg, fmt.Errorf("FITCAST_WS_MAX_PER_USER=%q: want a positive number", v)
 		}
 		cfg.WSMaxPerUser = n
+	}
+	if v := getenv("FITCAST_WS_MAX_PER_ADDR"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return cfg, fmt.Errorf("FITCAST_WS_MAX_PER_ADDR=%q: want a positive number", v)
+		}
+		cfg.WSMaxPerAddr = n
 	}
 	for key, dst := range map[string]*int64{"FITCAST_IMPORT_MAX_FILE": &cfg.ImportMaxFile, "FITCAST_IMPORT_MAX_ARCHIVE": &cfg.ImportMaxArchive} {
 		if v := getenv(key); v != "" {
@@ -316,6 +331,9 @@ func parseFlags(name string, base config, args []string, stderr io.Writer) (conf
 	if err := checkSSO(&cfg); err != nil {
 		return cfg, nil, err
 	}
+	if cfg.WSMaxPerAddr < 1 {
+		return cfg, nil, fmt.Errorf("-ws-max-per-addr %d: want 1 or more", cfg.WSMaxPerAddr)
+	}
 	if cfg.Retention, err = parseRetention(cfg.retention); err != nil {
 		return cfg, nil, err
 	}
@@ -376,6 +394,13 @@ func newLogger(cfg config, w io.Writer) *slog.Logger {
 // the database.
 func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	log := newLogger(cfg, stderr)
+	// Every socket is a descriptor: take all the process may have, and
+	// say how many that is.
+	if soft, hard, raised, err := raiseFileLimit(); err != nil {
+		log.Warn("could not raise the open-file limit", "soft", soft, "hard", hard, "err", err)
+	} else {
+		log.Info("open-file limit", "soft", soft, "hard", hard, "raised", raised)
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("cannot listen on %s: %w", cfg.Addr, errors.Unwrap(err))
@@ -395,6 +420,7 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		ConnState:         srv.fds.connState, // counts descriptors held by HTTP connections
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
 	serveErr := make(chan error, 1)

@@ -321,6 +321,14 @@ func validateSample(i int, sm Sample) error {
 	return nil
 }
 
+// sampleInput is a Sample as a client sends it. Its T shadows Sample.T
+// as a pointer, so that a sample without "t" is told apart from one at
+// t=0: stored as 0, it would overwrite the workout's first sample.
+type sampleInput struct {
+	Sample
+	T *float64 `json:"t"`
+}
+
 // checkSamples accepts 1 to max samples, each checked by validateSample.
 func checkSamples(samples []Sample, max int) error {
 	if len(samples) == 0 || len(samples) > max {
@@ -334,12 +342,30 @@ func checkSamples(samples []Sample, max int) error {
 	return nil
 }
 
+// samplesFromInput turns what a client sent into Samples, refusing the
+// whole batch, naming the sample, when one lacks its t or fails
+// checkSamples.
+func samplesFromInput(in []sampleInput, max int) ([]Sample, error) {
+	if len(in) == 0 || len(in) > max {
+		return nil, invalidField("samples", "send 1 to %d samples per request", max)
+	}
+	samples := make([]Sample, len(in))
+	for i, si := range in {
+		if si.T == nil {
+			return nil, invalidField("samples["+strconv.Itoa(i)+"].t", "is required: seconds since the start")
+		}
+		samples[i] = si.Sample
+		samples[i].T = *si.T
+	}
+	return samples, checkSamples(samples, max)
+}
+
 // decodeSamples reads a {"samples": [...]} body of up to sampleBodyLimit
 // bytes holding 1 to max valid samples.
 func decodeSamples(w http.ResponseWriter, r *http.Request, max int) ([]Sample, error) {
 	r.Body = http.MaxBytesReader(w, r.Body, sampleBodyLimit)
 	var body struct {
-		Samples []Sample `json:"samples"`
+		Samples []sampleInput `json:"samples"`
 	}
 	if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
 		var tooBig *http.MaxBytesError
@@ -348,7 +374,7 @@ func decodeSamples(w http.ResponseWriter, r *http.Request, max int) ([]Sample, e
 		}
 		return nil, errorf(http.StatusBadRequest, "invalid_json", `send {"samples": [{"t": 0, "lat": ..., "hr": ...}, ...]}: %v`, err)
 	}
-	return body.Samples, checkSamples(body.Samples, max)
+	return samplesFromInput(body.Samples, max)
 }
 
 func (s *server) addSamples(w http.ResponseWriter, r *http.Request, p *principal) error {

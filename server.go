@@ -22,9 +22,11 @@ type server struct {
 	ui      http.Handler
 	now     func() time.Time
 	started time.Time
+	fds     *fdBudget // descriptors left, which decides whether a socket may open
 
-	ipFailures      *failureLimiter // failed sign-ins and sign-ups per client address
-	accountFailures *failureLimiter // failed sign-ins per username
+	ipFailures   *failureLimiter // failed sign-ins and sign-ups per client address
+	pairFailures *failureLimiter // failed sign-ins per (username, client address)
+	accountLoad  *failureBucket  // failed sign-ins per username, from anywhere
 
 	watchers []*folderWatcher // one per -watch folder
 	oidc     *oidcAuth        // nil unless -oidc-issuer is set
@@ -40,6 +42,9 @@ func newServer(cfg config, store *Store, log *slog.Logger) (*server, error) {
 	if cfg.WSMaxPerUser > 0 {
 		hcfg.MaxConnsPerUser = cfg.WSMaxPerUser
 	}
+	if cfg.WSMaxPerAddr > 0 {
+		hcfg.MaxConnsPerAddr = cfg.WSMaxPerAddr
+	}
 	if cfg.BaseURL != "" {
 		if u, err := url.Parse(cfg.BaseURL); err == nil && u.Host != "" {
 			hcfg.OriginPatterns = []string{u.Host}
@@ -47,20 +52,22 @@ func newServer(cfg config, store *Store, log *slog.Logger) (*server, error) {
 	}
 	h := newHub(hcfg, store, log)
 	s := &server{
-		cfg:             cfg,
-		store:           store,
-		log:             log,
-		hub:             h,
-		imports:         newImportJobs(),
-		metrics:         newMetrics(store, h),
-		mux:             http.NewServeMux(),
-		ui:              ui,
-		now:             store.now,
-		started:         time.Now(),
-		ipFailures:      newFailureLimiter(30, 15*time.Minute, store.now),
-		accountFailures: newFailureLimiter(10, 15*time.Minute, store.now),
-		oidc:            newOIDC(cfg),
+		cfg:          cfg,
+		store:        store,
+		log:          log,
+		hub:          h,
+		imports:      newImportJobs(),
+		metrics:      newMetrics(store, h),
+		mux:          http.NewServeMux(),
+		ui:           ui,
+		now:          store.now,
+		started:      time.Now(),
+		ipFailures:   newFailureLimiter(30, 15*time.Minute, store.now),
+		pairFailures: newFailureLimiter(10, 15*time.Minute, store.now),
+		accountLoad:  newFailureBucket(10, time.Minute, store.now),
+		oidc:         newOIDC(cfg),
 	}
+	s.fds = newFDBudget(h.stats.conns.Load)
 	if err := store.interruptImports(); err != nil {
 		return nil, err
 	}

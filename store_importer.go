@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"io"
 	"strings"
@@ -17,6 +18,116 @@ import (
 type importOriginal struct {
 	Name string
 	Data []byte // as uploaded: gzipped or not
+}
+
+// importFileKey names the file of a background import that an activity
+// comes from. The importer puts it in the context it saves with (see
+// withImportFile), so that SaveActivity records the file's result in the
+// same transaction as its workout.
+type importFileKey struct{}
+
+type importFileRef struct {
+	importID int64
+	seq      int
+	name     string
+}
+
+// withImportFile marks ctx as importing file seq (named name) of import
+// importID. Without it (the import command, a restore) nothing is
+// recorded per file.
+func withImportFile(ctx context.Context, importID int64, seq int, name string) context.Context {
+	if importID == 0 {
+		return ctx
+	}
+	return context.WithValue(ctx, importFileKey{}, importFileRef{importID, seq, name})
+}
+
+// recordImportFile adds a stored workout (or, with dup, a duplicate) to
+// its file's row in import_files, inside the transaction that stores it.
+func recordImportFile(ctx context.Context, tx *Tx, id string, dup bool) error {
+	ref, ok := ctx.Value(importFileKey{}).(importFileRef)
+	if !ok {
+		return nil
+	}
+	if dup {
+		_, err := tx.Exec(`INSERT INTO import_files (import_id, seq, name, duplicates) VALUES (?, ?, ?, 1)
+			ON CONFLICT (import_id, seq) DO UPDATE SET duplicates = duplicates + 1`, ref.importID, ref.seq, ref.name)
+		return err
+	}
+	_, err := tx.Exec(`INSERT INTO import_files (import_id, seq, name, workouts) VALUES (?, ?, ?, json_array(?))
+		ON CONFLICT (import_id, seq) DO UPDATE SET workouts = json_insert(workouts, '$[#]', ?)`, ref.importID, ref.seq, ref.name, id, id)
+	return err
+}
+
+// recoverImportResults completes the results of imports a crash left
+// unfinished: files whose workouts committed after the import's last
+// saved progress are added from import_files, and the counts follow.
+// It runs at start, before those imports are marked interrupted.
+func recoverImportResults(tx *Tx) error {
+	rows, err := tx.Query("SELECT id, results FROM imports WHERE status IN ('queued', 'running')")
+	if err != nil {
+		return err
+	}
+	type unfinished struct {
+		id      int64
+		results []importResult
+	}
+	var list []unfinished
+	for rows.Next() {
+		var u unfinished
+		var raw string
+		if err := rows.Scan(&u.id, &raw); err != nil {
+			rows.Close()
+			return err
+		}
+		json.Unmarshal([]byte(raw), &u.results)
+		list = append(list, u)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, u := range list {
+		files, err := tx.Query("SELECT seq, name, workouts, duplicates FROM import_files WHERE import_id = ? AND seq >= ? ORDER BY seq", u.id, len(u.results))
+		if err != nil {
+			return err
+		}
+		added := false
+		for files.Next() {
+			var seq, dups int
+			var name, workouts string
+			if err := files.Scan(&seq, &name, &workouts, &dups); err != nil {
+				files.Close()
+				return err
+			}
+			res := importResult{Name: name, Status: "imported", Duplicates: dups,
+				Reason: "the server stopped during this file; what it had stored is kept"}
+			json.Unmarshal([]byte(workouts), &res.Workouts)
+			if len(res.Workouts) == 0 {
+				res.Status = "duplicate"
+			}
+			u.results = append(u.results, res)
+			added = true
+		}
+		files.Close()
+		if !added {
+			continue
+		}
+		var imported, duplicates, failed int
+		for _, r := range u.results {
+			imported += len(r.Workouts)
+			duplicates += r.Duplicates
+			if r.Status == "failed" {
+				failed++
+			}
+		}
+		raw, _ := json.Marshal(u.results)
+		if _, err := tx.Exec("UPDATE imports SET done = ?, imported = ?, duplicates = ?, failed = ?, results = ? WHERE id = ?",
+			len(u.results), imported, duplicates, failed, string(raw), u.id); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // SaveActivity stores an imported activity as a new workout with its sets,
@@ -50,7 +161,7 @@ func (s *Store) SaveActivity(ctx context.Context, userID int64, a activity, orig
 		}
 		if n > 0 {
 			dup = true
-			return nil
+			return recordImportFile(ctx, tx, "", true)
 		}
 		for i := range a.Sets {
 			key, err := s.resolveExercise(ctx, tx, userID, a.Sets[i].Exercise)
@@ -90,9 +201,11 @@ func (s *Store) SaveActivity(ctx context.Context, userID int64, a activity, orig
 			return err
 		}
 		if orig != nil {
-			return insertOriginal(tx, id, orig.Name, stored)
+			if err := insertOriginal(tx, id, orig.Name, stored); err != nil {
+				return err
+			}
 		}
-		return nil
+		return recordImportFile(ctx, tx, id, false)
 	})
 	return id, dup, err
 }

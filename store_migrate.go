@@ -359,6 +359,20 @@ CREATE TABLE workout_gear (
 ) WITHOUT ROWID;
 CREATE INDEX workout_gear_gear ON workout_gear(gear_id);
 `,
+	// 10: import_files: what each file of a background import has stored so
+	// far, written in the same transaction as each workout it creates, so
+	// that an import cut short by a crash still reports every workout it
+	// committed (the imports row is saved at most four times a second).
+	`
+CREATE TABLE import_files (
+	import_id  INTEGER NOT NULL REFERENCES imports(id) ON DELETE CASCADE,
+	seq        INTEGER NOT NULL,            -- the file's place in the import, 0 first: its index in imports.results
+	name       TEXT NOT NULL,
+	workouts   TEXT NOT NULL DEFAULT '[]',  -- JSON: ids of the workouts it created
+	duplicates INTEGER NOT NULL DEFAULT 0,  -- activities in it already present
+	PRIMARY KEY (import_id, seq)
+) WITHOUT ROWID;
+`,
 }
 
 // schemaVersion is the version this binary writes.

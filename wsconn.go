@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+	"unicode/utf8"
 
 	"github.com/coder/websocket"
 	"golang.org/x/time/rate"
@@ -54,6 +55,7 @@ type wsConn struct {
 	ws   *websocket.Conn
 	net  *frameConn // the socket under ws; the writer writes framed batches to it directly
 	p    *principal // nil for an anonymous socket
+	addr string     // the client's address (the forwarded one behind a proxy)
 	mode connMode
 
 	limiter    *rate.Limiter
@@ -63,7 +65,9 @@ type wsConn struct {
 
 	mu          sync.Mutex
 	queue       [][]byte
-	queued      int // bytes in queue
+	queued      int  // bytes in queue
+	headCut     bool // queue[0] is the rest of a frame tryWrite half wrote: it must go out before anything else
+	closeQueued bool // goAway put the close frame itself in the queue (or on the wire): the writer sends no other
 	writing     bool
 	closed      bool                 // the socket is finished: nothing more is queued or written
 	closeCode   websocket.StatusCode // set with closeReason by closeAfterFlush and closeNow:
@@ -89,9 +93,28 @@ func (s *server) serveWS(mode connMode) http.HandlerFunc {
 			kept.User.passwordHash = "" // the socket outlives the request; keep no secret with it
 			p = &kept
 		}
+		// Refused before the upgrade, with a JSON status and the
+		// connection closed: a flood of sockets from one address, or any
+		// anonymous socket once descriptors run low (signed-in users keep
+		// a reserve, the database another; see fdlimit.go).
+		addr := s.clientIP(r)
+		var refuse error
+		switch {
+		case p == nil && s.hub.addrFull(addr):
+			refuse = errAddrTooMany
+		case !s.fds.allowSocket(p != nil):
+			refuse = errNoFDs
+			w.Header().Set("Retry-After", "5")
+		}
+		if refuse != nil {
+			w.Header().Set("Connection", "close")
+			writeError(w, r, s.log, refuse)
+			return
+		}
 		c := &wsConn{
 			hub:     s.hub,
 			p:       p,
+			addr:    addr,
 			mode:    mode,
 			limiter: rate.NewLimiter(s.hub.cfg.MsgRate, s.hub.cfg.MsgBurst),
 			subs:    map[string]*subscription{},
@@ -107,7 +130,7 @@ func (s *server) serveWS(mode connMode) http.HandlerFunc {
 		// HTTP status of a refused upgrade, but it can read a close reason.
 		if err := s.hub.admit(c); err != nil {
 			code := websocket.StatusTryAgainLater
-			if err == errUserTooMany {
+			if err == errUserTooMany || err == errAddrTooMany {
 				code = websocket.StatusPolicyViolation
 			}
 			ws.Close(code, err.(*apiError).Message)
@@ -136,6 +159,7 @@ func (c *wsConn) readLoop() {
 		c.mu.Unlock()
 		c.ws.CloseNow()
 	}()
+	closing := false // a close frame is queued: what the client sends now is ignored
 	for {
 		// No context: a cancellable one costs every read a timer hook and
 		// every socket a child context. Closing the socket ends the read.
@@ -144,13 +168,18 @@ func (c *wsConn) readLoop() {
 			return
 		}
 		c.hub.stats.framesIn.Add(1)
+		if closing {
+			continue // the close frame is queued; wait for the peer's answer
+		}
 		if !c.limiter.Allow() {
 			if c.violations++; c.violations > 100 {
-				c.mu.Lock()
-				c.closed = true
-				c.mu.Unlock()
-				c.ws.Close(websocket.StatusPolicyViolation, "too many messages; slow down")
-				return
+				// The client learns why in an error frame first, then the
+				// close frame follows what is queued; reading goes on, unused,
+				// until the close handshake ends the socket.
+				c.sendError(nil, "", newFrameError("flooding", "far over the rate limit for too long; this socket is being closed (1008)"))
+				c.closeAfterFlush(websocket.StatusPolicyViolation, "too many messages; slow down")
+				closing = true
+				continue
 			}
 			c.sendError(nil, "", newFrameError("rate_limited", "too many messages; this one was dropped"))
 			continue
@@ -158,6 +187,13 @@ func (c *wsConn) readLoop() {
 		c.violations = 0
 		if typ != websocket.MessageText {
 			c.sendError(nil, "", newFrameError("invalid_json", "binary frames are not understood; send JSON text frames"))
+			continue
+		}
+		// RFC 6455 (8.1): a text frame that is not UTF-8 fails the
+		// connection with 1007; the library does not check.
+		if !utf8.Valid(data) {
+			c.closeAfterFlush(websocket.StatusInvalidFramePayloadData, "text frames must be valid UTF-8")
+			closing = true
 			continue
 		}
 		switch c.mode {
@@ -550,6 +586,7 @@ func (c *wsConn) deliver(sub *subscription, offset int64, framed []byte, direct 
 			// Half a frame is on the wire: the rest must follow before
 			// anything else, so it is queued whatever the bound.
 			c.queue = append(c.queue, framed[n:])
+			c.headCut = len(c.queue) == 1
 			c.queued += len(framed) - n
 			c.hub.stats.queueBytes.Add(int64(len(framed) - n))
 			c.startWriterLocked()
@@ -606,8 +643,8 @@ func (c *wsConn) tooSlowLocked() {
 func (c *wsConn) writeLoop() {
 	for {
 		c.mu.Lock()
-		batch, bytes := c.queue, c.queued
-		c.queue, c.queued = nil, 0
+		batch, bytes, headCut := c.queue, c.queued, c.headCut
+		c.queue, c.queued, c.headCut = nil, 0, false
 		if len(batch) == 0 || c.abort.Load() {
 			c.writing = false
 			code, reason := c.closeCode, c.closeReason
@@ -616,7 +653,19 @@ func (c *wsConn) writeLoop() {
 			}
 			c.mu.Unlock()
 			c.hub.stats.queueBytes.Add(-int64(bytes))
+			if reason != "" && c.closeQueued {
+				c.net.Close() // the close frame went out with the queue (see goAway)
+				return
+			}
 			if reason != "" {
+				// closeNow keeps only the rest of a half-written frame
+				// (headCut): finish it, so the close frame can follow.
+				if headCut && len(batch) > 0 {
+					if _, err := c.net.writeFramesN(batch[:1], closeWait); err != nil {
+						c.ws.CloseNow()
+						return
+					}
+				}
 				if c.net.abandonPartial() {
 					c.ws.CloseNow() // a frame was cut short: no close frame can follow it
 				} else {
@@ -628,17 +677,61 @@ func (c *wsConn) writeLoop() {
 		c.mu.Unlock()
 		c.hub.stats.queueBytes.Add(-int64(bytes))
 
-		if err := c.net.writeFrames(batch, c.hub.cfg.WriteTimeout); err != nil {
+		if n, err := c.net.writeFramesN(batch, c.hub.cfg.WriteTimeout); err != nil {
 			c.mu.Lock()
 			c.closed, c.writing = true, false
 			c.hub.stats.queueBytes.Add(-int64(c.queued))
 			c.queue, c.queued = nil, 0
+			code, reason := c.closeCode, c.closeReason
 			c.mu.Unlock()
+			// A socket already being closed as too slow (4008) whose
+			// batch timed out still gets its close frame, so the client
+			// knows to resume: the frame the write stopped in is finished
+			// and the close frame sent, each within a bounded wait
+			// (closeWait, then the library's 5 s). A dead peer, or a
+			// stall with nothing decided, is cut at once as before.
+			// (While a frame is cut, writeFramesN keeps the stream marked
+			// partial, so that no ping slips into the middle of it.)
+			if reason != "" && c.abort.Load() && isTimeout(err) {
+				rest := cutFrameRest(batch, n, headCut)
+				if rest == nil || func() error { _, err := c.net.writeFramesN([][]byte{rest}, closeWait); return err }() == nil {
+					c.ws.Close(code, reason)
+					return
+				}
+			}
+			c.net.abandonPartial() // frees any library write waiting for the cut frame
 			c.ws.CloseNow()
 			return
 		}
 		c.hub.stats.framesOut.Add(int64(len(batch)))
 	}
+}
+
+// closeWait bounds how long a socket being closed gets to take the rest of
+// a frame it was cut off in, before its close frame. Defaults to 5s, the
+// wait the WebSocket library gives the close frame itself.
+const closeWait = 5 * time.Second
+
+// cutFrameRest is what remains unwritten of the frame that a write of
+// batch stopped in after n bytes, or nil when it stopped between frames.
+// headCut says batch[0] is itself the rest of a frame, so stopping before
+// it still leaves a frame unfinished.
+func cutFrameRest(batch [][]byte, n int64, headCut bool) []byte {
+	for i, f := range batch {
+		if n < int64(len(f)) {
+			if n == 0 && !(i == 0 && headCut) {
+				return nil
+			}
+			return f[n:]
+		}
+		n -= int64(len(f))
+	}
+	return nil
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
 }
 
 // closeAfterFlush closes the socket with code once what is queued has
@@ -653,6 +746,47 @@ func (c *wsConn) closeAfterFlush(code websocket.StatusCode, reason string) {
 	c.startWriterLocked()
 }
 
+// goAway closes the socket at shutdown: frame, a close frame made once by
+// wsCloseFrame for every socket, goes after what is queued, and the
+// connection is closed right after it. An idle socket (the usual case)
+// takes the frame straight onto the wire here, with no goroutine and no
+// wait for the client's answering close frame: RFC 6455 lets the server
+// close the connection first, the client still reads 1001 and why, and
+// thousands of sockets close in one pass instead of each waiting for a
+// round trip and a wakeup of its own. A socket with frames queued closes
+// from its writer once they are out, within the hub's CloseGrace.
+func (c *wsConn) goAway(frame []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed || c.closeReason != "" {
+		return
+	}
+	c.closeCode, c.closeReason, c.closeQueued = websocket.StatusGoingAway, "server shutting down", true
+	if !c.writing && len(c.queue) == 0 {
+		n, ok := c.net.tryWrite(frame)
+		if ok {
+			c.closed = true
+			c.net.Close()
+			return
+		}
+		if n > 0 {
+			frame = frame[n:]
+			c.headCut = true
+		}
+	}
+	c.queue = append(c.queue, frame)
+	c.queued += len(frame)
+	c.hub.stats.queueBytes.Add(int64(len(frame)))
+	c.startWriterLocked()
+}
+
+// wsCloseFrame is a server's close frame (unmasked) with code and a
+// reason of at most 123 bytes.
+func wsCloseFrame(code websocket.StatusCode, reason string) []byte {
+	payload := append([]byte{byte(code >> 8), byte(code)}, reason[:min(len(reason), 123)]...)
+	return append([]byte{0x88, byte(len(payload))}, payload...)
+}
+
 // closeNow drops what is queued and closes the socket with code as soon
 // as the frame being written, if any, is out.
 func (c *wsConn) closeNow(code websocket.StatusCode, reason string) {
@@ -662,13 +796,21 @@ func (c *wsConn) closeNow(code websocket.StatusCode, reason string) {
 }
 
 func (c *wsConn) closeNowLocked(code websocket.StatusCode, reason string) {
-	if c.closed || c.abort.Load() {
-		return
+	if c.closed || c.abort.Load() || c.closeQueued {
+		return // already closing; a shutdown's close frame is queued and its grace bounds the rest
 	}
 	c.closeCode, c.closeReason = code, reason
 	c.abort.Store(true)
 	c.hub.stats.queueBytes.Add(-int64(c.queued))
-	c.queue, c.queued = nil, 0
+	// Everything queued is dropped but the rest of a frame already half on
+	// the wire: without it no close frame could follow.
+	if c.headCut && len(c.queue) > 0 {
+		c.queue = c.queue[:1]
+		c.queued = len(c.queue[0])
+		c.hub.stats.queueBytes.Add(int64(c.queued))
+	} else {
+		c.queue, c.queued = nil, 0
+	}
 	for _, sub := range c.subs {
 		sub.pending = nil
 	}
@@ -791,19 +933,35 @@ func (c *frameConn) tryWrite(frame []byte) (int, bool) {
 // writeFrames writes complete frames (after the rest of a partial one, if
 // any) in one system call, within timeout.
 func (c *frameConn) writeFrames(frames [][]byte, timeout time.Duration) error {
+	_, err := c.writeFramesN(frames, timeout)
+	return err
+}
+
+// writeFramesN is writeFrames, also reporting how many bytes went out, so
+// that a write cut short can tell where in which frame it stopped.
+func (c *frameConn) writeFramesN(frames [][]byte, timeout time.Duration) (int64, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.Conn.SetWriteDeadline(time.Now().Add(timeout))
-	bufs := net.Buffers(frames)
-	_, err := bufs.WriteTo(c.Conn)
+	// WriteTo consumes the slice it is given, element by element: it gets
+	// a copy, so that frames still says where each frame began.
+	bufs := append(make(net.Buffers, 0, len(frames)), frames...)
+	n, err := bufs.WriteTo(c.Conn)
 	c.Conn.SetWriteDeadline(time.Time{}) // the library's writes have their own timeouts
+	if err != nil && cutFrameRest(frames, n, c.partial) != nil {
+		// The write stopped inside a frame: the stream stays partial, and
+		// the library's writes wait, until the caller finishes that frame
+		// or abandons it.
+		c.partial = true
+		return n, err
+	}
 	if c.partial {
 		c.partial = false
 		if c.done != nil { // someone is waiting
 			c.done.Broadcast()
 		}
 	}
-	return err
+	return n, err
 }
 
 // framingWriter hands the WebSocket library a frameConn, with small
