@@ -287,3 +287,39 @@ func TestLongStreak(t *testing.T) {
 		t.Fatalf("streak %d (value %.0f), want 20", g.Progress.Streak, g.Progress.Value)
 	}
 }
+
+// TestWeighInEditAndDelete corrects a weigh-in's weight and date, refuses
+// bad values and another user's edit, and deletes it.
+func TestWeighInEditAndDelete(t *testing.T) {
+	ts, c := goalUser(t, "UTC", "monday")
+	var wt Weight
+	c.must(201, "POST", "/api/weights", map[string]any{"kg": 81.4, "at": "2026-02-01T07:00:00Z"}).JSON(&wt)
+	var got Weight
+	c.must(200, "PUT", fmt.Sprintf("/api/weights/%d", wt.ID), map[string]any{"kg": 80.9, "at": "2026-01-31T07:30:00Z"}).JSON(&got)
+	if got.ID != wt.ID || got.KG != 80.9 || got.At.Format(time.RFC3339) != "2026-01-31T07:30:00Z" {
+		t.Fatalf("edited weigh-in %+v", got)
+	}
+	var list []Weight
+	c.must(200, "GET", "/api/weights", nil).JSON(&list)
+	if len(list) != 1 || list[0].KG != 80.9 || !list[0].At.Equal(got.At) {
+		t.Fatalf("weights after edit %+v", list)
+	}
+	for _, body := range []map[string]any{{"kg": 5}, {"kg": 80, "at": "tomorrow"}, {"kg": 80, "at": ts.clock.Now().AddDate(0, 0, 3).Format(time.RFC3339)}, {}} {
+		if r := c.do("PUT", fmt.Sprintf("/api/weights/%d", wt.ID), body); r.Status != 400 {
+			t.Errorf("PUT %v: %d", body, r.Status)
+		}
+	}
+	bob := newClient(t, ts.URL)
+	bob.signUp("bob", "password123")
+	if r := bob.do("PUT", fmt.Sprintf("/api/weights/%d", wt.ID), map[string]any{"kg": 120}); r.Status != 404 {
+		t.Errorf("bob edits ann's weigh-in: %d", r.Status)
+	}
+	if r := bob.do("DELETE", fmt.Sprintf("/api/weights/%d", wt.ID), nil); r.Status != 404 {
+		t.Errorf("bob deletes ann's weigh-in: %d", r.Status)
+	}
+	c.must(204, "DELETE", fmt.Sprintf("/api/weights/%d", wt.ID), nil)
+	c.must(200, "GET", "/api/weights", nil).JSON(&list)
+	if len(list) != 0 {
+		t.Fatalf("weights after delete %+v", list)
+	}
+}
