@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"testing"
@@ -321,5 +322,22 @@ func TestWeighInEditAndDelete(t *testing.T) {
 	c.must(200, "GET", "/api/weights", nil).JSON(&list)
 	if len(list) != 0 {
 		t.Fatalf("weights after delete %+v", list)
+	}
+}
+
+// TestGoalTitlesUseNames: a goal left untitled is named in words.
+func TestGoalTitlesUseNames(t *testing.T) {
+	_, c := goalUser(t, "UTC", "monday")
+	for body, want := range map[string]string{
+		`{"kind":"lift","exercise":"bench_press","basis":"weight","target":100}`:    "Bench press goal",
+		`{"kind":"volume","metric":"distance","period":"week","target":20000}`:      "Distance per week",
+		`{"kind":"volume","metric":"duration","period":"month","target":36000}`:     "Time per month",
+		`{"kind":"lift","exercise":"romanian_deadlift","basis":"e1rm","target":90}`: "Romanian deadlift goal",
+	} {
+		var g Goal
+		c.must(201, "POST", "/api/goals", json.RawMessage(body)).JSON(&g)
+		if g.Title != want {
+			t.Errorf("%s: title %q, want %q", body, g.Title, want)
+		}
 	}
 }
