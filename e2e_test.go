@@ -447,7 +447,11 @@ func TestBrowserLiveStrengthAndManualEntry(t *testing.T) {
 	)
 	watchURL := browserGet(t, athlete, chromedp.Text(chromedp.CSS(`code[data-watch-url]`)))
 	spectator := newBrowser(t)
-	browserDo(t, spectator, chromedp.Navigate(watchURL), chromedp.WaitVisible(chromedp.CSS(`[data-distance]`)))
+	// A strength session has no distance or pace to show, and is named in words.
+	browserDo(t, spectator, chromedp.Navigate(watchURL), chromedp.WaitVisible(chromedp.Search(`//h1[text()="Live: Strength training"]`)))
+	if n := browserGet(t, spectator, chromedp.Evaluate[int](`document.querySelectorAll('[data-distance], [data-rate]').length`)); n != 0 {
+		t.Fatal("the spectator of a strength session sees distance or pace")
+	}
 
 	browserDo(t, athlete,
 		chromedp.SetValue(chromedp.CSS(`.set-logger select[name=exercise]`), "squat"),

@@ -69,7 +69,7 @@ export async function dataPage(main) {
     const list = await api('GET', '/api/imports');
     history.replaceChildren(...list.map((s) => h('li', {},
       h('span', {}, f.dateTime(s.created_at)),
-      h('span', { className: 'muted' }, ` · ${s.imported} imported, ${s.duplicates} duplicates, ${s.failed} failed${s.status === 'done' ? '' : ' · ' + s.status}`))));
+      h('span', { className: 'muted' }, ` · ${s.imported} imported, ${f.plural(s.duplicates, 'duplicate')}, ${s.failed} failed${s.status === 'done' ? '' : ' · ' + s.status}`))));
     history.parentElement.hidden = !list.length;
   }
 
