@@ -260,6 +260,12 @@ func TestBrowserGPSErrorSaysWhy(t *testing.T) {
 	if msg := browserGet(t, ctx, chromedp.Text(chromedp.CSS(`#toast`))); !strings.Contains(msg, "GPS is off for this site") || strings.Contains(msg, "GPS: .") {
 		t.Fatalf("GPS error toast %q", msg)
 	}
+	if shown := browserGet(t, ctx, chromedp.Evaluate[bool](`!document.querySelector('.map').closest('section').hidden`)); shown {
+		t.Error("an empty map stays on screen without GPS")
+	}
+	if open := browserGet(t, ctx, chromedp.Evaluate[bool](`document.querySelector('details.manual').open`)); !open {
+		t.Error("manual entry is not offered")
+	}
 	if title := browserGet(t, ctx, chromedp.Text(chromedp.CSS(`h1.page-title`))); title != "Live: Run" {
 		t.Fatalf("live page title %q", title)
 	}

@@ -229,6 +229,7 @@ async function recording(main, session) {
       record(sample);
     }, (err) => {
       toast(`${gpsProblem(err)} Enter distance by hand below.`, 'error');
+      if (!lastFix) mapEl.closest('section').hidden = true; // no route to draw
       manual.open();
     }, { enableHighAccuracy: true, maximumAge: 0 });
   } else if (!strength) {
