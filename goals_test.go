@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"strings"
 	"testing"
 	"time"
 )
@@ -339,5 +340,33 @@ func TestGoalTitlesUseNames(t *testing.T) {
 		if g.Title != want {
 			t.Errorf("%s: title %q, want %q", body, g.Title, want)
 		}
+	}
+}
+
+// TestFirstStrengthSessionHoldsNoBadges: a first session of each exercise
+// sets no records worth a badge; a later, lighter one makes the first
+// session's lifts records.
+func TestFirstStrengthSessionHoldsNoBadges(t *testing.T) {
+	_, c := goalUser(t, "UTC", "monday")
+	session := func(start string, kg float64) workoutDetail {
+		var w Workout
+		c.must(201, "POST", "/api/workouts", map[string]any{"sport": "strength", "start": start, "duration_s": 3600,
+			"sets": []map[string]any{{"exercise": "bench_press", "reps": 5, "weight_kg": kg}, {"exercise": "squat", "reps": 5, "weight_kg": kg + 20},
+				{"exercise": "deadlift", "reps": 5, "weight_kg": kg + 40}}}).JSON(&w)
+		var d workoutDetail
+		c.must(200, "GET", "/api/workouts/"+w.ID, nil).JSON(&d)
+		return d
+	}
+	first := session("2026-02-02T18:00:00Z", 80)
+	if len(first.Records) != 0 {
+		t.Fatalf("a first strength session holds %v", first.Records)
+	}
+	second := session("2026-02-04T18:00:00Z", 70)
+	if len(second.Records) != 0 {
+		t.Fatalf("a lighter second session holds %v", second.Records)
+	}
+	c.must(200, "GET", "/api/workouts/"+first.ID, nil).JSON(&first)
+	if got := strings.Join(first.Records, ","); !strings.Contains(got, "Heaviest Bench press") || !strings.Contains(got, "Best e1RM Back squat") {
+		t.Fatalf("after a lighter session the first holds %q", got)
 	}
 }

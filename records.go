@@ -179,9 +179,10 @@ type heldRecord struct {
 	Sport     string // for the longest ones
 }
 
-// beaten lists the records of rec that some other workout competed for;
-// firsts (the only run with a 5 km in it, the first session of an
-// exercise) are left out. Each check is one index probe.
+// beaten lists the records of rec that beat another workout: some other
+// workout did worse. Firsts (the only run with a 5 km in it, the first
+// session of an exercise) and ties are left out. Each check is one index
+// probe.
 func (s *Store) beaten(ctx context.Context, userID int64, rec Records) []heldRecord {
 	rival := func(query string, args ...any) bool {
 		var one int
@@ -189,7 +190,7 @@ func (s *Store) beaten(ctx context.Context, userID int64, rec Records) []heldRec
 	}
 	var out []heldRecord
 	for _, e := range rec.Efforts {
-		if rival("SELECT 1 FROM best_efforts WHERE user_id = ? AND distance_m = ? AND workout_id != ?", userID, e.DistanceM, e.WorkoutID) {
+		if rival("SELECT 1 FROM best_efforts WHERE user_id = ? AND distance_m = ? AND workout_id != ? AND seconds > ?", userID, e.DistanceM, e.WorkoutID, e.Seconds) {
 			out = append(out, heldRecord{"Fastest " + e.Name, e.Seconds, "s", e.WorkoutID, e.Start, ""})
 		}
 	}
@@ -199,10 +200,17 @@ func (s *Store) beaten(ctx context.Context, userID int64, rec Records) []heldRec
 		if name == "" {
 			name = l.Exercise
 		}
-		for _, r := range []heldRecord{{"Heaviest " + name, l.HeaviestKg, "kg", l.HeaviestWorkout, l.HeaviestStart, ""}, {"Best e1RM " + name, math.Round(l.E1RMKg*10) / 10, "kg", l.E1RMWorkout, l.E1RMStart, ""}} {
+		for _, r := range []struct {
+			heldRecord
+			column string
+			best   float64
+		}{
+			{heldRecord{"Heaviest " + name, l.HeaviestKg, "kg", l.HeaviestWorkout, l.HeaviestStart, ""}, "weight_kg", l.HeaviestKg},
+			{heldRecord{"Best e1RM " + name, math.Round(l.E1RMKg*10) / 10, "kg", l.E1RMWorkout, l.E1RMStart, ""}, "e1rm_kg", l.E1RMKg},
+		} {
 			if r.WorkoutID != "" && r.Value > 0 && rival(`SELECT 1 FROM workout_sets WHERE user_id = ? AND exercise = ? AND warmup = 0 AND reps > 0
-				AND weight_kg IS NOT NULL AND workout_id != ?`, userID, l.Exercise, r.WorkoutID) {
-				out = append(out, r)
+				AND workout_id != ? AND `+r.column+` < ?`, userID, l.Exercise, r.WorkoutID, r.best) {
+				out = append(out, r.heldRecord)
 			}
 		}
 	}
@@ -213,7 +221,7 @@ func (s *Store) beaten(ctx context.Context, userID int64, rec Records) []heldRec
 		unit   string
 	}{{rec.LongestDistance, "distance_m", "Longest distance", "m"}, {rec.LongestDuration, "duration_s", "Longest duration", "s"}} {
 		for _, l := range c.list {
-			if rival("SELECT 1 FROM workouts WHERE user_id = ? AND sport = ? AND "+c.column+" > 0 AND id != ?", userID, l.Sport, l.WorkoutID) {
+			if rival("SELECT 1 FROM workouts WHERE user_id = ? AND sport = ? AND "+c.column+" > 0 AND id != ? AND "+c.column+" < ?", userID, l.Sport, l.WorkoutID, l.Value) {
 				out = append(out, heldRecord{c.name, l.Value, c.unit, l.WorkoutID, l.Start, l.Sport})
 			}
 		}

@@ -145,7 +145,7 @@ async function yearView(body) {
   const byDate = Object.fromEntries(data.days.map((d) => [d.date, d]));
   const max = Math.max(1, ...data.days.map((d) => d.duration_s));
   const jan1 = new Date(Date.UTC(year, 0, 1));
-  const lead = (jan1.getUTCDay() + 6) % 7;
+  const lead = app.me?.week_start === 'sunday' ? jan1.getUTCDay() : (jan1.getUTCDay() + 6) % 7; // weeks start on the user's day
   const cells = [];
   for (let i = 0; i < lead; i++) cells.push(h('span', { className: 'heat-cell none' }));
   for (let d = new Date(jan1); d.getUTCFullYear() === year; d.setUTCDate(d.getUTCDate() + 1)) {
