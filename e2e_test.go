@@ -365,7 +365,11 @@ func TestBrowserLiveSessionWithSpectator(t *testing.T) {
 	}
 	// step moves the athlete to fix i and waits until the page has taken
 	// that fix: an event, not a wall-clock allowance a busy machine exceeds.
+	// Fixes come at least 0.7 s apart, as a phone's do: 10 m in less would
+	// be faster than any workout, and the server drops it as a GPS jump.
+	// (A minimum gap only: a busy machine makes it longer, never fails it.)
 	step := func(i int) {
+		browserDo(t, athlete, chromedp.Sleep(700*time.Millisecond))
 		moveTo(45 + float64(i)*0.00009)
 		browserDo(t, athlete, chromedp.Poll[chromedp.Void](fmt.Sprintf(`Number(document.querySelector('.map').dataset.fixes || 0) >= %d`, i+1), chromedp.WithPollingTimeout(0)))
 	}
