@@ -187,6 +187,7 @@ func (s *server) routes() {
 	s.handle("GET /api/weights", s.user(s.listWeights))
 	s.handle("POST /api/weights", s.user(s.addWeight))
 	s.handle("DELETE /api/weights/{id}", s.user(s.deleteWeight))
+	s.handle("PUT /api/weights/{id}", s.user(s.updateWeight))
 	s.handle("GET /api/stats", s.user(s.stats))
 	s.handle("GET /api/dashboard", s.user(s.dashboard))
 	s.handle("GET /api/athlete", s.user(s.getAthlete))
@@ -277,10 +278,15 @@ func (s *server) instance(w http.ResponseWriter, r *http.Request) error {
 	if s.cfg.SignupOpen || !has {
 		signup = "open"
 	}
+	tiles := s.cfg.Tiles
+	if tiles == "" {
+		tiles = DefaultTiles
+	}
 	body := map[string]any{
 		"version":     version,
 		"signup":      signup,
 		"needs_setup": !has,
+		"tiles":       map[string]string{"url": tiles, "attribution": tilesAttribution(s.cfg)},
 	}
 	for k, v := range s.signInOptions() {
 		body[k] = v

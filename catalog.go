@@ -14,27 +14,39 @@ const (
 	kindStrength = "strength" // sets of exercises
 )
 
+// How a distance sport's speed is shown: the one rule the UI and the
+// splits follow. Runners think in minutes per kilometre, cyclists in
+// km/h, swimmers per 100 m and rowers per 500 m.
+const (
+	measurePace    = "pace"      // time per km or mile: run, walk, hike
+	measureSpeed   = "speed"     // km/h or mph: ride, ski
+	measurePace100 = "pace_100m" // time per 100 m or 100 yd: swim
+	measurePace500 = "pace_500m" // time per 500 m: row
+)
+
 // Sport is a kind of workout. Built-in sports have plain keys ("run");
-// users may add their own.
+// users may add their own. Measure is set for distance sports only;
+// custom distance sports are shown in pace.
 type Sport struct {
-	Key    string `json:"key"`
-	Name   string `json:"name"`
-	Kind   string `json:"kind"`
-	Custom bool   `json:"custom"`
+	Key     string `json:"key"`
+	Name    string `json:"name"`
+	Kind    string `json:"kind"`
+	Measure string `json:"measure,omitempty"`
+	Custom  bool   `json:"custom"`
 }
 
 var builtinSports = []Sport{
-	{Key: "run", Name: "Run", Kind: kindDistance},
-	{Key: "trail_run", Name: "Trail run", Kind: kindDistance},
-	{Key: "walk", Name: "Walk", Kind: kindDistance},
-	{Key: "hike", Name: "Hike", Kind: kindDistance},
-	{Key: "ride", Name: "Ride", Kind: kindDistance},
-	{Key: "mtb", Name: "Mountain bike", Kind: kindDistance},
-	{Key: "swim", Name: "Swim", Kind: kindDistance},
-	{Key: "row", Name: "Row", Kind: kindDistance},
-	{Key: "ski", Name: "Ski", Kind: kindDistance},
-	{Key: "xc_ski", Name: "Cross-country ski", Kind: kindDistance},
-	{Key: "elliptical", Name: "Elliptical", Kind: kindDistance},
+	{Key: "run", Name: "Run", Kind: kindDistance, Measure: measurePace},
+	{Key: "trail_run", Name: "Trail run", Kind: kindDistance, Measure: measurePace},
+	{Key: "walk", Name: "Walk", Kind: kindDistance, Measure: measurePace},
+	{Key: "hike", Name: "Hike", Kind: kindDistance, Measure: measurePace},
+	{Key: "ride", Name: "Ride", Kind: kindDistance, Measure: measureSpeed},
+	{Key: "mtb", Name: "Mountain bike", Kind: kindDistance, Measure: measureSpeed},
+	{Key: "swim", Name: "Swim", Kind: kindDistance, Measure: measurePace100},
+	{Key: "row", Name: "Row", Kind: kindDistance, Measure: measurePace500},
+	{Key: "ski", Name: "Ski", Kind: kindDistance, Measure: measureSpeed},
+	{Key: "xc_ski", Name: "Cross-country ski", Kind: kindDistance, Measure: measurePace},
+	{Key: "elliptical", Name: "Elliptical", Kind: kindDistance, Measure: measurePace},
 	{Key: "strength", Name: "Strength training", Kind: kindStrength},
 	{Key: "yoga", Name: "Yoga", Kind: kindDuration},
 	{Key: "hiit", Name: "HIIT", Kind: kindDuration},
@@ -130,6 +142,7 @@ func (s *server) createSport(w http.ResponseWriter, r *http.Request, p *principa
 		return invalidField("kind", "must be distance, duration or strength")
 	}
 	sp := Sport{Key: keyFromName(name), Name: name, Kind: body.Kind, Custom: true}
+	sp.Measure = measureFor(sp)
 	if !keyPattern.MatchString(sp.Key) {
 		return invalidField("name", "needs at least one letter or digit")
 	}
@@ -187,6 +200,7 @@ func (s *Store) Sports(ctx context.Context, userID int64) ([]Sport, error) {
 		if err := rows.Scan(&sp.Key, &sp.Name, &sp.Kind); err != nil {
 			return nil, err
 		}
+		sp.Measure = measureFor(sp)
 		list = append(list, sp)
 	}
 	return list, rows.Err()
@@ -204,7 +218,33 @@ func (s *Store) Sport(ctx context.Context, q querier, userID int64, key string) 
 	if err != nil {
 		return sp, errNotFound
 	}
+	sp.Measure = measureFor(sp)
 	return sp, nil
+}
+
+// measureFor is how a custom sport's speed is shown: pace for a distance
+// sport, nothing for the others.
+func measureFor(sp Sport) string {
+	if sp.Kind != kindDistance {
+		return ""
+	}
+	return measurePace
+}
+
+// splitUnit is the length of one split of a sport in metres: a kilometre
+// or a mile, 100 m or 100 yd for swims, 500 m for rows.
+func splitUnit(measure, units string) float64 {
+	switch {
+	case measure == measurePace100 && units == "imperial":
+		return 91.44
+	case measure == measurePace100:
+		return 100
+	case measure == measurePace500:
+		return 500
+	case units == "imperial":
+		return 1609.344
+	}
+	return 1000
 }
 
 // CreateCustomSport adds a sport of the user's own.

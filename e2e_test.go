@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -51,7 +52,9 @@ func newBrowser(t *testing.T) context.Context {
 	)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(allocCtx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	// A guard against a hung browser only, never a pass/fail allowance:
+	// every step waits on an event, and a loaded machine may take long.
+	ctx, cancelTimeout := context.WithTimeout(ctx, 5*time.Minute)
 	t.Cleanup(func() {
 		cancelTimeout()
 		cancelCtx()
@@ -360,6 +363,16 @@ func TestBrowserLiveSessionWithSpectator(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// step moves the athlete to fix i and waits until the page has taken
+	// that fix: an event, not a wall-clock allowance a busy machine exceeds.
+	// Fixes come at least 0.7 s apart, as a phone's do: 10 m in less would
+	// be faster than any workout, and the server drops it as a GPS jump.
+	// (A minimum gap only: a busy machine makes it longer, never fails it.)
+	step := func(i int) {
+		browserDo(t, athlete, chromedp.Sleep(700*time.Millisecond))
+		moveTo(45 + float64(i)*0.00009)
+		browserDo(t, athlete, chromedp.Poll[chromedp.Void](fmt.Sprintf(`Number(document.querySelector('.map').dataset.fixes || 0) >= %d`, i+1), chromedp.WithPollingTimeout(0)))
+	}
 	moveTo(45)
 	browserDo(t, athlete,
 		browserSignUp(app.URL, "runner"),
@@ -372,10 +385,9 @@ func TestBrowserLiveSessionWithSpectator(t *testing.T) {
 	)
 	watchURL := browserGet(t, athlete, chromedp.Text(chromedp.CSS(`code[data-watch-url]`)))
 
-	// About 10 m a second northwards.
+	// About 10 m a fix northwards.
 	for i := 1; i <= 6; i++ {
-		moveTo(45 + float64(i)*0.00009)
-		browserDo(t, athlete, chromedp.Sleep(700*time.Millisecond))
+		step(i)
 	}
 	spectator := newBrowser(t)
 	browserDo(t, spectator,
@@ -384,11 +396,11 @@ func TestBrowserLiveSessionWithSpectator(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`.leaflet-overlay-pane path`)),
 	)
 	for i := 7; i <= 10; i++ {
-		moveTo(45 + float64(i)*0.00009)
-		browserDo(t, athlete, chromedp.Sleep(700*time.Millisecond))
+		step(i)
 	}
-	// The spectator's distance grows to the whole ~100 m as samples arrive.
-	browserDo(t, spectator, chromedp.Poll[chromedp.Void](`parseFloat(document.querySelector('[data-distance]').textContent) >= 0.08`, chromedp.WithPollingTimeout(40*time.Second)))
+	// The spectator's distance grows to the whole ~100 m as samples arrive
+	// (every 15 s while no screen of the owner's watches).
+	browserDo(t, spectator, chromedp.Poll[chromedp.Void](`parseFloat(document.querySelector('[data-distance]').textContent) >= 0.08`, chromedp.WithPollingTimeout(0)))
 
 	// The athlete's laptop, signed in as them, follows the session rather
 	// than record it, and sees it move on.
@@ -401,10 +413,9 @@ func TestBrowserLiveSessionWithSpectator(t *testing.T) {
 	)
 	before := browserGet(t, laptop, chromedp.Text(chromedp.CSS(`[data-distance]`)))
 	for i := 11; i <= 14; i++ {
-		moveTo(45 + float64(i)*0.00009)
-		browserDo(t, athlete, chromedp.Sleep(700*time.Millisecond))
+		step(i)
 	}
-	browserDo(t, laptop, chromedp.Poll[chromedp.Void](`parseFloat(document.querySelector('[data-distance]').textContent) >= 0.12`, chromedp.WithPollingTimeout(15*time.Second)))
+	browserDo(t, laptop, chromedp.Poll[chromedp.Void](`parseFloat(document.querySelector('[data-distance]').textContent) >= 0.12`, chromedp.WithPollingTimeout(0)))
 	if before == browserGet(t, laptop, chromedp.Text(chromedp.CSS(`[data-distance]`))) {
 		t.Fatal("the laptop's distance did not move")
 	}
@@ -440,7 +451,11 @@ func TestBrowserLiveStrengthAndManualEntry(t *testing.T) {
 	)
 	watchURL := browserGet(t, athlete, chromedp.Text(chromedp.CSS(`code[data-watch-url]`)))
 	spectator := newBrowser(t)
-	browserDo(t, spectator, chromedp.Navigate(watchURL), chromedp.WaitVisible(chromedp.CSS(`[data-distance]`)))
+	// A strength session has no distance or pace to show, and is named in words.
+	browserDo(t, spectator, chromedp.Navigate(watchURL), chromedp.WaitVisible(chromedp.Search(`//h1[text()="Live: Strength training"]`)))
+	if n := browserGet(t, spectator, chromedp.Evaluate[int](`document.querySelectorAll('[data-distance], [data-rate]').length`)); n != 0 {
+		t.Fatal("the spectator of a strength session sees distance or pace")
+	}
 
 	browserDo(t, athlete,
 		chromedp.SetValue(chromedp.CSS(`.set-logger select[name=exercise]`), "squat"),
@@ -478,7 +493,7 @@ func TestBrowserLiveStrengthAndManualEntry(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS(`input[name=manual_dist]`), "1.5"),
 		chromedp.SendKeys(chromedp.CSS(`input[name=manual_hr]`), "140"),
 		chromedp.Click(chromedp.Search(`//button[text()="Record"]`)),
-		chromedp.Poll[chromedp.Void](`document.querySelector('.net').textContent.startsWith('Connected · 0 samples')`, chromedp.WithPollingTimeout(10*time.Second)),
+		chromedp.Poll[chromedp.Void](`document.querySelector('.net').textContent.startsWith('Connected · 0 samples')`, chromedp.WithPollingTimeout(0)),
 	)
 	if n := browserGet(t, athlete, chromedp.Evaluate[int](`document.querySelectorAll('.leaflet-container').length`)); n != 0 {
 		t.Fatal("an indoor session shows a map")

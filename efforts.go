@@ -99,10 +99,12 @@ func bestEffort(t, dist []float64, meters float64) float64 {
 	return best
 }
 
-// Split is one kilometre or mile of a workout.
+// Split is one kilometre or mile of a workout (100 m or 100 yd of a swim,
+// 500 m of a row).
 type Split struct {
 	Index    int      `json:"index"`   // 1 for the first
 	Meters   float64  `json:"meters"`  // the split's length; the last may be shorter
+	Partial  bool     `json:"partial"` // the last split, shorter than a whole unit
 	Seconds  float64  `json:"seconds"` // time taken
 	AvgHR    *float64 `json:"avg_hr"`  // over the split's samples, when known
 	Elevated *float64 `json:"elev_m"`  // metres climbed in the split, when known
@@ -154,6 +156,9 @@ func splits(samples []Sample, unit float64) []Split {
 	}
 	if last := len(samples) - 1; dist[last]-startD > 1 {
 		flush(samples[last].T, dist[last])
+		// A rest of a unit is not a unit: its pace is over less ground,
+		// and the page labels it so (e.g. "0.4 km").
+		out[len(out)-1].Partial = out[len(out)-1].Meters < unit*0.995
 	}
 	return out
 }

@@ -8,6 +8,7 @@ import (
 	"math"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -186,17 +187,38 @@ func (s *Store) validateGoal(ctx context.Context, u User, in goalInput) (Goal, e
 	return g, nil
 }
 
+// defaultGoalTitle names a goal the user left untitled in words, not keys:
+// "Bench press goal", "Distance per week".
 func defaultGoalTitle(g Goal) string {
 	switch g.Kind {
 	case goalLift:
-		return g.Exercise + " goal"
+		return displayName(g.Exercise, builtinExercises) + " goal"
 	case goalBodyWeight:
 		return "Body weight"
 	}
-	if g.Period == periodCustom {
-		return g.Metric + " goal"
+	metric := map[string]string{"workouts": "Workouts", "distance": "Distance", "duration": "Time", "elevation": "Elevation gain", "calories": "Calories"}[g.Metric]
+	if metric == "" {
+		metric = g.Metric
 	}
-	return g.Metric + " per " + g.Period
+	if g.Period == periodCustom {
+		return metric + " goal"
+	}
+	return metric + " per " + g.Period
+}
+
+// displayName is a built-in exercise's name, or a key made readable
+// ("sea_kayak" is "Sea kayak") for one of the user's own.
+func displayName(key string, builtin []Exercise) string {
+	for _, e := range builtin {
+		if e.Key == key {
+			return e.Name
+		}
+	}
+	name := strings.ReplaceAll(key, "_", " ")
+	if name == "" {
+		return name
+	}
+	return strings.ToUpper(name[:1]) + name[1:]
 }
 
 // ---- Store ---------------------------------------------------------------

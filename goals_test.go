@@ -1,8 +1,10 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
+	"strings"
 	"testing"
 	"time"
 )
@@ -285,5 +287,86 @@ func TestLongStreak(t *testing.T) {
 	// 20 or 21 periods exist (the creation week and this one); this week has no workout yet.
 	if g.Progress.Streak != 20 || g.Progress.Value != 0 {
 		t.Fatalf("streak %d (value %.0f), want 20", g.Progress.Streak, g.Progress.Value)
+	}
+}
+
+// TestWeighInEditAndDelete corrects a weigh-in's weight and date, refuses
+// bad values and another user's edit, and deletes it.
+func TestWeighInEditAndDelete(t *testing.T) {
+	ts, c := goalUser(t, "UTC", "monday")
+	var wt Weight
+	c.must(201, "POST", "/api/weights", map[string]any{"kg": 81.4, "at": "2026-02-01T07:00:00Z"}).JSON(&wt)
+	var got Weight
+	c.must(200, "PUT", fmt.Sprintf("/api/weights/%d", wt.ID), map[string]any{"kg": 80.9, "at": "2026-01-31T07:30:00Z"}).JSON(&got)
+	if got.ID != wt.ID || got.KG != 80.9 || got.At.Format(time.RFC3339) != "2026-01-31T07:30:00Z" {
+		t.Fatalf("edited weigh-in %+v", got)
+	}
+	var list []Weight
+	c.must(200, "GET", "/api/weights", nil).JSON(&list)
+	if len(list) != 1 || list[0].KG != 80.9 || !list[0].At.Equal(got.At) {
+		t.Fatalf("weights after edit %+v", list)
+	}
+	for _, body := range []map[string]any{{"kg": 5}, {"kg": 80, "at": "tomorrow"}, {"kg": 80, "at": ts.clock.Now().AddDate(0, 0, 3).Format(time.RFC3339)}, {}} {
+		if r := c.do("PUT", fmt.Sprintf("/api/weights/%d", wt.ID), body); r.Status != 400 {
+			t.Errorf("PUT %v: %d", body, r.Status)
+		}
+	}
+	bob := newClient(t, ts.URL)
+	bob.signUp("bob", "password123")
+	if r := bob.do("PUT", fmt.Sprintf("/api/weights/%d", wt.ID), map[string]any{"kg": 120}); r.Status != 404 {
+		t.Errorf("bob edits ann's weigh-in: %d", r.Status)
+	}
+	if r := bob.do("DELETE", fmt.Sprintf("/api/weights/%d", wt.ID), nil); r.Status != 404 {
+		t.Errorf("bob deletes ann's weigh-in: %d", r.Status)
+	}
+	c.must(204, "DELETE", fmt.Sprintf("/api/weights/%d", wt.ID), nil)
+	c.must(200, "GET", "/api/weights", nil).JSON(&list)
+	if len(list) != 0 {
+		t.Fatalf("weights after delete %+v", list)
+	}
+}
+
+// TestGoalTitlesUseNames: a goal left untitled is named in words.
+func TestGoalTitlesUseNames(t *testing.T) {
+	_, c := goalUser(t, "UTC", "monday")
+	for body, want := range map[string]string{
+		`{"kind":"lift","exercise":"bench_press","basis":"weight","target":100}`:    "Bench press goal",
+		`{"kind":"volume","metric":"distance","period":"week","target":20000}`:      "Distance per week",
+		`{"kind":"volume","metric":"duration","period":"month","target":36000}`:     "Time per month",
+		`{"kind":"lift","exercise":"romanian_deadlift","basis":"e1rm","target":90}`: "Romanian deadlift goal",
+	} {
+		var g Goal
+		c.must(201, "POST", "/api/goals", json.RawMessage(body)).JSON(&g)
+		if g.Title != want {
+			t.Errorf("%s: title %q, want %q", body, g.Title, want)
+		}
+	}
+}
+
+// TestFirstStrengthSessionHoldsNoBadges: a first session of each exercise
+// sets no records worth a badge; a later, lighter one makes the first
+// session's lifts records.
+func TestFirstStrengthSessionHoldsNoBadges(t *testing.T) {
+	_, c := goalUser(t, "UTC", "monday")
+	session := func(start string, kg float64) workoutDetail {
+		var w Workout
+		c.must(201, "POST", "/api/workouts", map[string]any{"sport": "strength", "start": start, "duration_s": 3600,
+			"sets": []map[string]any{{"exercise": "bench_press", "reps": 5, "weight_kg": kg}, {"exercise": "squat", "reps": 5, "weight_kg": kg + 20},
+				{"exercise": "deadlift", "reps": 5, "weight_kg": kg + 40}}}).JSON(&w)
+		var d workoutDetail
+		c.must(200, "GET", "/api/workouts/"+w.ID, nil).JSON(&d)
+		return d
+	}
+	first := session("2026-02-02T18:00:00Z", 80)
+	if len(first.Records) != 0 {
+		t.Fatalf("a first strength session holds %v", first.Records)
+	}
+	second := session("2026-02-04T18:00:00Z", 70)
+	if len(second.Records) != 0 {
+		t.Fatalf("a lighter second session holds %v", second.Records)
+	}
+	c.must(200, "GET", "/api/workouts/"+first.ID, nil).JSON(&first)
+	if got := strings.Join(first.Records, ","); !strings.Contains(got, "Heaviest Bench press") || !strings.Contains(got, "Best e1RM Back squat") {
+		t.Fatalf("after a lighter session the first holds %q", got)
 	}
 }

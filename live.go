@@ -629,7 +629,13 @@ func (s *server) watchLive(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{"session": v, "topic": workoutTopic(l.ID), "watching": s.hub.subscriberCount(workoutTopic(l.ID))})
+	// The sport's name and measure, so the spectator's page reads the
+	// session as its owner's does (speed for a ride, pace for a run).
+	sport, _ := s.store.Sport(r.Context(), s.store.reader, l.userID, l.Sport)
+	if sport.Name == "" {
+		sport.Name = l.Sport
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"session": v, "sport": sport, "topic": workoutTopic(l.ID), "watching": s.hub.subscriberCount(workoutTopic(l.ID))})
 }
 
 // registerLiveTopics lets sockets follow a live session: its owner (who

@@ -70,6 +70,9 @@ type config struct {
 	BehindProxy bool
 	BaseURL     string
 
+	Tiles            string // map tile URL template; DefaultTiles when empty
+	TilesAttribution string // credit shown on maps; see tilesAttribution
+
 	WSMaxPerUser     int                  // sockets per signed-in user
 	WSMaxPerAddr     int                  // anonymous sockets per client address
 	ImportMaxFile    int64                // bytes one imported file may hold, decompressed
@@ -171,6 +174,8 @@ func flagSet(name string, base config, cfg *config, signup *string, stderr io.Wr
 	fs.StringVar(&cfg.OIDCGroupsClaim, "oidc-groups-claim", base.OIDCGroupsClaim, "ID token claim that lists a person's groups (env FITCAST_OIDC_GROUPS_CLAIM)")
 	fs.StringVar(&cfg.oidcEmails, "oidc-allowed-emails", base.oidcEmails, "comma-separated verified emails, or @domain, allowed to sign in (env FITCAST_OIDC_ALLOWED_EMAILS)")
 	fs.StringVar(&cfg.oidcGroups, "oidc-allowed-groups", base.oidcGroups, "comma-separated groups allowed to sign in; with neither list, anyone the provider signs in (env FITCAST_OIDC_ALLOWED_GROUPS)")
+	fs.StringVar(&cfg.Tiles, "tiles", base.Tiles, "map tile URL template with {z}, {x}, {y} (and optional {s}), e.g. your own or an offline tile server (env FITCAST_TILES; default OpenStreetMap)")
+	fs.StringVar(&cfg.TilesAttribution, "tiles-attribution", base.TilesAttribution, "credit shown on maps for -tiles (env FITCAST_TILES_ATTRIBUTION; default the tile server's host)")
 	fs.StringVar(&cfg.retention, "retention", base.retention, "topic history kept for resume, as kind=age/count items, e.g. user=168h/10000,games=48h/10000; 0 is no limit (env FITCAST_RETENTION)")
 	return fs
 }
@@ -205,6 +210,8 @@ func configFromEnv(getenv func(string) string) (config, error) {
 	set(&cfg.DB, "FITCAST_DB")
 	set(&cfg.LogFormat, "FITCAST_LOG_FORMAT")
 	set(&cfg.LogLevel, "FITCAST_LOG_LEVEL")
+	set(&cfg.Tiles, "FITCAST_TILES")
+	set(&cfg.TilesAttribution, "FITCAST_TILES_ATTRIBUTION")
 	if v := getenv("FITCAST_WS_MAX_PER_USER"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
@@ -298,13 +305,32 @@ func megabytes(dst *int64) func(string) error {
 }
 
 // parseFlags parses args over base and checks the values that have a
-// fixed set of choices.
-func parseFlags(name string, base config, args []string, stderr io.Writer) (config, []string, error) {
+// fixed set of choices. With interspersed, flags may come after other
+// arguments too ("fitcast user list -db x.db"); extra declares a
+// subcommand's own flags.
+func parseFlags(name string, base config, args []string, stderr io.Writer, interspersed bool, extra ...func(*flag.FlagSet)) (config, []string, error) {
 	cfg := base
 	var signup string
 	fs := flagSet(name, base, &cfg, &signup, stderr)
-	if err := fs.Parse(args); err != nil {
-		return cfg, nil, err
+	for _, e := range extra {
+		e(fs)
+	}
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return cfg, nil, err
+		}
+		rest := fs.Args()
+		if !interspersed || len(rest) == 0 {
+			positional = append(positional, rest...)
+			break
+		}
+		if len(args) > len(rest) && args[len(args)-len(rest)-1] == "--" {
+			positional = append(positional, rest...) // after "--" nothing is a flag
+			break
+		}
+		positional = append(positional, rest[0])
+		args = rest[1:]
 	}
 	switch signup {
 	case "open":
@@ -337,10 +363,15 @@ func parseFlags(name string, base config, args []string, stderr io.Writer) (conf
 	if cfg.Retention, err = parseRetention(cfg.retention); err != nil {
 		return cfg, nil, err
 	}
+	if cfg.Tiles != "" {
+		if err := checkTiles(cfg.Tiles); err != nil {
+			return cfg, nil, err
+		}
+	}
 	if cfg.BaseURL != "" && !strings.HasPrefix(cfg.BaseURL, "http://") && !strings.HasPrefix(cfg.BaseURL, "https://") {
 		return cfg, nil, fmt.Errorf("-base-url %q: want an http:// or https:// URL", cfg.BaseURL)
 	}
-	return cfg, fs.Args(), nil
+	return cfg, positional, nil
 }
 
 // run is the whole program, so that tests can start it on port 0 with
@@ -350,7 +381,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if err != nil {
 		return err
 	}
-	cfg, rest, err := parseFlags("fitcast", base, args, stderr)
+	cfg, rest, err := parseFlags("fitcast", base, args, stderr, false)
 	if err != nil {
 		return err
 	}
@@ -364,7 +395,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if cmd == "import" { // has a flag of its own besides the common ones
 		return importCommand(ctx, cfg, cmdArgs, stdout, stderr)
 	}
-	if cfg, cmdArgs, err = parseFlags("fitcast "+cmd, cfg, cmdArgs, stderr); err != nil {
+	var admin bool
+	userFlags := func(fs *flag.FlagSet) {
+		if cmd == "user" {
+			fs.BoolVar(&admin, "admin", false, "make the new account an admin (user add)")
+		}
+	}
+	if cfg, cmdArgs, err = parseFlags("fitcast "+cmd, cfg, cmdArgs, stderr, true, userFlags); err != nil {
 		return err
 	}
 	switch cmd {
@@ -373,7 +410,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	case "backup":
 		return backupCommand(ctx, cfg, cmdArgs, stdout)
 	case "user":
-		return userCommand(ctx, cfg, cmdArgs, stdin, stdout, stderr)
+		return userCommand(ctx, cfg, cmdArgs, admin, stdin, stdout, stderr)
 	default:
 		return fmt.Errorf("unknown command %q; run fitcast -h for the list", cmd)
 	}
@@ -427,7 +464,15 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	go func() { serveErr <- httpServer.Serve(ln) }()
 
 	fmt.Fprintf(stdout, "fitcast %s serving on %s (database %s)\n", version, listenURL(cfg.Addr, ln.Addr()), cfg.DB)
-	log.Info("serving", "addr", ln.Addr().String(), "db", cfg.DB, "signup_open", cfg.SignupOpen)
+	// Sign-up is open for the first account whatever -signup says, so a
+	// fresh database says so rather than "closed".
+	signup := "closed"
+	if cfg.SignupOpen {
+		signup = "open"
+	} else if has, err := store.HasUsers(ctx); err == nil && !has {
+		signup = "open for the first account"
+	}
+	log.Info("serving", "addr", ln.Addr().String(), "db", cfg.DB, "signup", signup)
 
 	select {
 	case err := <-serveErr:
@@ -477,17 +522,13 @@ func backupCommand(ctx context.Context, cfg config, args []string, stdout io.Wri
 	return nil
 }
 
-func userCommand(ctx context.Context, cfg config, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("fitcast user", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	admin := fs.Bool("admin", false, "make the new account an admin (user add)")
+// userCommand runs "fitcast user SUB [NAME]"; args are what is left once
+// the flags, wherever they stood, are read.
+func userCommand(ctx context.Context, cfg config, args []string, admin bool, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		return errors.New("usage: fitcast user add|passwd|list [NAME]")
 	}
 	sub := args[0]
-	if err := fs.Parse(args[1:]); err != nil {
-		return err
-	}
 	store, err := OpenStore(cfg.DB, nil)
 	if err != nil {
 		return err
@@ -508,10 +549,10 @@ func userCommand(ctx context.Context, cfg config, args []string, stdin io.Reader
 		}
 		return nil
 	}
-	if fs.NArg() != 1 || (sub != "add" && sub != "passwd") {
+	if len(args) != 2 || (sub != "add" && sub != "passwd") {
 		return errors.New("usage: fitcast user add|passwd NAME")
 	}
-	name := fs.Arg(0)
+	name := args[1]
 	if sub == "add" {
 		if err := validateUsername(name); err != nil {
 			return errors.New(err.(*apiError).Message)
@@ -532,7 +573,7 @@ func userCommand(ctx context.Context, cfg config, args []string, stdin io.Reader
 	}
 	switch sub {
 	case "add":
-		u, err = store.CreateUser(ctx, name, hashPassword(password), *admin, false, false)
+		u, err = store.CreateUser(ctx, name, hashPassword(password), admin, false, false)
 		if errors.Is(err, errConflict) {
 			return fmt.Errorf("user %q already exists", name)
 		}

@@ -179,6 +179,8 @@ func TestRunRefusesToStart(t *testing.T) {
 		{"bad signup env", map[string]string{"FITCAST_SIGNUP": "yes"}, nil, `FITCAST_SIGNUP="yes"`},
 		{"bad log format", nil, []string{"-log-format", "xml"}, "want text or json"},
 		{"unknown command", nil, []string{"-addr", "127.0.0.1:0", "frobnicate"}, `unknown command "frobnicate"`},
+		{"tiles without placeholders", nil, []string{"-tiles", "https://tiles.example.com/map.png"}, "needs {z}, {x} and {y}"},
+		{"tiles not http", map[string]string{"FITCAST_TILES": "ftp://tiles.example.com/{z}/{x}/{y}.png"}, nil, "want an http:// or https://"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -208,6 +210,7 @@ func TestHelpListsEveryFlagWithItsEnvironmentVariable(t *testing.T) {
 		"-log-format", "FITCAST_LOG_FORMAT",
 		"-behind-proxy", "FITCAST_BEHIND_PROXY",
 		"-base-url", "FITCAST_BASE_URL",
+		"-tiles", "FITCAST_TILES", "-tiles-attribution", "FITCAST_TILES_ATTRIBUTION",
 		"backup FILE", "user add NAME", "user passwd NAME",
 	} {
 		if !strings.Contains(help, want) {
@@ -221,12 +224,56 @@ func TestEnvironmentAndFlagPrecedence(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, _, err := parseFlags("fitcast", base, []string{"-addr", ":7000"}, &syncBuffer{})
+	cfg, _, err := parseFlags("fitcast", base, []string{"-addr", ":7000"}, &syncBuffer{}, false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if cfg.Addr != ":7000" || !cfg.SignupOpen || !cfg.BehindProxy || cfg.DB != DefaultDB {
 		t.Fatalf("cfg = %+v", cfg)
+	}
+}
+
+// TestStartLogSaysSignupOpenOnAFreshDatabase: the first account can
+// always sign up, so the log must not say closed.
+func TestStartLogSaysSignupOpenOnAFreshDatabase(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "fresh.db")
+	app := startApp(t, nil, "-addr", "127.0.0.1:0", "-db", db)
+	app.Stop(t)
+	if log := app.stderr.String(); !strings.Contains(log, `signup="open for the first account"`) {
+		t.Fatalf("start-up log on a fresh database: %s", log)
+	}
+	app = startApp(t, nil, "-addr", "127.0.0.1:0", "-db", db, "-signup", "open")
+	app.Stop(t)
+	if log := app.stderr.String(); !strings.Contains(log, "signup=open") {
+		t.Fatalf("start-up log with -signup open: %s", log)
+	}
+}
+
+// TestTilesFlag points maps at another tile server: the UI is told the
+// template and its credit, and the page's policy lets the tiles load.
+func TestTilesFlag(t *testing.T) {
+	app := startApp(t, map[string]string{"FITCAST_TILES": "https://{s}.tiles.example.org/osm/{z}/{x}/{y}.png"},
+		"-addr", "127.0.0.1:0", "-db", filepath.Join(t.TempDir(), "tiles.db"))
+	defer app.Stop(t)
+	c := newClient(t, app.URL)
+	var inst struct {
+		Tiles struct{ URL, Attribution string }
+	}
+	r := c.must(200, "GET", "/api/instance", nil)
+	r.JSON(&inst)
+	if inst.Tiles.URL != "https://{s}.tiles.example.org/osm/{z}/{x}/{y}.png" || inst.Tiles.Attribution != "Map tiles: tiles.example.org" {
+		t.Fatalf("instance tiles %+v", inst.Tiles)
+	}
+	page := c.must(200, "GET", "/", nil)
+	if csp := page.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "img-src 'self' data: blob: https://*.tiles.example.org;") || strings.Contains(csp, "openstreetmap") {
+		t.Fatalf("policy %q", csp)
+	}
+
+	osm := startApp(t, nil, "-addr", "127.0.0.1:0", "-db", filepath.Join(t.TempDir(), "osm.db"), "-tiles-attribution", "© OpenStreetMap contributors, tiles by us")
+	defer osm.Stop(t)
+	newClient(t, osm.URL).must(200, "GET", "/api/instance", nil).JSON(&inst)
+	if inst.Tiles.URL != DefaultTiles || inst.Tiles.Attribution != "© OpenStreetMap contributors, tiles by us" {
+		t.Fatalf("default tiles %+v", inst.Tiles)
 	}
 }
 
@@ -303,6 +350,17 @@ func TestUserCommands(t *testing.T) {
 	out, err = cli("", "user", "list")
 	if err != nil || !regexp.MustCompile(`(?m)^1\tann\tadmin\t.*\n2\tbob\tuser\t`).MatchString(out) {
 		t.Fatalf("user list: %q %v", out, err)
+	}
+	// Flags work after the subcommand too, where people type them.
+	var stdout, stderr syncBuffer
+	if err := run(context.Background(), []string{"user", "list", "-db", db}, envMap(nil), strings.NewReader(""), &stdout, &stderr); err != nil || !strings.Contains(stdout.String(), "\tbob\t") {
+		t.Fatalf("user list -db: %q %v", stdout.String(), err)
+	}
+	if out, err := cli("password456\n", "user", "add", "dora", "-admin"); err != nil || !strings.Contains(out, "created admin dora") {
+		t.Fatalf("user add NAME -admin: %q %v", out, err)
+	}
+	if _, err := cli("", "user", "list", "-no-such-flag"); err == nil {
+		t.Fatal("an unknown flag after the subcommand was accepted")
 	}
 
 	app := startApp(t, nil, "-addr", "127.0.0.1:0", "-db", db)

@@ -174,6 +174,10 @@ var apiOps = []apiOp{
 		KG *float64 `json:"kg"`
 	}{}, Status: 201, Result: Weight{},
 		Example: &apiExample{Path: "/api/weights", Body: object{"kg": 61.5, "at": "2026-02-01T07:00:00Z"}}},
+	{Route: "PUT /api/weights/{id}", Tag: "goals", Summary: "Correct a weight entry's weight or date", Auth: authUser, Body: struct {
+		At string   `json:"at"`
+		KG *float64 `json:"kg"`
+	}{}, Status: 200, Result: Weight{}},
 	{Route: "DELETE /api/weights/{id}", Tag: "goals", Summary: "Delete a weight entry", Auth: authUser, Status: 204},
 	{Route: "GET /api/stats", Tag: "goals", Summary: "Totals by week, month or year", Auth: authUser,
 		Query:  []apiParam{{"bucket", "week, month or year", "week"}, {"from", "date or RFC 3339", ""}, {"to", "date or RFC 3339", ""}, {"sport", "only this sport", ""}},

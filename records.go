@@ -152,41 +152,81 @@ func (s *Store) distinctKeys(ctx context.Context, table, column, where string, a
 }
 
 // RecordsHeldBy names the records w currently holds, such as "5 km",
-// "Longest run" or "Bench press e1RM", so its page can show them.
+// "Longest run" or "Bench press e1RM", so its page can show them. A first
+// is not a record worth a badge: a record counts once another workout has
+// competed for it.
 func (s *Store) RecordsHeldBy(ctx context.Context, userID int64, w Workout) ([]string, error) {
 	rec, err := s.Records(ctx, userID)
 	if err != nil {
 		return nil, err
 	}
 	held := []string{}
+	for _, r := range s.beaten(ctx, userID, rec) {
+		if r.WorkoutID == w.ID {
+			held = append(held, r.Name)
+		}
+	}
+	return held, ctx.Err()
+}
+
+// heldRecord is one record with the workout that holds it.
+type heldRecord struct {
+	Name      string
+	Value     float64
+	Unit      string // "s", "kg" or "m"
+	WorkoutID string
+	Start     time.Time
+	Sport     string // for the longest ones
+}
+
+// beaten lists the records of rec that beat another workout: some other
+// workout did worse. Firsts (the only run with a 5 km in it, the first
+// session of an exercise) and ties are left out. Each check is one index
+// probe.
+func (s *Store) beaten(ctx context.Context, userID int64, rec Records) []heldRecord {
+	rival := func(query string, args ...any) bool {
+		var one int
+		return s.reader.QueryRowContext(ctx, query+" LIMIT 1", args...).Scan(&one) == nil
+	}
+	var out []heldRecord
 	for _, e := range rec.Efforts {
-		if e.WorkoutID == w.ID {
-			held = append(held, "Fastest "+e.Name)
+		if rival("SELECT 1 FROM best_efforts WHERE user_id = ? AND distance_m = ? AND workout_id != ? AND seconds > ?", userID, e.DistanceM, e.WorkoutID, e.Seconds) {
+			out = append(out, heldRecord{"Fastest " + e.Name, e.Seconds, "s", e.WorkoutID, e.Start, ""})
 		}
 	}
-	for _, l := range rec.LongestDistance {
-		if l.WorkoutID == w.ID {
-			held = append(held, "Longest distance")
-		}
-	}
-	for _, l := range rec.LongestDuration {
-		if l.WorkoutID == w.ID {
-			held = append(held, "Longest duration")
-		}
-	}
-	names, err := s.exerciseNames(ctx, userID)
-	if err != nil {
-		return nil, err
-	}
+	names, _ := s.exerciseNames(ctx, userID)
 	for _, l := range rec.Lifts {
-		if l.HeaviestWorkout == w.ID {
-			held = append(held, "Heaviest "+names[l.Exercise])
+		name := names[l.Exercise]
+		if name == "" {
+			name = l.Exercise
 		}
-		if l.E1RMWorkout == w.ID {
-			held = append(held, "Best e1RM "+names[l.Exercise])
+		for _, r := range []struct {
+			heldRecord
+			column string
+			best   float64
+		}{
+			{heldRecord{"Heaviest " + name, l.HeaviestKg, "kg", l.HeaviestWorkout, l.HeaviestStart, ""}, "weight_kg", l.HeaviestKg},
+			{heldRecord{"Best e1RM " + name, math.Round(l.E1RMKg*10) / 10, "kg", l.E1RMWorkout, l.E1RMStart, ""}, "e1rm_kg", l.E1RMKg},
+		} {
+			if r.WorkoutID != "" && r.Value > 0 && rival(`SELECT 1 FROM workout_sets WHERE user_id = ? AND exercise = ? AND warmup = 0 AND reps > 0
+				AND workout_id != ? AND `+r.column+` < ?`, userID, l.Exercise, r.WorkoutID, r.best) {
+				out = append(out, r.heldRecord)
+			}
 		}
 	}
-	return held, nil
+	for _, c := range []struct {
+		list   []LongestRecord
+		column string
+		name   string
+		unit   string
+	}{{rec.LongestDistance, "distance_m", "Longest distance", "m"}, {rec.LongestDuration, "duration_s", "Longest duration", "s"}} {
+		for _, l := range c.list {
+			if rival("SELECT 1 FROM workouts WHERE user_id = ? AND sport = ? AND "+c.column+" > 0 AND id != ? AND "+c.column+" < ?", userID, l.Sport, l.WorkoutID, l.Value) {
+				out = append(out, heldRecord{c.name, l.Value, c.unit, l.WorkoutID, l.Start, l.Sport})
+			}
+		}
+	}
+	return out
 }
 
 // exerciseNames maps every exercise key the user has to its name.

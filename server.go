@@ -100,14 +100,14 @@ func (s *server) Handler() http.Handler {
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, errorf(http.StatusForbidden, "cross_origin", "cross-origin requests that change data are refused"))
 	}))
-	return s.accessLog(securityHeaders(cop.Handler(s.mux)))
+	return s.accessLog(securityHeaders(tilesSource(s.cfg.Tiles), cop.Handler(s.mux)))
 }
 
 // contentSecurityPolicy allows only our own scripts and styles (no inline
-// script at all), OpenStreetMap tiles for route maps, and same-origin
-// sockets.
+// script at all), the map tiles' origin (TILES, see tiles.go) for route
+// maps, and same-origin sockets.
 const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; " +
-	"img-src 'self' data: blob: https://tile.openstreetmap.org https://*.tile.openstreetmap.org; " +
+	"img-src 'self' data: blob: TILES; " +
 	"connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; " +
 	"form-action 'self'; frame-ancestors 'none'; manifest-src 'self'; worker-src 'self'"
 
@@ -115,13 +115,16 @@ const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 // frame them (a club's website, an OBS browser source).
 var embedPolicy = strings.Replace(contentSecurityPolicy, "frame-ancestors 'none'", "frame-ancestors *", 1)
 
-func securityHeaders(next http.Handler) http.Handler {
+// securityHeaders sets the policies; tiles is the origin map tiles load from.
+func securityHeaders(tiles string, next http.Handler) http.Handler {
+	policy := strings.Replace(contentSecurityPolicy, " TILES", " "+tiles, 1)
+	embedPolicy := strings.Replace(embedPolicy, " TILES", " "+tiles, 1)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		if strings.HasPrefix(r.URL.Path, "/embed/") {
 			h.Set("Content-Security-Policy", embedPolicy)
 		} else {
-			h.Set("Content-Security-Policy", contentSecurityPolicy)
+			h.Set("Content-Security-Policy", policy)
 			h.Set("X-Frame-Options", "DENY")
 		}
 		h.Set("X-Content-Type-Options", "nosniff")

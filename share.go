@@ -79,6 +79,8 @@ func (s *server) unshareWorkout(w http.ResponseWriter, r *http.Request, p *princ
 // owner's other things, and no positions unless the owner allowed the map.
 type publicWorkout struct {
 	Sport      string        `json:"sport"`
+	SportName  string        `json:"sport_name"` // a custom sport's owner named it; others see its key
+	Measure    string        `json:"measure"`    // how its speed is shown, as in GET /api/sports
 	Title      string        `json:"title"`
 	Start      time.Time     `json:"start"`
 	DurationS  float64       `json:"duration_s"`
@@ -105,7 +107,16 @@ func (s *server) getPublicWorkout(w http.ResponseWriter, r *http.Request) error 
 	}
 	pw := publicWorkout{Sport: wo.Sport, Title: wo.Title, Start: wo.Start, DurationS: wo.DurationS, DistanceM: wo.DistanceM,
 		ElevationM: wo.ElevationM, AvgHR: wo.AvgHR, MaxHR: wo.MaxHR, Sets: wo.Sets, ShowMap: wo.ShareMap,
-		Samples: columns(samples, wo.ShareMap), Splits: splits(samples, 1000)}
+		Samples: columns(samples, wo.ShareMap), SportName: wo.Sport}
+	for _, sp := range builtinSports {
+		if sp.Key == wo.Sport {
+			pw.SportName, pw.Measure = sp.Name, sp.Measure
+		}
+	}
+	if pw.Measure == "" && wo.DistanceM != nil {
+		pw.Measure = measurePace
+	}
+	pw.Splits = splits(samples, splitUnit(pw.Measure, "metric"))
 	if pw.Splits == nil {
 		pw.Splits = []Split{}
 	}

@@ -86,7 +86,7 @@ func TestSSOFlags(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		cfg, _, err := parseFlags("fitcast", base, args, &bytes.Buffer{})
+		cfg, _, err := parseFlags("fitcast", base, args, &bytes.Buffer{}, false)
 		return cfg, err
 	}
 	if _, err := parse("-auth-header", "Remote-User"); err == nil || !strings.Contains(err.Error(), "-behind-proxy") {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"math"
 	"net/http"
 	"slices"
 	"strings"
@@ -53,29 +52,11 @@ func (s *server) listWeights(w http.ResponseWriter, r *http.Request, p *principa
 }
 
 func (s *server) addWeight(w http.ResponseWriter, r *http.Request, p *principal) error {
-	var body struct {
-		At string   `json:"at"`
-		KG *float64 `json:"kg"`
-	}
-	if err := decodeJSON(w, r, &body); err != nil {
+	wt, err := s.weightInput(w, r)
+	if err != nil {
 		return err
 	}
-	if body.KG == nil {
-		return invalidField("kg", "is required")
-	}
-	if err := checkRange("kg", body.KG, 20, 500); err != nil {
-		return err
-	}
-	at := s.now()
-	if body.At != "" {
-		t, err := time.Parse(time.RFC3339, body.At)
-		if err != nil || t.Year() < 1900 || t.After(s.now().Add(24*time.Hour)) {
-			return invalidField("at", "must be an RFC 3339 time, not in the future")
-		}
-		at = t
-	}
-	wt := Weight{At: at.UTC().Truncate(time.Millisecond), KG: *body.KG}
-	err := s.store.Write(r.Context(), func(tx *Tx) error {
+	err = s.store.Write(r.Context(), func(tx *Tx) error {
 		res, err := tx.Exec("INSERT INTO weights (user_id, at, kg) VALUES (?, ?, ?)", p.User.ID, ms(wt.At), wt.KG)
 		if err != nil {
 			return err
@@ -89,6 +70,61 @@ func (s *server) addWeight(w http.ResponseWriter, r *http.Request, p *principal)
 		return err
 	}
 	return writeJSON(w, http.StatusCreated, wt)
+}
+
+// updateWeight corrects a weigh-in's weight or date: a typo on the scale's
+// reading, or one logged a day late.
+func (s *server) updateWeight(w http.ResponseWriter, r *http.Request, p *principal) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	wt, err := s.weightInput(w, r)
+	if err != nil {
+		return err
+	}
+	wt.ID = id
+	err = s.store.Write(r.Context(), func(tx *Tx) error {
+		res, err := tx.Exec("UPDATE weights SET at = ?, kg = ? WHERE id = ? AND user_id = ?", ms(wt.At), wt.KG, id, p.User.ID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errNotFound
+		}
+		return s.store.PublishEvent(tx, userTopic(p.User.ID), map[string]any{"type": "weight.updated", "weight": wt})
+	})
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, wt)
+}
+
+// weightInput reads and checks a weigh-in: kg from 20 to 500, and at, an
+// RFC 3339 time not in the future (now when left out).
+func (s *server) weightInput(w http.ResponseWriter, r *http.Request) (Weight, error) {
+	var body struct {
+		At string   `json:"at"`
+		KG *float64 `json:"kg"`
+	}
+	if err := decodeJSON(w, r, &body); err != nil {
+		return Weight{}, err
+	}
+	if body.KG == nil {
+		return Weight{}, invalidField("kg", "is required")
+	}
+	if err := checkRange("kg", body.KG, 20, 500); err != nil {
+		return Weight{}, err
+	}
+	at := s.now()
+	if body.At != "" {
+		t, err := time.Parse(time.RFC3339, body.At)
+		if err != nil || t.Year() < 1900 || t.After(s.now().Add(24*time.Hour)) {
+			return Weight{}, invalidField("at", "must be an RFC 3339 time, not in the future")
+		}
+		at = t
+	}
+	return Weight{At: at.UTC().Truncate(time.Millisecond), KG: *body.KG}, nil
 }
 
 func (s *server) deleteWeight(w http.ResponseWriter, r *http.Request, p *principal) error {
@@ -259,28 +295,15 @@ func (s *server) dashboard(w http.ResponseWriter, r *http.Request, p *principal)
 		Start     time.Time `json:"start"`
 	}
 	newRecords := []fresh{}
-	for _, e := range rec.Efforts {
-		if e.Start.After(since) {
-			newRecords = append(newRecords, fresh{"Fastest " + e.Name, e.Seconds, "s", e.WorkoutID, e.Start})
+	for _, r := range s.store.beaten(ctx, p.User.ID, rec) {
+		if !r.Start.After(since) || r.Name == "Longest duration" {
+			continue
 		}
-	}
-	names, err := s.store.exerciseNames(ctx, p.User.ID)
-	if err != nil {
-		return err
-	}
-	for _, l := range rec.Lifts {
-		if l.HeaviestStart.After(since) {
-			newRecords = append(newRecords, fresh{"Heaviest " + names[l.Exercise], l.HeaviestKg, "kg", l.HeaviestWorkout, l.HeaviestStart})
+		if r.Sport != "" {
+			sp, _ := s.store.Sport(ctx, s.store.reader, p.User.ID, r.Sport)
+			r.Name = "Longest " + strings.ToLower(sp.Name)
 		}
-		if l.E1RMStart.After(since) && l.E1RMKg > 0 {
-			newRecords = append(newRecords, fresh{"Best e1RM " + names[l.Exercise], math.Round(l.E1RMKg*10) / 10, "kg", l.E1RMWorkout, l.E1RMStart})
-		}
-	}
-	for _, l := range rec.LongestDistance {
-		if l.Start.After(since) {
-			sp, _ := s.store.Sport(ctx, s.store.reader, p.User.ID, l.Sport)
-			newRecords = append(newRecords, fresh{"Longest " + strings.ToLower(sp.Name), l.Value, "m", l.WorkoutID, l.Start})
-		}
+		newRecords = append(newRecords, fresh{r.Name, r.Value, r.Unit, r.WorkoutID, r.Start})
 	}
 	slices.SortFunc(newRecords, func(a, b fresh) int { return b.Start.Compare(a.Start) })
 	return writeJSON(w, http.StatusOK, map[string]any{

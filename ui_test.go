@@ -2,6 +2,9 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
+	"io"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -13,6 +16,12 @@ func TestUIServing(t *testing.T) {
 	index := c.must(200, "GET", "/", nil)
 	if !bytes.Contains(index.Body, []byte(`<script type="module" src="/app.js">`)) {
 		t.Fatalf("/ is not the app shell: %s", index.Body)
+	}
+	// The map and chart libraries load only on pages that draw them.
+	for _, lib := range []string{"leaflet", "uplot", "uPlot"} {
+		if bytes.Contains(index.Body, []byte(lib)) {
+			t.Errorf("the app shell loads %s on every page", lib)
+		}
 	}
 	if index.Header.Get("Cache-Control") != "no-cache" || index.Header.Get("ETag") == "" {
 		t.Fatalf("index headers: %v", index.Header)
@@ -61,6 +70,46 @@ func TestUIServing(t *testing.T) {
 	}
 }
 
+// TestUICompressed: text files go out gzip-compressed to browsers that
+// take it, with their own ETag (which revalidates), Vary, and the same
+// bytes once decompressed; images and clients without gzip get them as
+// they are.
+func TestUICompressed(t *testing.T) {
+	ts := newTestServer(t, config{})
+	c := newClient(t, ts.URL)
+	h, err := newUIHandler()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"/app.js", "/style.css", "/index.html"} {
+		r := c.do("GET", p, nil, "Accept-Encoding", "gzip, deflate, br")
+		if r.Header.Get("Content-Encoding") != "gzip" || r.Header.Get("Vary") != "Accept-Encoding" || !strings.HasSuffix(r.Header.Get("ETag"), `-gzip"`) {
+			t.Fatalf("%s headers: %v", p, r.Header)
+		}
+		zr, err := gzip.NewReader(bytes.NewReader(r.Body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		plain, _ := io.ReadAll(zr)
+		if !bytes.Equal(plain, h.files[p].body) || len(r.Body)*2 > len(plain) {
+			t.Errorf("%s: %d bytes compressed from %d, decompressed equal: %v", p, len(r.Body), len(plain), bytes.Equal(plain, h.files[p].body))
+		}
+		if again := c.do("GET", p, nil, "Accept-Encoding", "gzip", "If-None-Match", r.Header.Get("ETag")); again.Status != 304 {
+			t.Errorf("%s: revalidating the gzip ETag: %d", p, again.Status)
+		}
+		plainResp := c.do("GET", p, nil, "Accept-Encoding", "identity")
+		if plainResp.Header.Get("Content-Encoding") != "" || !bytes.Equal(plainResp.Body, h.files[p].body) || plainResp.Header.Get("ETag") == r.Header.Get("ETag") {
+			t.Errorf("%s without gzip: %v", p, plainResp.Header)
+		}
+		if refused := c.do("GET", p, nil, "Accept-Encoding", "gzip;q=0"); refused.Header.Get("Content-Encoding") != "" {
+			t.Errorf("%s: gzip;q=0 got gzip", p)
+		}
+	}
+	if r := c.do("GET", "/icons/icon-192.png", nil, "Accept-Encoding", "gzip"); r.Header.Get("Content-Encoding") != "" {
+		t.Errorf("a PNG was compressed again")
+	}
+}
+
 // TestServiceWorkerCachesEveryShellFile keeps sw.js's list in step with the
 // files it names: a missing one would make the install step fail.
 func TestServiceWorkerCachesEveryShellFile(t *testing.T) {
@@ -83,10 +132,16 @@ func TestServiceWorkerCachesEveryShellFile(t *testing.T) {
 			t.Errorf("sw.js caches %s, which is not embedded", p)
 		}
 	}
-	// And every module the shell loads is in the list, so it opens offline.
-	for name := range h.files {
-		if strings.HasSuffix(name, ".js") && name != "/sw.js" && !strings.Contains(sw, "'"+name+"'") {
-			t.Errorf("%s is not in sw.js's SHELL list", name)
+	// And every module the shell imports outright is in the list, so the
+	// app opens offline; page modules load with import() and are kept
+	// once a page has used them.
+	app := string(h.files["/app.js"].body)
+	for _, m := range regexp.MustCompile(`(?m)^import .* from '\.(/[a-z]+\.js)';`).FindAllStringSubmatch(app, -1) {
+		if !strings.Contains(sw, "'"+m[1]+"'") {
+			t.Errorf("app.js imports %s, which is not in sw.js's SHELL list", m[1])
 		}
+	}
+	if !strings.Contains(sw, "'/app.js'") || !strings.Contains(sw, "'/index.html'") {
+		t.Error("sw.js's SHELL lacks the app itself")
 	}
 }

@@ -174,7 +174,7 @@ func TestWatchConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, _, err = parseFlags("fitcast", cfg, []string{"-watch", "cy=/x", "-watch-interval", "30s"}, os.Stderr)
+	cfg, _, err = parseFlags("fitcast", cfg, []string{"-watch", "cy=/x", "-watch-interval", "30s"}, os.Stderr, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,7 +183,7 @@ func TestWatchConfig(t *testing.T) {
 		t.Fatalf("%+v", cfg.Watch)
 	}
 	for _, bad := range []string{"nodir", "=/x", "a b=/x"} {
-		if _, _, err := parseFlags("fitcast", cfg, []string{"-watch", bad}, &bytes.Buffer{}); err == nil {
+		if _, _, err := parseFlags("fitcast", cfg, []string{"-watch", bad}, &bytes.Buffer{}, false); err == nil {
 			t.Errorf("-watch %q accepted", bad)
 		}
 	}

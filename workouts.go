@@ -240,11 +240,8 @@ func (s *server) getWorkout(w http.ResponseWriter, r *http.Request, p *principal
 		if err != nil {
 			return err
 		}
-		unit := 1000.0
-		if p.User.Units == "imperial" {
-			unit = 1609.344
-		}
-		if sp := splits(samples, unit); sp != nil {
+		sport, _ := s.store.Sport(r.Context(), s.store.reader, p.User.ID, wo.Sport)
+		if sp := splits(samples, splitUnit(sport.Measure, p.User.Units)); sp != nil {
 			d.Splits = sp
 		}
 	}

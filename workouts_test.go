@@ -292,8 +292,27 @@ func TestRunRecordsFromSamples(t *testing.T) {
 	if math.Abs(d.Splits[4].Seconds-200) > 0.5 {
 		t.Errorf("split 5: %.1f s, want 200", d.Splits[4].Seconds)
 	}
+	for i, sp := range d.Splits {
+		if sp.Partial != (i == 12) {
+			t.Errorf("split %d (%.0f m) partial = %v", sp.Index, sp.Meters, sp.Partial)
+		}
+	}
+	// The first run with a 5 km in it holds no badge: a first is not a record.
+	if len(d.Records) != 0 {
+		t.Errorf("the first run holds records %v", d.Records)
+	}
+	// A slower second run makes the first one's 5 km a record worth showing.
+	var w2 Workout
+	c.must(201, "POST", "/api/workouts", map[string]any{"sport": "run", "start": "2026-03-02T08:00:00Z", "duration_s": 1500, "distance_m": 5400}).JSON(&w2)
+	c.must(200, "POST", "/api/workouts/"+w2.ID+"/samples", map[string]any{"samples": synthRun(1500, 3.6, 0, 0, 3.6)})
+	c.must(200, "GET", "/api/workouts/"+w.ID, nil).JSON(&d)
 	if !strings.Contains(strings.Join(d.Records, ","), "Fastest 5 km") {
 		t.Errorf("records held: %v", d.Records)
+	}
+	var d2 workoutDetail
+	c.must(200, "GET", "/api/workouts/"+w2.ID, nil).JSON(&d2)
+	if len(d2.Records) != 0 {
+		t.Errorf("the slower, shorter run holds %v", d2.Records)
 	}
 	var cols sampleColumns
 	c.must(200, "GET", "/api/workouts/"+w.ID+"/samples", nil).JSON(&cols)

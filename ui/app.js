@@ -2,14 +2,37 @@
 // with the History API, and hands each page the <main> element to fill.
 import { api, ApiError } from './api.js';
 import { h } from './dom.js';
-import { signInPage, signUpPage, settingsPage } from './account.js';
-import { workoutsPage, workoutFormPage, workoutDetailPage, publicWorkoutPage } from './workouts.js';
-import { goalsPage, statsPage, dashboardPage } from './goals.js';
-import { gamesPage, gamePage, keepScorePage, embedGamePage } from './games.js';
-import { livePage, watchPage } from './live.js';
-import { dataPage } from './data.js';
-import { fitnessPage } from './training.js';
 import { Socket } from './socket.js';
+
+// Each page's module loads the first time the page is shown, so the
+// sign-in page does not download the workout pages, nor a scoreboard the
+// live recorder: page(load, name) is a render function that does that.
+const page = (load, name) => async (view, params) => (await load())[name](view, params);
+const account = () => import('./account.js');
+const workouts = () => import('./workouts.js');
+const goals = () => import('./goals.js');
+const games = () => import('./games.js');
+const live = () => import('./live.js');
+const data = () => import('./data.js');
+const training = () => import('./training.js');
+const signInPage = page(account, 'signInPage');
+const signUpPage = page(account, 'signUpPage');
+const settingsPage = page(account, 'settingsPage');
+const workoutsPage = page(workouts, 'workoutsPage');
+const workoutFormPage = page(workouts, 'workoutFormPage');
+const workoutDetailPage = page(workouts, 'workoutDetailPage');
+const publicWorkoutPage = page(workouts, 'publicWorkoutPage');
+const goalsPage = page(goals, 'goalsPage');
+const statsPage = page(goals, 'statsPage');
+const dashboardPage = page(goals, 'dashboardPage');
+const gamesPage = page(games, 'gamesPage');
+const gamePage = page(games, 'gamePage');
+const keepScorePage = page(games, 'keepScorePage');
+const embedGamePage = page(games, 'embedGamePage');
+const livePage = page(live, 'livePage');
+const watchPage = page(live, 'watchPage');
+const dataPage = page(data, 'dataPage');
+const fitnessPage = page(training, 'fitnessPage');
 
 export const app = {
   /** The signed-in user ({id, username, admin}) or null. */
@@ -99,12 +122,30 @@ async function refreshMe() {
     app.socket.unfollow('user:*');
     if (app.me) {
       app.socket.follow(`user:${app.me.id}`, {
-        onMsg: (event) => userEventListeners.forEach((l) => { if (l.view === currentView) l.fn(event); }),
+        onMsg: (event) => {
+          if (event.type === 'settings.changed') settingsChanged(event.settings);
+          userEventListeners.forEach((l) => { if (l.view === currentView) l.fn(event); });
+        },
       });
     }
     if (app.socket.ws) app.socket.reconnect(); // as the new user, or as nobody
   }
   return app.me;
+}
+
+// Pages where a redraw would lose what the user is doing (a form half
+// filled, a session being recorded): they read the settings as they go.
+const keepOnSettings = /^\/(live|settings|data|workouts\/new|workouts\/[0-9a-f-]{36}\/edit|games\/[a-z0-9]{12}\/keep)$/;
+
+/**
+ * settingsChanged applies units, time zone and week start changed on any
+ * screen of the user's: every open screen redraws its page in them at once.
+ */
+function settingsChanged(settings) {
+  if (!app.me || !settings) return;
+  Object.assign(app.me, settings);
+  document.documentElement.dataset.units = app.me.units;
+  if (!keepOnSettings.test(location.pathname)) render();
 }
 
 function navigate(path, { replace = false } = {}) {

@@ -71,7 +71,7 @@ export async function dataPage(main) {
     const list = await api('GET', '/api/imports');
     history.replaceChildren(...list.map((s) => h('li', {},
       h('span', {}, f.dateTime(s.created_at)),
-      h('span', { className: 'muted' }, ` · ${s.imported} imported, ${s.duplicates} duplicates, ${s.failed} failed${s.status === 'done' ? '' : ' · ' + s.status}`),
+      h('span', { className: 'muted' }, ` · ${s.imported} imported, ${f.plural(s.duplicates, 'duplicate')}, ${s.failed} failed${s.status === 'done' ? '' : ' · ' + s.status}`),
       s.failed ? h('ul', { className: 'import-failures' }, s.results.filter((r) => r.status === 'failed').slice(0, 5)
         .map((r) => h('li', {}, h('strong', {}, r.name), ': ', r.reason))) : null)));
     history.parentElement.hidden = !list.length;

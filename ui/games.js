@@ -5,6 +5,7 @@ import { api } from './api.js';
 import { h, append, toast, showFormError, formData } from './dom.js';
 import { app } from './app.js';
 import * as f from './format.js';
+import { icon } from './icons.js';
 
 const SPORTS = {
   soccer: { name: 'Soccer', actions: [['goal', 'Goal', 1]] },
@@ -42,13 +43,14 @@ function scoreboard(game) {
     } else if (g.sport === 'volleyball') {
       extra.push(h('div', { className: 'sets' }, `${(st.sets || []).map((s) => s.join('-')).join('  ')}  ${(st.current || [0, 0]).join('-')}`));
     }
-    const clock = h('span', { className: 'clock' }, clockText(st.clock));
+    // Rally sports (volleyball, tennis) have no game clock: no "0:00" for them.
+    const clock = SPORTS[g.sport]?.rally ? null : h('span', { className: 'clock' }, clockText(st.clock));
     el.replaceChildren(
       h('div', { className: 'teams' }, team('home'), h('span', { className: 'vs' }, '–'), team('away')),
       h('div', { className: 'game-meta' }, h('span', { className: 'badge' + (st.status === 'live' ? ' live' : '') }, st.status), h('span', {}, st.period_label), clock),
       ...extra);
     clearInterval(timer);
-    if (st.clock.running && st.status === 'live') timer = setInterval(() => { clock.textContent = clockText(st.clock); }, 250);
+    if (clock && st.clock.running && st.status === 'live') timer = setInterval(() => { clock.textContent = clockText(st.clock); }, 250);
   };
   el.update(game);
   return el;
@@ -111,7 +113,7 @@ export async function gamePage(main, { id }, { embed = false } = {}) {
     board.update(game);
     main.querySelector('.team-stats')?.replaceWith(statsCard(game).querySelector('.team-stats'));
   }, (ev) => { if (!timeline.querySelector(`[data-seq="${ev.seq}"]`)) addEvent(ev); },
-  (n) => { watching.textContent = `👀 ${n} watching`; });
+  (n) => { watching.replaceChildren(icon('eye'), ` ${n} watching`); });
 }
 
 function statsCard(g) {
@@ -166,8 +168,8 @@ export async function keepScorePage(main, { id }) {
       sport.rally ? null : h('div', { className: 'small-buttons' },
         h('button', { type: 'button', onclick: () => send({ kind: 'foul', team: side, player: player(side) }) }, 'Foul'),
         h('button', { type: 'button', onclick: () => send({ kind: 'timeout', team: side }) }, 'Time-out'),
-        h('button', { type: 'button', onclick: () => send({ kind: 'card', team: side, action: 'yellow', player: player(side) }) }, '🟨'),
-        h('button', { type: 'button', onclick: () => send({ kind: 'card', team: side, action: 'red', player: player(side) }) }, '🟥')));
+        h('button', { type: 'button', onclick: () => send({ kind: 'card', team: side, action: 'yellow', player: player(side) }), 'aria-label': 'Yellow card' }, h('span', { className: 'card-swatch yellow' }), ' Yellow'),
+        h('button', { type: 'button', onclick: () => send({ kind: 'card', team: side, action: 'red', player: player(side) }), 'aria-label': 'Red card' }, h('span', { className: 'card-swatch red' }), ' Red')));
     pad.style.borderColor = side === 'home' ? game.home_color : game.away_color;
     return pad;
   };
@@ -181,7 +183,7 @@ export async function keepScorePage(main, { id }) {
     h('section', { className: 'card board-card' }, board),
     h('div', { className: 'pads' }, teamPad('home'), teamPad('away')),
     h('div', { className: 'button-row keeper-row' },
-      sport.rally ? null : h('button', { type: 'button', onclick: () => send({ kind: 'clock', action: game.state.clock.running ? 'stop' : 'start' }) }, '⏯ Clock'),
+      sport.rally ? null : h('button', { type: 'button', onclick: () => send({ kind: 'clock', action: game.state.clock.running ? 'stop' : 'start' }) }, 'Start/stop clock'),
       sport.rally ? null : h('button', { type: 'button', onclick: setClock }, 'Set clock'),
       sport.rally ? null : h('button', { type: 'button', onclick: () => send({ kind: 'period' }) }, 'Next period'),
       h('button', { type: 'button', className: 'undo', onclick: async () => {

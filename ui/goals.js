@@ -1,7 +1,6 @@
 // goals.js: goals with progress rings, body weight, the stats page and the
 // dashboard. Every view here follows the user's topic: a workout saved on
 // another screen moves the rings at once.
-import uPlot from './vendor/uplot/uPlot.esm.js';
 import { api } from './api.js';
 import { h, append, toast, showFormError, formData } from './dom.js';
 import { app } from './app.js';
@@ -10,6 +9,9 @@ import { workoutList } from './workouts.js';
 import { liveNow } from './live.js';
 import { fitnessSummary } from './training.js';
 import { gearAlerts } from './gear.js';
+import { icon, sportIcon } from './icons.js';
+import { uplot } from './lazy.js';
+import { weightCard, weightChart } from './weights.js';
 
 const NS = 'http://www.w3.org/2000/svg';
 
@@ -74,13 +76,13 @@ function goalCard(g, { actions = true } = {}) {
       lines.push(h('span', { className: p.on_track ? 'ok-text' : 'warn-text' },
         p.on_track ? 'On track' : `Behind: ${catchUp(g, p.expected - p.value)} to catch up`));
     }
-    if (p.streak > 0) lines.push(h('span', {}, `🔥 ${p.streak} ${g.period}${p.streak > 1 ? 's' : ''} in a row`));
+    if (p.streak > 0) lines.push(h('span', {}, icon('flame'), ` ${f.plural(p.streak, g.period)} in a row`));
   } else if (g.kind === 'lift') {
     lines.push(h('span', {}, `${g.basis === 'e1rm' ? 'Best e1RM' : 'Heaviest'} ${goalValue(g, p.value)} of ${goalValue(g, g.target)}`));
   } else {
     lines.push(h('span', {}, p.start_value != null ? `${f.weight(p.value)} now, from ${f.weight(p.start_value)}, aiming for ${f.weight(g.target)}` : `Log a weigh-in to start (target ${f.weight(g.target)})`));
   }
-  if (p.achieved) lines.push(h('span', { className: 'ok-text' }, '🎉 Reached'));
+  if (p.achieved) lines.push(h('span', { className: 'ok-text' }, icon('party-popper'), ' Reached'));
   if (g.status !== 'active') lines.push(h('span', { className: 'badge' }, g.status));
   const card = h('div', { className: 'goal', 'data-goal-id': g.id },
     ring(p.fraction, g.title, p.achieved), h('div', { className: 'goal-text' }, lines));
@@ -128,7 +130,7 @@ export async function goalsPage(main) {
       archived.length ? h('details', {}, h('summary', {}, `Archived (${archived.length})`), h('div', { className: 'goals' }, archived.map((g) => goalCard(g)))) : '');
   };
   render(goals);
-  append(main, h('h1', { className: 'page-title' }, 'Goals'), h('section', { className: 'card' }, list), goalForm(sports, exercises), await weightCard());
+  append(main, h('h1', { className: 'page-title' }, 'Goals'), h('section', { className: 'card' }, list), goalForm(sports, exercises), await weightCard(main));
   app.onUserEvent(main, async (e) => {
     if (/^(workout|goal|weight)\./.test(e.type)) render(await api('GET', '/api/goals'));
   });
@@ -199,39 +201,6 @@ function goalForm(sports, exercises) {
   return form;
 }
 
-async function weightCard() {
-  const weights = await api('GET', '/api/weights');
-  const form = h('form', { className: 'inline', novalidate: true },
-    h('label', { className: 'field' }, h('span', {}, `Weigh-in (${f.weightUnit()})`),
-      h('input', { name: 'kg', type: 'number', min: '20', step: '0.1', inputmode: 'decimal', required: true })),
-    h('button', { type: 'submit' }, 'Log'));
-  form.addEventListener('submit', async (e) => {
-    e.preventDefault();
-    try {
-      await api('POST', '/api/weights', { kg: f.toKg(Number(formData(form).kg)) });
-      form.reset();
-    } catch (err) {
-      showFormError(form, err);
-    }
-  });
-  const card = h('section', { className: 'card' }, h('h2', {}, 'Body weight'), form);
-  const chart = weightChart(weights);
-  if (chart) card.append(chart);
-  return card;
-}
-
-function weightChart(weights) {
-  if (weights.length < 2) return weights.length ? h('p', { className: 'muted' }, `Last: ${f.weight(weights[0].kg)}`) : null;
-  const el = h('div', { className: 'chart' });
-  const width = Math.min(840, document.getElementById('main').clientWidth - 72);
-  new uPlot({
-    width, height: 180,
-    series: [{}, { label: 'Weight', stroke: '#0f766e', width: 2, points: { show: true }, value: (u, v) => (v == null ? '—' : f.weight(v)) }],
-    axes: [{ stroke: 'currentColor' }, { stroke: 'currentColor', values: (u, vals) => vals.map((v) => +f.fromKg(v).toFixed(1)) }],
-  }, [weights.map((w) => Date.parse(w.at) / 1000), weights.map((w) => w.kg)], el);
-  return el;
-}
-
 // ---- Stats ---------------------------------------------------------------
 
 export async function statsPage(main) {
@@ -256,21 +225,31 @@ export async function statsPage(main) {
   const b = stats.buckets;
   const xs = b.map((x) => Date.parse(x.start) / 1000);
   const step = xs.length > 1 ? xs[1] - xs[0] : 7 * 86400;
-  const dateFmt = new Intl.DateTimeFormat(undefined, bucket === 'year' ? { year: 'numeric' } : { month: 'short', day: bucket === 'week' ? 'numeric' : undefined, year: '2-digit' });
+  // Bucket starts are midnight in the user's zone: label them there.
+  const zone = app.me?.timezone || undefined;
+  const dateFmt = new Intl.DateTimeFormat(undefined, bucket === 'year' ? { year: 'numeric', timeZone: zone }
+    : { month: 'short', day: bucket === 'week' ? 'numeric' : undefined, year: bucket === 'month' ? '2-digit' : undefined, timeZone: zone });
   const width = Math.min(840, document.getElementById('main').clientWidth - 72);
-  const seriesFor = (label, values, stroke, fmt) => ({ label, values, stroke, fmt });
+  // Ticks sit on bucket starts (a week's tick on the day it starts, as the
+  // user's week start says), thinned to what fits the width.
+  const every = Math.max(1, Math.ceil(xs.length / Math.max(2, Math.floor(width / 70))));
+  const ticks = xs.filter((x, i) => (xs.length - 1 - i) % every === 0);
+  const seriesFor = (label, unit, values, stroke, fmt) => ({ label, unit, values, stroke, fmt });
+  const uPlot = await uplot();
   const charts = [
-    seriesFor('Distance', b.map((x) => +f.fromMetres(x.totals.distance_m).toFixed(2)), '#2563eb', (v) => `${v} ${f.distanceUnit()}`),
-    seriesFor('Time', b.map((x) => +(x.totals.duration_s / 3600).toFixed(2)), '#0f766e', (v) => `${v} h`),
-    seriesFor('Workouts', b.map((x) => x.totals.count), '#e11d48', (v) => String(v)),
+    seriesFor('Distance', f.distanceUnit(), b.map((x) => +f.fromMetres(x.totals.distance_m).toFixed(2)), '#2563eb', (v) => `${v} ${f.distanceUnit()}`),
+    seriesFor('Time', 'hours', b.map((x) => +(x.totals.duration_s / 3600).toFixed(2)), '#0f766e', (v) => `${v} h`),
+    seriesFor('Workouts', 'workouts', b.map((x) => x.totals.count), '#e11d48', (v) => f.plural(v, 'workout')),
   ].map((s) => {
-    const el = h('div', { className: 'chart' });
-    new uPlot({
+    const el = h('div', { className: 'chart stats-chart' });
+    el.plot = new uPlot({
       width, height: 170,
       series: [
-        { label: bucket[0].toUpperCase() + bucket.slice(1), value: (u, v) => (v == null ? '—' : dateFmt.format(new Date(v * 1000))) },
+        { label: bucket === 'week' ? 'Week of' : bucket[0].toUpperCase() + bucket.slice(1), value: (u, v) => (v == null ? '—' : dateFmt.format(new Date(v * 1000))) },
         { label: s.label, stroke: s.stroke, fill: s.stroke + '33', width: 1, paths: uPlot.paths.bars({ size: [0.7, 40] }), points: { show: false }, value: (u, v) => (v == null ? '—' : s.fmt(v)) }],
-      axes: [{ stroke: 'currentColor' }, { stroke: 'currentColor' }],
+      axes: [
+        { stroke: 'currentColor', splits: () => ticks, values: (u, vals) => vals.map((v) => dateFmt.format(new Date(v * 1000))) },
+        { stroke: 'currentColor', label: s.unit, labelSize: 16, size: 46 }],
       // Half a bucket of room each side, so the first and last bars show whole.
       scales: { x: { range: (u, min, max) => [min - step / 2, max + step / 2] }, y: { range: (u, min, max) => [0, Math.max(1, max * 1.1)] } },
     }, [xs, s.values], el);
@@ -290,7 +269,7 @@ export async function statsPage(main) {
       h('table', {}, h('thead', {}, h('tr', {}, h('th', {}, 'Sport'), h('th', {}, 'Workouts'), h('th', {}, 'Time'), h('th', {}, 'Distance'))),
         h('tbody', {}, Object.entries(totals).sort((a, c) => c[1].duration_s - a[1].duration_s).map(([k, t]) =>
           h('tr', {}, h('td', {}, name(k)), h('td', {}, String(t.count)), h('td', {}, f.duration(t.duration_s)), h('td', {}, t.distance_m ? f.distance(t.distance_m) : '—')))))),
-    h('section', { className: 'card' }, h('h2', {}, 'Body weight'), weightChart(weights) || h('p', { className: 'muted' }, 'No weigh-ins yet; log them on the Goals page.')));
+    h('section', { className: 'card' }, h('h2', {}, 'Body weight'), (await weightChart(weights)) || h('p', { className: 'muted' }, 'No weigh-ins yet; log them on the Goals page.')));
   app.onUserEvent(main, (e) => {
     if (/^(workout|weight)\./.test(e.type)) app.navigate(location.pathname + location.search, { replace: true });
   });
@@ -301,13 +280,14 @@ export async function statsPage(main) {
 export async function dashboardPage(main) {
   const hour = new Date().getHours();
   const greeting = hour < 12 ? 'Good morning' : hour < 18 ? 'Good afternoon' : 'Good evening';
-  const [d, live, worn, fitness] = await Promise.all([api('GET', '/api/dashboard'), liveNow(), gearAlerts(), fitnessSummary()]);
+  const [d, live, sports, worn, fitness] = await Promise.all([api('GET', '/api/dashboard'), liveNow(main), api('GET', '/api/sports'), gearAlerts(), fitnessSummary()]);
   const sportTotals = Object.entries(d.week.sports);
+  const sportName = (k) => sports.find((s) => s.key === k)?.name || k.replace(/_/g, ' ');
   append(main, 
     h('div', { className: 'page-head' },
       h('h1', { className: 'page-title' }, `${greeting}, ${app.me.username}`),
       h('a', { href: '/workouts/new', 'data-link': true, className: 'button primary-small' }, '+ Log workout')),
-    live,
+    live?.el,
     worn,
     h('section', { className: 'card' },
       h('h2', {}, 'This week'),
@@ -316,12 +296,12 @@ export async function dashboardPage(main) {
         h('div', { className: 'stat' }, h('small', {}, 'Time'), h('strong', {}, f.duration(d.week.totals.duration_s))),
         h('div', { className: 'stat' }, h('small', {}, 'Distance'), h('strong', {}, f.distance(d.week.totals.distance_m)))),
       sportTotals.length ? h('ul', { className: 'rows' }, sportTotals.map(([k, t]) =>
-        h('li', {}, h('span', {}, k.replace(/_/g, ' ')), h('span', { className: 'muted' }, `${t.count} · ${f.duration(t.duration_s)}${t.distance_m ? ' · ' + f.distance(t.distance_m) : ''}`)))) : null),
+        h('li', {}, h('span', {}, sportIcon(k), ' ', sportName(k)), h('span', { className: 'muted' }, `${f.plural(t.count, 'workout')} · ${f.duration(t.duration_s)}${t.distance_m ? ' · ' + f.distance(t.distance_m) : ''}`)))) : null),
     fitness,
     d.goals.length
       ? h('section', { className: 'card' }, h('h2', {}, 'Goals'), h('div', { className: 'goals' }, d.goals.map((g) => goalCard(g, { actions: false }))))
       : h('section', { className: 'card' }, h('p', {}, 'Set a goal and watch its ring fill as you train. ', h('a', { href: '/goals', 'data-link': true }, 'Add a goal →'))),
-    d.new_records.length ? h('section', { className: 'card' }, h('h2', {}, '🏆 Records just set'),
+    d.new_records.length ? h('section', { className: 'card' }, h('h2', {}, icon('trophy'), ' Records just set'),
       h('ul', { className: 'rows' }, d.new_records.map((r) => h('li', {},
         h('a', { href: `/workouts/${r.workout_id}`, 'data-link': true }, r.name),
         h('span', { className: 'muted' }, r.unit === 's' ? f.duration(r.value) : r.unit === 'kg' ? f.weight(r.value) : f.distance(r.value)))))) : null);
@@ -329,11 +309,12 @@ export async function dashboardPage(main) {
   append(main, recent
     ? h('section', { className: 'card' }, h('h2', {}, 'Recent workouts'), recent, h('a', { href: '/workouts', 'data-link': true }, 'All workouts →'))
     : h('section', { className: 'card empty' },
-      h('div', { className: 'empty-art', 'aria-hidden': 'true' }, '🏃'),
+      h('div', { className: 'empty-art', 'aria-hidden': 'true' }, sportIcon('run')),
       h('h2', {}, 'Nothing logged yet'),
       h('p', {}, 'Log your first workout and it shows up here, on every screen you have open.'),
       h('a', { href: '/workouts/new', 'data-link': true, className: 'button' }, 'Log a workout')));
   app.onUserEvent(main, (e) => {
     if (/^(workout|goal|weight)\.|^live\.(started|finished)/.test(e.type)) app.navigate('/', { replace: true });
   });
+  return live?.stop;
 }

@@ -2,12 +2,13 @@
 // Samples are kept in IndexedDB until the server acknowledges them (after
 // commit), so a tunnel or a lift loses nothing: they go out on reconnect,
 // and the server counts a resent one only once.
-import * as L from './vendor/leaflet/leaflet-src.esm.js';
 import { api } from './api.js';
 import { h, append, toast } from './dom.js';
 import { app } from './app.js';
 import * as f from './format.js';
-import { chart } from './track.js';
+import { chart, tileLayer } from './track.js';
+import { leaflet } from './lazy.js';
+import { icon } from './icons.js';
 import { showZone } from './training.js';
 
 const MAX_ACCURACY_M = 50; // GPS fixes less precise than this are skipped
@@ -79,6 +80,8 @@ export async function livePage(main) {
     return localStorage.getItem(gpsKey(s.id)) === null ? followOwnSession(main, s) : recording(main, s);
   }
   let sport = 'run';
+  const catalog = await api('GET', '/api/sports');
+  const nameOf = (k) => catalog.find((x) => x.key === k)?.name || k;
   const chips = h('div', { className: 'chips', role: 'radiogroup', 'aria-label': 'Sport' });
   const indoors = h('input', { type: 'checkbox', name: 'indoors' });
   const indoorsRow = h('label', { className: 'check' }, indoors, 'Indoors: no GPS, I will enter distance myself');
@@ -86,7 +89,7 @@ export async function livePage(main) {
     chips.replaceChildren(...LIVE_SPORTS.map((k) => h('button', {
       type: 'button', role: 'radio', className: 'chip', 'aria-checked': String(k === sport), 'data-sport': k,
       onclick: () => { sport = k; render(); },
-    }, k === 'hiit' ? 'HIIT' : k[0].toUpperCase() + k.slice(1))));
+    }, nameOf(k))));
     indoorsRow.hidden = !GPS_SPORTS.has(sport);
   };
   render();
@@ -112,7 +115,9 @@ export async function livePage(main) {
 async function recording(main, session) {
   const [sports, athlete] = await Promise.all([api('GET', '/api/sports'), api('GET', '/api/athlete')]);
   const zones = athlete.zones.hr; // the current heart rate is shown in its zone's colour
-  const strength = sports.find((x) => x.key === session.sport)?.kind === 'strength';
+  const sport = sports.find((x) => x.key === session.sport) || { key: session.sport, name: session.sport };
+  const strength = sport.kind === 'strength';
+  const distanceSport = sport.kind === 'distance';
   const useGPS = !strength && localStorage.getItem(gpsKey(session.id)) !== 'false' && !!navigator.geolocation;
   const db = await openQueue();
   const queue = new SampleQueue(db, session.id);
@@ -127,7 +132,7 @@ async function recording(main, session) {
   };
   const [elapsedTile, elapsedV] = stat('Time');
   const [distTile, distV] = stat(strength ? 'Volume' : 'Distance');
-  const [paceTile, paceV] = stat(strength ? 'Sets' : 'Avg pace');
+  const [paceTile, paceV] = stat(strength ? 'Sets' : `Avg ${f.rateName(sport).toLowerCase()}`);
   const [hrTile, hrV] = stat('Heart rate');
   hrTile.classList.add('hr-tile');
   const net = h('p', { className: 'muted net' });
@@ -146,19 +151,19 @@ async function recording(main, session) {
   const finish = h('button', { type: 'button', className: 'big danger' }, 'Finish');
   const shareBox = h('div');
   append(main, 
-    h('div', { className: 'page-head' }, h('h1', { className: 'page-title' }, `● Live ${session.sport}`), watching),
-    h('section', { className: 'card' }, h('div', { className: 'stats live-stats' }, elapsedTile, distTile, paceTile, hrTile), net),
+    h('div', { className: 'page-head' }, h('h1', { className: 'page-title' }, h('span', { className: 'live-dot', 'aria-hidden': 'true' }), `Live: ${sport.name}`), watching),
+    h('section', { className: 'card' }, h('div', { className: 'stats live-stats' }, elapsedTile, strength || distanceSport ? distTile : null, strength || distanceSport ? paceTile : null, hrTile), net),
     strength ? sets.el : useGPS ? h('section', { className: 'card' }, mapEl) : null,
     strength ? null : manual.el,
     h('div', { className: 'button-row live-controls' }, pause, finish,
-      navigator.bluetooth ? h('button', { type: 'button', onclick: connectStrap }, '❤ Connect heart-rate strap') : null),
+      navigator.bluetooth ? h('button', { type: 'button', onclick: connectStrap }, icon('heart-pulse'), ' Connect heart-rate strap') : null),
     h('section', { className: 'card' }, h('h2', {}, 'Spectators'), shareBox));
 
   const tick = () => {
     const t = (Date.now() - startMs) / 1000;
     elapsedV.textContent = f.duration(t);
     distV.textContent = strength ? f.weight(sets.volume()) : f.distance(distance);
-    paceV.textContent = strength ? String(sets.count()) : session.sport === 'ride' ? f.speed(distance, t) : f.pace(distance, t);
+    paceV.textContent = strength ? String(sets.count()) : f.rate(sport, distance, t);
     showZone(hrTile, hrV, lastHR, zones);
   };
   const ticker = setInterval(tick, 1000);
@@ -222,20 +227,23 @@ async function recording(main, session) {
       if (pos.coords.speed != null && pos.coords.speed >= 0) sample.speed = pos.coords.speed;
       if (lastHR) sample.hr = lastHR;
       lastFix = sample;
+      mapEl.dataset.fixes = String(Number(mapEl.dataset.fixes || 0) + 1); // what tests wait on
       drawFix(sample);
       record(sample);
     }, (err) => {
-      toast(`GPS: ${err.message}. Enter distance by hand below.`);
+      toast(`${gpsProblem(err)} Enter distance by hand below.`, 'error');
+      if (!lastFix) mapEl.closest('section').hidden = true; // no route to draw
       manual.open();
     }, { enableHighAccuracy: true, maximumAge: 0 });
   } else if (!strength) {
     manual.open();
   }
 
-  function drawFix(s) {
+  async function drawFix(s) {
+    const L = await leaflet();
     if (!map) {
       map = L.map(mapEl, { zoomControl: false, attributionControl: true }).setView([s.lat, s.lon], 16);
-      L.tileLayer('https://tile.openstreetmap.org/{z}/{x}/{y}.png', { maxZoom: 19, attribution: '© OpenStreetMap contributors' }).addTo(map);
+      tileLayer(L).addTo(map);
       line = L.polyline([], { color: '#0f766e', weight: 5 }).addTo(map);
     }
     line.addLatLng([s.lat, s.lon]);
@@ -324,7 +332,7 @@ async function recording(main, session) {
     },
     onPresence: (n, spectators) => {
       ownScreens = n - 1 - spectators; // the owner's sockets but this one
-      watching.textContent = n > 1 ? `👀 ${n - 1} watching` : '';
+      watching.replaceChildren(...(n > 1 ? [icon('eye'), ` ${n - 1} watching`] : []));
     },
   });
   updateNet();
@@ -337,6 +345,19 @@ async function recording(main, session) {
     wakeLock?.release();
     app.socket.unfollow(`workout:${session.id}`);
   };
+}
+
+/**
+ * gpsProblem says why there is no position, in words a runner can act on:
+ * browsers often give an empty message, but always a code.
+ */
+export function gpsProblem(err) {
+  switch (err?.code) {
+    case 1: return 'GPS is off for this site: allow location in the browser\'s site settings to record your route.';
+    case 2: return 'GPS has no position yet (indoors, or no signal).';
+    case 3: return 'GPS took too long to find a position.';
+  }
+  return `GPS failed${err?.message ? `: ${err.message}` : ''}.`;
 }
 
 // manualEntry is the source for a phone with neither GPS nor a strap (a
@@ -469,7 +490,7 @@ export async function watchPage(main, { token }) {
     append(main, h('section', { className: 'card empty' }, h('h1', {}, 'This link has ended'), h('p', {}, 'It expired or its owner stopped sharing.')));
     return null;
   }
-  const board = liveBoard(main, data.session);
+  const board = liveBoard(main, data.session, null, data.sport);
   const topic = data.topic;
   app.socket.follow(topic, {
     token,
@@ -486,7 +507,8 @@ export async function watchPage(main, { token }) {
 // so the recording phone knows one of the owner's screens is watching and
 // sends every SEND_OWN_MS.
 async function followOwnSession(main, session) {
-  const [cols, workout, athlete] = await Promise.all([api('GET', `/api/workouts/${session.id}/samples`), api('GET', `/api/workouts/${session.id}`), api('GET', '/api/athlete')]);
+  const [cols, workout, sports, exercises, athlete] = await Promise.all([api('GET', `/api/workouts/${session.id}/samples`), api('GET', `/api/workouts/${session.id}`),
+    api('GET', '/api/sports'), api('GET', '/api/exercises'), api('GET', '/api/athlete')]);
   const samples = cols.t.map((t, i) => ({ t, dist: cols.dist[i], hr: cols.hr[i], alt: cols.alt[i], lat: cols.lat[i], lon: cols.lon[i] }));
   const positions = (list) => list.filter((x) => x.lat != null).map((x) => [x.t, x.lat, x.lon]);
   const here = h('button', { type: 'button', onclick: () => {
@@ -494,7 +516,8 @@ async function followOwnSession(main, session) {
     app.navigate('/live', { replace: true });
   } }, 'Record on this device instead');
   const board = liveBoard(main, { ...session, samples, track: positions(samples), sets: workout.sets, hr_zones: athlete.zones.hr },
-    h('p', { className: 'muted' }, 'Recording on another of your devices. ', here));
+    h('p', { className: 'muted' }, 'Recording on another of your devices. ', here),
+    sports.find((x) => x.key === session.sport), exercises);
   app.onUserEvent(main, (e) => {
     if (e.id !== session.id) return;
     if (e.type === 'live.samples') board.update({ type: 'samples', samples: e.samples, track: positions(e.samples), elapsed_s: e.elapsed_s, distance_m: e.distance_m });
@@ -513,7 +536,10 @@ async function followOwnSession(main, session) {
 // liveBoard shows a session being recorded elsewhere: its numbers, sets,
 // map and chart, kept current by update(m) with messages in the shape of
 // the session's topic (samples, set, status).
-function liveBoard(main, s, note = null) {
+function liveBoard(main, s, note = null, sport = null, exercises = null) {
+  sport = sport || { key: s.sport, name: f.humanize(s.sport) };
+  const exerciseName = (key) => exercises?.find((e) => e.key === key)?.name || f.humanize(key);
+  const timed = sport.kind && sport.kind !== 'distance'; // no distance or pace to show
   const samples = s.samples;
   let track = s.track;
   const status = h('span', { className: 'badge' + (s.status === 'live' ? ' live' : '') }, s.status === 'finished' ? 'Finished' : s.status);
@@ -526,7 +552,7 @@ function liveBoard(main, s, note = null) {
   const setCard = h('section', { className: 'card', hidden: true }, h('h2', {}, 'Sets'), setList);
   const renderSets = () => {
     setCard.hidden = !sets.length;
-    setList.replaceChildren(...sets.map((x) => h('li', {}, h('strong', {}, x.exercise.replaceAll('_', ' ')),
+    setList.replaceChildren(...sets.map((x) => h('li', {}, h('strong', {}, exerciseName(x.exercise)),
       ` · ${x.weight_kg != null ? f.weight(x.weight_kg) + ' × ' : ''}${x.reps ?? '—'}`)));
   };
   let elapsed = s.elapsed_s;
@@ -537,34 +563,37 @@ function liveBoard(main, s, note = null) {
     const hr = [...samples].reverse().find((x) => x.hr)?.hr;
     stats.replaceChildren(
       h('div', { className: 'stat big' }, h('small', {}, 'Time'), h('strong', {}, f.duration(elapsed))),
-      h('div', { className: 'stat big' }, h('small', {}, 'Distance'), h('strong', { 'data-distance': true }, f.distance(distance))),
-      h('div', { className: 'stat big' }, h('small', {}, 'Avg pace'), h('strong', {}, f.pace(distance, elapsed))),
+      timed ? null : h('div', { className: 'stat big' }, h('small', {}, 'Distance'), h('strong', { 'data-distance': true }, f.distance(distance))),
+      timed ? null : h('div', { className: 'stat big' }, h('small', {}, `Avg ${f.rateName(sport).toLowerCase()}`), h('strong', { 'data-rate': true }, f.rate(sport, distance, elapsed))),
       hrTile);
     showZone(hrTile, hrV, hr, s.hr_zones);
   };
   let map = null;
   let line = null;
-  const drawTrack = () => {
+  const drawTrack = async () => {
     if (!track.length) return;
+    const L = await leaflet();
     if (!map) {
       map = L.map(mapEl);
-      L.tileLayer('https://tile.openstreetmap.org/{z}/{x}/{y}.png', { maxZoom: 19, attribution: '© OpenStreetMap contributors' }).addTo(map);
+      tileLayer(L).addTo(map);
       line = L.polyline([], { color: '#0f766e', weight: 5 }).addTo(map);
     }
     line.setLatLngs(track.map((p) => [p[1], p[2]]));
     map.fitBounds(line.getBounds(), { padding: [16, 16], maxZoom: 16 });
   };
-  const drawChart = () => {
+  let drawing = 0;
+  const drawChart = async () => {
     const cols = { t: samples.map((x) => x.t), hr: samples.map((x) => x.hr ?? null), dist: samples.map((x) => x.dist ?? null), alt: samples.map((x) => x.alt ?? null), lat: [] };
-    const c = samples.length > 1 ? chart(cols, Math.min(840, document.getElementById('main').clientWidth - 72)) : null;
-    chartBox.replaceChildren(...(c ? [c] : []));
+    const n = ++drawing;
+    const c = samples.length > 1 ? await chart(cols, Math.min(840, document.getElementById('main').clientWidth - 72), sport) : null;
+    if (n === drawing) chartBox.replaceChildren(...(c ? [c] : [])); // a later draw supersedes this one
   };
   const setStatus = (text, live) => {
     status.textContent = text;
     status.className = 'badge' + (live ? ' live' : '');
   };
   append(main, 
-    h('div', { className: 'page-head' }, h('h1', { className: 'page-title' }, `Live ${s.sport}`), status),
+    h('div', { className: 'page-head' }, h('h1', { className: 'page-title' }, `Live: ${sport.name}`), status),
     h('p', { className: 'muted' }, `Started ${f.dateTime(s.start)} · `, watching),
     note,
     h('section', { className: 'card' }, stats),
@@ -592,16 +621,47 @@ function liveBoard(main, s, note = null) {
       if (m.status) setStatus(m.status === 'finished' ? 'Finished' : m.status, m.status === 'live');
       renderStats();
     },
-    watching: (n) => { watching.textContent = n > 0 ? `👀 ${n} watching` : ''; },
+    watching: (n) => { watching.replaceChildren(...(n > 0 ? [icon('eye'), ` ${n} watching`] : [])); },
     ended: (text) => setStatus(text, false),
   };
 }
 
-/** liveNow lists the user's own sessions under way, for the dashboard. */
-export async function liveNow() {
-  const sessions = await api('GET', '/api/live');
+/**
+ * liveNow lists the user's own sessions under way, for the dashboard (view
+ * is its page). The clock runs on this screen and the distance moves as
+ * the recording phone's samples arrive on the user's topic. It returns
+ * {el, stop}, or null when nothing is live.
+ */
+export async function liveNow(view) {
+  const [sessions, sports] = await Promise.all([api('GET', '/api/live'), api('GET', '/api/sports')]);
   if (!sessions.length) return null;
-  return h('section', { className: 'card live-now' }, h('h2', {}, '● Live now'),
-    h('ul', { className: 'rows' }, sessions.map((s) => h('li', {},
-      h('a', { href: '/live', 'data-link': true }, `${s.sport} · ${f.duration(s.elapsed_s)} · ${f.distance(s.distance_m)}`)))));
+  const rows = sessions.map((s) => {
+    const sport = sports.find((x) => x.key === s.sport) || { key: s.sport, name: f.humanize(s.sport) };
+    const text = h('span', { 'data-live-now': s.id });
+    const row = { s, sport, text };
+    row.render = () => {
+      // The clock the recording phone shows: time since the start.
+      const elapsed = Math.max(s.elapsed_s, (Date.now() - Date.parse(s.start)) / 1000);
+      const parts = [sport.name, f.duration(elapsed)];
+      if (sport.kind === 'distance') parts.push(f.distance(s.distance_m));
+      if (s.status === 'paused') parts.push('paused');
+      text.textContent = parts.join(' · ');
+    };
+    row.render();
+    return row;
+  });
+  app.onUserEvent(view, (e) => {
+    const row = rows.find((r) => r.s.id === e.id);
+    if (!row) return;
+    if (e.type === 'live.samples') {
+      row.s.elapsed_s = e.elapsed_s;
+      row.s.distance_m = e.distance_m;
+    }
+    if (e.type === 'live.paused' || e.type === 'live.live') row.s.status = e.type.slice(5);
+    row.render();
+  });
+  const timer = setInterval(() => rows.forEach((r) => r.render()), 1000);
+  const el = h('section', { className: 'card live-now' }, h('h2', {}, h('span', { className: 'live-dot', 'aria-hidden': 'true' }), 'Live now'),
+    h('ul', { className: 'rows' }, rows.map((r) => h('li', {}, h('a', { href: '/live', 'data-link': true }, r.text)))));
+  return { el, stop: () => clearInterval(timer) };
 }

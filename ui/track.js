@@ -1,10 +1,10 @@
 // track.js: a workout's time series as a chart (uPlot) and a route map
-// (Leaflet). Both take the column shape of GET /api/workouts/{id}/samples.
-import uPlot from './vendor/uplot/uPlot.esm.js';
-import * as L from './vendor/leaflet/leaflet-src.esm.js';
+// (Leaflet). Both take the column shape of GET /api/workouts/{id}/samples,
+// and both load their library only when first drawn (lazy.js).
 import { h } from './dom.js';
-import { duration, distanceUnit } from './format.js';
+import * as f from './format.js';
 import { app } from './app.js';
+import { leaflet, uplot } from './lazy.js';
 
 const has = (col) => col && col.some((v) => v != null);
 
@@ -14,41 +14,57 @@ export function hasRoute(cols) {
 }
 
 /**
- * chart draws heart rate, pace and elevation against time. Pace is smoothed
- * over 30 s of distance, since GPS jitter makes point-to-point pace noise.
+ * rateColumn is pace or speed at each sample, as the sport is read
+ * (format.js), smoothed over 30 s of distance, since GPS jitter makes
+ * point-to-point figures noise.
  */
-export function chart(cols, width) {
-  const series = [{ label: 'Time', value: (u, v) => (v == null ? '—' : duration(v)) }];
+function rateColumn(cols, sport) {
+  return cols.t.map((t, i) => {
+    let j = i;
+    while (j > 0 && t - cols.t[j] < 30) j--;
+    const d = cols.dist[i] - cols.dist[j];
+    const s = t - cols.t[j];
+    if (!(d > 1)) return null;
+    const v = f.rateValue(sport, d, s);
+    // Slower than an hour per unit is standing still, not a pace.
+    return f.isPace(sport) && v > 3600 ? null : v;
+  });
+}
+
+/**
+ * chart draws heart rate, pace (or speed) and elevation against time, each
+ * axis labelled with its unit. It resolves to null when there is nothing
+ * to draw.
+ */
+export async function chart(cols, width, sport) {
+  const series = [{ label: 'Time', value: (u, v) => (v == null ? '—' : f.duration(v)) }];
   const data = [cols.t];
-  const axes = [{ values: (u, vals) => vals.map((v) => duration(v)), stroke: 'currentColor' }];
+  const axes = [{ label: 'Time (h:mm:ss)', labelSize: 16, values: (u, vals) => vals.map((v) => f.duration(v)), stroke: 'currentColor' }];
+  const scales = { x: { time: false } };
   if (has(cols.hr)) {
     series.push({ label: 'Heart rate', stroke: '#e11d48', width: 1.5, scale: 'bpm', value: (u, v) => (v == null ? '—' : `${Math.round(v)} bpm`) });
     data.push(cols.hr);
-    axes.push({ scale: 'bpm', stroke: '#e11d48', size: 40 });
+    axes.push({ scale: 'bpm', label: 'bpm', labelSize: 16, stroke: '#e11d48', size: 40 });
   }
   if (has(cols.dist)) {
-    const per = distanceUnit() === 'mi' ? 1609.344 : 1000;
-    const paceCol = cols.t.map((t, i) => {
-      let j = i;
-      while (j > 0 && t - cols.t[j] < 30) j--;
-      const d = cols.dist[i] - cols.dist[j];
-      const s = t - cols.t[j];
-      const p = d > 1 ? (s / d) * per : null;
-      return p && p < 3600 ? p : null; // slower than an hour per unit is standing still
-    });
-    series.push({ label: 'Pace', stroke: '#2563eb', width: 1.5, scale: 'pace', value: (u, v) => (v == null ? '—' : `${duration(v)} /${distanceUnit()}`) });
-    data.push(paceCol);
-    axes.push({ scale: 'pace', side: 1, stroke: '#2563eb', size: 50, grid: { show: false }, values: (u, vals) => vals.map((v) => duration(v)) });
+    const name = f.rateName(sport);
+    series.push({ label: name, stroke: '#2563eb', width: 1.5, scale: 'rate', value: (u, v) => f.rateFormat(sport, v) });
+    data.push(rateColumn(cols, sport));
+    axes.push({ scale: 'rate', side: 1, label: `${name} (${f.rateAxisUnit(sport)})`, labelSize: 16, stroke: '#2563eb', size: 50, grid: { show: false },
+      values: (u, vals) => vals.map((v) => f.rateFormat(sport, v, { unit: false })) });
+    if (f.isPace(sport)) scales.rate = { dir: -1 }; // a faster pace is higher
   }
   if (has(cols.alt)) {
-    series.push({ label: 'Elevation', stroke: '#16a34a', fill: 'rgba(22,163,74,.12)', width: 1, scale: 'm', value: (u, v) => (v == null ? '—' : `${Math.round(v)} m`) });
+    const feet = app.me?.units === 'imperial';
+    series.push({ label: 'Elevation', stroke: '#16a34a', fill: 'rgba(22,163,74,.12)', width: 1, scale: 'm', value: (u, v) => (v == null ? '—' : f.elevation(v)) });
     data.push(cols.alt);
+    if (!has(cols.hr)) axes.push({ scale: 'm', label: feet ? 'ft' : 'm', labelSize: 16, stroke: '#16a34a', size: 44, values: (u, vals) => vals.map((v) => String(Math.round(feet ? v * 3.28084 : v))) });
   }
-  const el = h('div', { className: 'chart' });
   if (data.length === 1) return null;
+  const uPlot = await uplot();
+  const el = h('div', { className: 'chart' });
   const plot = new uPlot({
-    width, height: 220, series, axes,
-    scales: { x: { time: false }, pace: { dir: -1 } }, // faster pace is higher
+    width, height: 220, series, axes, scales,
     cursor: { drag: { x: true, y: false } },
     legend: { live: true },
   }, data, el);
@@ -57,32 +73,37 @@ export function chart(cols, width) {
 }
 
 /**
- * map draws the route on OpenStreetMap tiles. When tiles cannot load (no
+ * tileLayer is the map's background as this fitcast is set up (-tiles):
+ * OpenStreetMap unless the self-hoster chose another tile server, with
+ * that server's credit.
+ */
+export function tileLayer(L) {
+  const tiles = app.instance?.tiles || {};
+  return L.tileLayer(tiles.url || 'https://tile.openstreetmap.org/{z}/{x}/{y}.png', {
+    maxZoom: 19,
+    attribution: tiles.attribution ?? '© OpenStreetMap contributors',
+  });
+}
+
+/**
+ * map draws the route on the map tiles. When tiles cannot load (no
  * network, blocked) the route still shows on the plain background.
  */
 export function map(cols) {
-  const el = h('div', { className: 'map', role: 'img', 'aria-label': 'Route map' });
   const points = [];
   for (let i = 0; i < cols.t.length; i++) {
     if (cols.lat[i] != null && cols.lon[i] != null) points.push([cols.lat[i], cols.lon[i]]);
   }
   if (points.length < 2) return null;
+  const el = h('div', { className: 'map', role: 'img', 'aria-label': 'Route map' });
   // Leaflet measures its container, so it is built once the element is in the page.
-  requestAnimationFrame(() => {
+  leaflet().then((L) => requestAnimationFrame(() => {
     const m = L.map(el, { zoomControl: true, attributionControl: true });
-    L.tileLayer('https://tile.openstreetmap.org/{z}/{x}/{y}.png', {
-      maxZoom: 19,
-      attribution: '© OpenStreetMap contributors',
-    }).addTo(m);
+    tileLayer(L).addTo(m);
     const line = L.polyline(points, { color: '#0f766e', weight: 4 }).addTo(m);
     L.circleMarker(points[0], { radius: 6, color: '#16a34a', fillOpacity: 1 }).addTo(m);
     L.circleMarker(points[points.length - 1], { radius: 6, color: '#e11d48', fillOpacity: 1 }).addTo(m);
     m.fitBounds(line.getBounds(), { padding: [16, 16] });
-  });
+  }));
   return el;
-}
-
-/** units is a short hint of what the chart's axes are in. */
-export function chartHint() {
-  return `Heart rate (bpm), pace (per ${app.me?.units === 'imperial' ? 'mile' : 'km'}) and elevation over time`;
 }

@@ -1,11 +1,15 @@
 // training.js: what the samples say about training. A workout's zones,
 // load and power; the fitness, fatigue and form chart with the power
 // curve; the athlete's settings; and the current zone on the live pages.
-import uPlot from './vendor/uplot/uPlot.esm.js';
+import { uplot } from './lazy.js';
 import { api } from './api.js';
 import { h, append, toast, showFormError } from './dom.js';
 import { app } from './app.js';
 import * as f from './format.js';
+
+// uPlot is loaded (lazy.js) by the entry points that draw a chart, before
+// they draw it, so pages without charts never download it.
+let uPlot;
 
 /** Zone colours, easy to hard: heart rate has five zones, power seven. */
 export const HR_COLORS = ['#94a3b8', '#3b82f6', '#22c55e', '#f59e0b', '#ef4444'];
@@ -89,7 +93,8 @@ function lineChart(cols, col, label, unit, color, width) {
  * powers (records marked), and cadence and power charts. Null when the
  * workout says nothing about training.
  */
-export function trainingSection(w, cols) {
+export async function trainingSection(w, cols) {
+  if (cols && (has(cols.power) || has(cols.cadence))) uPlot = await uplot();
   const width = Math.min(840, document.getElementById('main').clientWidth - 72);
   const parts = [];
   if (w.load) parts.push(loadBadge(w.load));
@@ -125,6 +130,7 @@ const dayTS = (d) => Date.parse(d + 'T00:00:00Z') / 1000;
 /** fitnessPage charts fitness, fatigue and form with each day's load
  * beneath, and the best power curve; both follow new workouts live. */
 export async function fitnessPage(main) {
+  uPlot = await uplot();
   let days = Number(new URLSearchParams(location.search).get('days')) || 182;
   const width = Math.min(840, document.getElementById('main').clientWidth - 40);
   const now = h('div', { className: 'stats fitness-now' });

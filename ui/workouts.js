@@ -7,6 +7,7 @@ import * as f from './format.js';
 import { chart, map, hasRoute } from './track.js';
 import { trainingSection } from './training.js';
 import { gearPicker, gearLine } from './gear.js';
+import { icon as svgIcon, sportIcon } from './icons.js';
 
 let catalog = null; // {sports, exercises}, loaded once per page view
 
@@ -18,11 +19,10 @@ async function loadCatalog() {
   return catalog;
 }
 
-const sportOf = (key) => catalog?.sports.find((s) => s.key === key) || { key, name: key, kind: 'duration' };
+const sportOf = (key) => catalog?.sports.find((s) => s.key === key) || { key, name: key.replaceAll('_', ' '), kind: 'duration' };
 const exerciseName = (key) => catalog?.exercises.find((e) => e.key === key)?.name || key;
 
-const SPORT_ICONS = { run: '🏃', trail_run: '⛰️', walk: '🚶', hike: '🥾', ride: '🚴', mtb: '🚵', swim: '🏊', row: '🚣', ski: '⛷️', xc_ski: '🎿', strength: '🏋️', yoga: '🧘', hiit: '🔥', climbing: '🧗', dance: '💃' };
-const icon = (key) => SPORT_ICONS[key] || '💪';
+const icon = (key) => sportIcon(key);
 
 /** summary is a workout's one-line numbers. */
 function summary(w) {
@@ -30,9 +30,9 @@ function summary(w) {
   const parts = [f.duration(w.duration_s)];
   if (w.distance_m) {
     parts.push(f.distance(w.distance_m));
-    parts.push(w.sport === 'ride' || w.sport === 'mtb' ? f.speed(w.distance_m, w.duration_s) : f.pace(w.distance_m, w.duration_s));
+    parts.push(f.rate(sportOf(w.sport), w.distance_m, w.duration_s));
   }
-  if (kind === 'strength' && w.set_count) parts.push(`${w.set_count} sets`);
+  if (kind === 'strength' && w.set_count) parts.push(f.plural(w.set_count, 'set'));
   return parts.join(' · ');
 }
 
@@ -111,14 +111,18 @@ async function calendarView(body) {
   const [y, m] = month.split('-').map(Number);
   const first = new Date(Date.UTC(y, m - 1, 1));
   const daysIn = new Date(Date.UTC(y, m, 0)).getUTCDate();
-  const lead = (first.getUTCDay() + 6) % 7; // Monday first
+  // Weeks start on the user's day (Settings), Monday unless they chose Sunday.
+  const sunday = app.me?.week_start === 'sunday';
+  const lead = sunday ? first.getUTCDay() : (first.getUTCDay() + 6) % 7;
+  const dayNames = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
+  if (sunday) dayNames.unshift(dayNames.pop());
   const shift = (n) => {
     const d = new Date(Date.UTC(y, m - 1 + n, 1));
     return d.toISOString().slice(0, 7);
   };
   const title = new Intl.DateTimeFormat(undefined, { month: 'long', year: 'numeric', timeZone: 'UTC' }).format(first);
   const grid = h('div', { className: 'calendar', role: 'grid', 'aria-label': title },
-    ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'].map((d) => h('div', { className: 'cal-head' }, d)),
+    dayNames.map((d) => h('div', { className: 'cal-head' }, d)),
     Array.from({ length: lead }, () => h('div', { className: 'cal-day empty' })),
     Array.from({ length: daysIn }, (_, i) => {
       const date = `${month}-${String(i + 1).padStart(2, '0')}`;
@@ -133,7 +137,7 @@ async function calendarView(body) {
       h('h2', {}, title),
       h('a', { href: `/workouts?view=calendar&month=${shift(1)}`, 'data-link': true, className: 'button', 'aria-label': 'Next month' }, '›')),
     grid,
-    h('p', { className: 'muted' }, `${cal.days.reduce((n, d) => n + d.count, 0)} workouts · ${f.duration(cal.days.reduce((n, d) => n + d.duration_s, 0))} · ${f.distance(cal.days.reduce((n, d) => n + d.distance_m, 0))}`)));
+    h('p', { className: 'muted' }, `${f.plural(cal.days.reduce((n, d) => n + d.count, 0), 'workout')} · ${f.duration(cal.days.reduce((n, d) => n + d.duration_s, 0))} · ${f.distance(cal.days.reduce((n, d) => n + d.distance_m, 0))}`)));
 }
 
 async function yearView(body) {
@@ -143,14 +147,14 @@ async function yearView(body) {
   const byDate = Object.fromEntries(data.days.map((d) => [d.date, d]));
   const max = Math.max(1, ...data.days.map((d) => d.duration_s));
   const jan1 = new Date(Date.UTC(year, 0, 1));
-  const lead = (jan1.getUTCDay() + 6) % 7;
+  const lead = app.me?.week_start === 'sunday' ? jan1.getUTCDay() : (jan1.getUTCDay() + 6) % 7; // weeks start on the user's day
   const cells = [];
   for (let i = 0; i < lead; i++) cells.push(h('span', { className: 'heat-cell none' }));
   for (let d = new Date(jan1); d.getUTCFullYear() === year; d.setUTCDate(d.getUTCDate() + 1)) {
     const date = d.toISOString().slice(0, 10);
     const e = byDate[date];
     const level = e ? Math.min(4, 1 + Math.floor((e.duration_s / max) * 4)) : 0;
-    cells.push(h('span', { className: `heat-cell l${level}`, title: e ? `${date}: ${e.count} workout(s), ${f.duration(e.duration_s)}` : date, 'data-date': date }));
+    cells.push(h('span', { className: `heat-cell l${level}`, title: e ? `${date}: ${f.plural(e.count, 'workout')}, ${f.duration(e.duration_s)}` : date, 'data-date': date }));
   }
   const grid = h('div', { className: 'heatmap', role: 'img', 'aria-label': `Activity in ${year}` }, cells);
   requestAnimationFrame(() => { grid.scrollLeft = grid.scrollWidth; }); // recent weeks first on a phone
@@ -160,7 +164,7 @@ async function yearView(body) {
       h('h2', {}, String(year)),
       h('a', { href: `/workouts?view=year&year=${year + 1}`, 'data-link': true, className: 'button' }, '›')),
     grid,
-    h('p', { className: 'muted' }, `${data.days.length} active days · ${data.days.reduce((n, d) => n + d.count, 0)} workouts`)));
+    h('p', { className: 'muted' }, `${f.plural(data.days.length, 'active day')} · ${f.plural(data.days.reduce((n, d) => n + d.count, 0), 'workout')}`)));
 }
 
 async function recordsView(body) {
@@ -202,7 +206,7 @@ export async function workoutFormPage(main, { id } = {}) {
     chips.replaceChildren(...QUICK_SPORTS.map((key) => h('button', {
       type: 'button', role: 'radio', 'aria-checked': String(key === sport), className: 'chip', 'data-sport': key,
       onclick: () => setSport(key),
-    }, `${icon(key)} ${sportOf(key).name}`)), allSports);
+    }, icon(key), ` ${sportOf(key).name}`)), allSports);
   };
   allSports.addEventListener('change', async () => {
     if (allSports.value !== '+new') {
@@ -230,7 +234,7 @@ export async function workoutFormPage(main, { id } = {}) {
   const templates = await api('GET', '/api/templates');
   const templatePicker = h('select', { 'aria-label': 'Start from a template' },
     h('option', { value: '' }, 'Start from a template…'),
-    templates.map((t) => h('option', { value: String(t.id) }, `${t.name} (${t.sets.length} sets)`)));
+    templates.map((t) => h('option', { value: String(t.id) }, `${t.name} (${f.plural(t.sets.length, 'set')})`)));
   templatePicker.addEventListener('change', () => {
     const t = templates.find((x) => String(x.id) === templatePicker.value);
     if (!t) return;
@@ -243,7 +247,7 @@ export async function workoutFormPage(main, { id } = {}) {
     sets,
     h('div', { className: 'button-row' },
       h('button', { type: 'button', onclick: () => addSet() }, '+ Add set'),
-      h('button', { type: 'button', onclick: repeatLast }, '↻ Repeat last session'),
+      h('button', { type: 'button', onclick: repeatLast }, svgIcon('repeat'), ' Repeat last session'),
       h('button', { type: 'button', onclick: saveTemplate }, 'Save as template')));
   const setSport = (key) => {
     sport = key;
@@ -345,7 +349,7 @@ export async function workoutFormPage(main, { id } = {}) {
     const last = await api('GET', `/api/workouts/${page.items[0].id}`);
     sets.replaceChildren();
     last.sets.forEach((s) => addSet(s));
-    toast(`Copied ${last.sets.length} sets from ${f.day(last.start)}`);
+    toast(`Copied ${f.plural(last.sets.length, 'set')} from ${f.day(last.start)}`);
   }
   (existing?.sets || []).forEach((s) => addSet(s));
   setSport(sport);
@@ -390,12 +394,12 @@ function field(label, attrs) {
 
 // ---- One workout ---------------------------------------------------------
 
-function stats(w) {
+function stats(w, sport = sportOf(w.sport)) {
   const tile = (label, value) => h('div', { className: 'stat' }, h('small', {}, label), h('strong', {}, value));
   return h('div', { className: 'stats' },
     tile('Time', f.duration(w.duration_s)),
     w.distance_m != null ? tile('Distance', f.distance(w.distance_m)) : null,
-    w.distance_m ? tile(w.sport === 'ride' || w.sport === 'mtb' ? 'Speed' : 'Pace', w.sport === 'ride' || w.sport === 'mtb' ? f.speed(w.distance_m, w.duration_s) : f.pace(w.distance_m, w.duration_s)) : null,
+    w.distance_m ? tile(f.rateName(sport), f.rate(sport, w.distance_m, w.duration_s)) : null,
     w.elevation_m != null ? tile('Elevation', f.elevation(w.elevation_m)) : null,
     w.avg_hr != null ? tile('Avg HR', `${Math.round(w.avg_hr)} bpm`) : null,
     w.max_hr != null ? tile('Max HR', `${Math.round(w.max_hr)} bpm`) : null,
@@ -411,27 +415,38 @@ function setsTable(sets) {
       h('td', {}, s.reps ?? '—'), h('td', {}, f.weight(s.weight_kg)), h('td', {}, s.e1rm_kg ? f.weight(s.e1rm_kg) : '—')))));
 }
 
-function splitsTable(splits) {
+// splitsTable lists a workout's splits (kilometres or miles; 100 m or
+// 100 yd of a swim; 500 m of a row) with their pace or speed; a last split
+// shorter than the rest says how long it was.
+function splitsTable(splits, sport) {
   if (!splits?.length) return null;
-  const fastest = Math.min(...splits.filter((s) => s.meters > 0.9 * splits[0].meters).map((s) => s.seconds / s.meters));
+  const values = splits.map((s) => f.rateValue(sport, s.meters, s.seconds));
+  const best = f.isPace(sport) ? Math.min(...values.filter((v) => v != null)) : Math.max(...values.filter((v) => v != null));
+  const unitName = { pace_100m: f.distanceUnit() === 'mi' ? '100 yd' : '100 m', pace_500m: '500 m' }[f.measureOf(sport)] || f.distanceUnit();
   return h('table', { className: 'splits' },
-    h('thead', {}, h('tr', {}, h('th', {}, f.distanceUnit()), h('th', {}, 'Pace'), h('th', {}, ''), h('th', {}, 'HR'))),
-    h('tbody', {}, splits.map((s) => {
+    h('thead', {}, h('tr', {}, h('th', {}, unitName), h('th', {}, f.rateName(sport)), h('th', {}, ''), h('th', {}, 'HR'))),
+    h('tbody', {}, splits.map((s, i) => {
       const bar = h('span', { className: 'bar' });
-      bar.style.width = `${Math.round(100 * fastest / (s.seconds / s.meters))}%`;
-      return h('tr', {}, h('td', {}, String(s.index)), h('td', {}, f.pace(s.meters, s.seconds)), h('td', { className: 'bar-cell' }, bar),
+      const v = values[i];
+      bar.style.width = v ? `${Math.round(100 * (f.isPace(sport) ? best / v : v / best))}%` : '0';
+      // A partial split says how far it went: "0.42 km", or "45 m" of a length.
+      const short = ['pace_100m', 'pace_500m'].includes(f.measureOf(sport));
+      const rest = short ? (f.distanceUnit() === 'mi' && f.measureOf(sport) === 'pace_100m' ? `${Math.round(s.meters / 0.9144)} yd` : `${Math.round(s.meters)} m`) : f.distance(s.meters);
+      const label = s.partial ? `${rest} (partial)` : String(s.index);
+      return h('tr', s.partial ? { className: 'partial', 'data-partial': true } : {},
+        h('td', {}, label), h('td', {}, f.rateFormat(sport, v)), h('td', { className: 'bar-cell' }, bar),
         h('td', {}, s.avg_hr ? String(Math.round(s.avg_hr)) : '—'));
     })));
 }
 
-async function trackSection(cols) {
+async function trackSection(cols, sport) {
   const parts = [];
   if (hasRoute(cols)) {
     const m = map(cols);
     if (m) parts.push(m);
   }
   // The card's inner width: main's, less the card's padding and border.
-  const c = chart(cols, Math.min(840, document.getElementById('main').clientWidth - 2 * 16 - 40));
+  const c = await chart(cols, Math.min(840, document.getElementById('main').clientWidth - 2 * 16 - 40), sport);
   if (c) parts.push(c);
   return parts.length ? h('section', { className: 'card' }, ...parts) : null;
 }
@@ -473,19 +488,19 @@ export async function workoutDetailPage(main, { id }) {
 
   append(main, 
     h('div', { className: 'page-head' },
-      h('div', {}, h('h1', { className: 'page-title' }, `${icon(w.sport)} ${w.title || sp.name}`),
+      h('div', {}, h('h1', { className: 'page-title' }, icon(w.sport), ` ${w.title || sp.name}`),
         h('p', { className: 'muted' }, `${sp.name} · ${f.dateTime(w.start)}`)),
       h('a', { href: `/workouts/${w.id}/edit`, 'data-link': true, className: 'button' }, 'Edit')),
-    w.records.length ? h('div', { className: 'badges' }, w.records.map((r) => h('span', { className: 'badge record' }, '🏆 ' + r))) : null,
+    w.records.length ? h('div', { className: 'badges' }, w.records.map((r) => h('span', { className: 'badge record' }, svgIcon('trophy'), ' ' + r))) : null,
     h('section', { className: 'card' }, stats(w), w.notes ? h('p', { className: 'notes' }, w.notes) : null, setsTable(w.sets)));
   let cols = null;
   if (w.samples > 0) {
     cols = await api('GET', `/api/workouts/${w.id}/samples`);
-    const track = await trackSection(cols);
+    const track = await trackSection(cols, sp);
     if (track) append(main, track);
   }
-  append(main, trainingSection(w, cols), await gearLine(w));
-  if (w.splits.length) append(main, h('section', { className: 'card' }, h('h2', {}, 'Splits'), splitsTable(w.splits)));
+  append(main, await trainingSection(w, cols), await gearLine(w));
+  if (w.splits.length) append(main, h('section', { className: 'card' }, h('h2', {}, 'Splits'), splitsTable(w.splits, sp)));
   const file = (path, label) => h('a', { href: `/api/workouts/${w.id}/${path}`, download: true, className: 'button small' }, label);
   append(main, h('section', { className: 'card' }, h('h2', {}, 'Sharing'), share),
     h('section', { className: 'card' }, h('h2', {}, 'Download'), h('div', { className: 'downloads' },
@@ -497,13 +512,14 @@ export async function workoutDetailPage(main, { id }) {
 export async function publicWorkoutPage(main, { token }) {
   const w = await api('GET', `/api/public/workouts/${token}`);
   catalog = catalog || { sports: [], exercises: [] };
+  const sp = { key: w.sport, name: w.sport_name, measure: w.measure };
   append(main, 
-    h('h1', { className: 'page-title' }, `${icon(w.sport)} ${w.title || w.sport}`),
+    h('h1', { className: 'page-title' }, icon(w.sport), ` ${w.title || w.sport_name}`),
     h('p', { className: 'muted' }, f.dateTime(w.start)),
-    h('section', { className: 'card' }, stats(w), setsTable(w.sets)));
-  const track = await trackSection(w.samples);
+    h('section', { className: 'card' }, stats(w, sp), setsTable(w.sets)));
+  const track = await trackSection(w.samples, sp);
   if (track) append(main, track);
-  if (w.splits.length) append(main, h('section', { className: 'card' }, h('h2', {}, 'Splits'), splitsTable(w.splits)));
+  if (w.splits.length) append(main, h('section', { className: 'card' }, h('h2', {}, 'Splits'), splitsTable(w.splits, sp)));
 }
 
 /** workoutList shows workouts as history rows, or null for none. */
