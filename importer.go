@@ -58,6 +58,22 @@ type importResult struct {
 	Reason     string   `json:"reason,omitempty"`
 	Workouts   []string `json:"workouts,omitempty"`   // ids of the workouts it created
 	Duplicates int      `json:"duplicates,omitempty"` // activities in it already present
+	// Activities names every activity the file held and what became of
+	// each, so that none is dropped unseen.
+	Activities []importedActivity `json:"activities,omitempty"`
+	// Recovered is set when the file was damaged and what could be read
+	// before the damage was imported.
+	Recovered *fileDamage `json:"recovered,omitempty"`
+	Note      string      `json:"note,omitempty"` // e.g. the weight unit a CSV was read in
+}
+
+// importedActivity is one activity of a file and what became of it.
+type importedActivity struct {
+	Sport   string    `json:"sport"`
+	Start   time.Time `json:"start"`
+	Status  string    `json:"status"` // imported, duplicate or failed
+	Workout string    `json:"workout,omitempty"`
+	Reason  string    `json:"reason,omitempty"`
 }
 
 // importSource is a file to import: where it is on disk and the name the
@@ -226,24 +242,56 @@ func (im *importer) importFile(ctx context.Context, it importItem) importResult 
 		res.Reason = err.Error()
 		return res
 	}
-	for _, a := range acts {
-		id, dup, err := im.store.SaveActivity(ctx, im.user.ID, a, orig)
-		if err != nil {
-			res.Reason = errorMessage(err)
-			if len(res.Workouts) > 0 {
-				res.Reason += fmt.Sprintf(" (the %d workouts before it were imported)", len(res.Workouts))
-			}
-			return res
-		}
-		if dup {
-			res.Duplicates++
-			continue
-		}
-		res.Workouts = append(res.Workouts, id)
+	if len(acts) > 0 {
+		res.Recovered = acts[0].Damage
 	}
-	res.Status = "imported"
-	if len(res.Workouts) == 0 && res.Duplicates > 0 {
+	return im.saveActivities(ctx, res, acts, orig)
+}
+
+// saveActivities stores a file's activities and records what became of
+// each in res: the file is imported when any of them is, a duplicate
+// when all were there already, and failed when none could be stored.
+func (im *importer) saveActivities(ctx context.Context, res importResult, acts []activity, orig *importOriginal) importResult {
+	failed := 0
+	for _, a := range acts {
+		ia := importedActivity{Sport: a.Sport, Start: a.Start, Status: "failed", Reason: a.Invalid}
+		if a.Invalid == "" {
+			id, dup, err := im.store.SaveActivity(ctx, im.user.ID, a, orig)
+			switch {
+			case err != nil:
+				ia.Reason = errorMessage(err)
+			case dup:
+				ia.Status, ia.Reason = "duplicate", "already imported: a workout of the same sport starts at the same time"
+				res.Duplicates++
+			default:
+				ia.Status, ia.Workout = "imported", id
+				res.Workouts = append(res.Workouts, id)
+			}
+		}
+		if ia.Status == "failed" {
+			failed++
+		}
+		res.Activities = append(res.Activities, ia)
+	}
+	switch {
+	case len(res.Workouts) > 0:
+		res.Status = "imported"
+		if failed > 0 {
+			res.Reason = fmt.Sprintf("%d of its %d activities could not be imported", failed, len(acts))
+		}
+	case res.Duplicates > 0 && failed == 0:
 		res.Status, res.Reason = "duplicate", "already imported: a workout of the same sport starts at the same time"
+	default:
+		res.Status = "failed"
+		for _, ia := range res.Activities {
+			if ia.Reason != "" {
+				res.Reason = ia.Reason
+				break
+			}
+		}
+		if res.Reason == "" {
+			res.Reason = "the file holds no activity"
+		}
 	}
 	return res
 }

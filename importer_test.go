@@ -325,7 +325,7 @@ func TestImportHostileFiles(t *testing.T) {
 	bomb := bytes.Repeat([]byte{0}, 3<<20) // 3 MB of zeros: a few KB zipped
 	future := gpxRun(10, time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC))
 	sum := c.upload(map[string][]byte{
-		"truncated.fit": garmin[:len(garmin)/2],
+		"truncated.fit": garmin[:100], // the first records start further in
 		"noise.fit":     []byte("this is not an activity at all"),
 		"empty.gpx":     []byte(`<?xml version="1.0"?><gpx version="1.1" xmlns="http://www.topografix.com/GPX/1/1"><trk><trkseg></trkseg></trk></gpx>`),
 		"broken.gpx.gz": gz(gpxRun(10, importStart))[:40],
@@ -340,7 +340,7 @@ func TestImportHostileFiles(t *testing.T) {
 		}),
 	})
 	want := map[string]string{
-		"truncated.fit": "FIT",
+		"truncated.fit": "nothing could be read before the damage",
 		"noise.fit":     "not a FIT, GPX or TCX file",
 		"empty.gpx":     "no track points",
 		"broken.gpx.gz": "gzip",

@@ -254,6 +254,10 @@ CREATE TABLE imports (
 );
 CREATE INDEX imports_user ON imports(user_id, id);
 `,
+	// Moving time beside the elapsed duration_s (issue #13): what a device
+	// recorded as moving, or computed from the track by movingTime; NULL
+	// where neither is known (workouts typed in, or stored before this).
+	`ALTER TABLE workouts ADD COLUMN moving_s REAL;`,
 }
 
 // schemaVersion is the version this binary writes.
