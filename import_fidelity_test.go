@@ -1,0 +1,237 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/muktihari/fit/encoder"
+	"github.com/muktihari/fit/profile/filedef"
+	"github.com/muktihari/fit/profile/mesgdef"
+	"github.com/muktihari/fit/profile/typedef"
+	"github.com/muktihari/fit/proto"
+)
+
+// encodeFIT writes an activity built by a test.
+func encodeFIT(t *testing.T, act *filedef.Activity) []byte {
+	t.Helper()
+	fit := act.ToFIT(nil)
+	var buf bytes.Buffer
+	if err := encoder.New(&buf).Encode(&fit); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// TestImportFITClockJump imports a 600 s run whose device clock jumped
+// five years ahead after 300 records (as when a watch sets its time from
+// GPS partway), and one whose clock stepped back an hour: every record
+// is kept, one second apart, and the totals stay the session's.
+func TestImportFITClockJump(t *testing.T) {
+	for name, jump := range map[string]time.Duration{"ahead": 5 * 365 * 24 * time.Hour, "back": -time.Hour} {
+		act := filedef.NewActivity()
+		act.FileId.SetType(typedef.FileActivity).SetTimeCreated(importStart).SetManufacturer(typedef.ManufacturerDevelopment)
+		for i := range 600 {
+			at := importStart.Add(time.Duration(i) * time.Second)
+			if i >= 300 {
+				at = at.Add(jump)
+			}
+			act.Records = append(act.Records, mesgdef.NewRecord(nil).SetTimestamp(at).SetDistanceScaled(float64(3*i)).SetHeartRate(140))
+		}
+		act.Sessions = append(act.Sessions, mesgdef.NewSession(nil).SetStartTime(importStart).SetTimestamp(importStart.Add(600*time.Second)).
+			SetSport(typedef.SportRunning).SetTotalElapsedTimeScaled(600).SetTotalTimerTimeScaled(600).SetTotalDistanceScaled(1797))
+		// Written in the order recorded: the library's ToFIT would sort the
+		// messages by time.
+		fit := proto.FIT{Messages: []proto.Message{act.FileId.ToMesg(nil)}}
+		for _, r := range act.Records {
+			fit.Messages = append(fit.Messages, r.ToMesg(nil))
+		}
+		fit.Messages = append(fit.Messages, act.Sessions[0].ToMesg(nil))
+		var buf bytes.Buffer
+		if err := encoder.New(&buf).Encode(&fit); err != nil {
+			t.Fatal(err)
+		}
+		acts, err := parseActivity(buf.Bytes(), 1<<20, fuzzNow)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		a := acts[0]
+		if len(a.Samples) != 600 || a.Samples[599].T != 599 || a.DurationS != 600 || !near(a.DistanceM, 1797, 0) || !a.Start.Equal(importStart) {
+			t.Fatalf("%s: %d samples, the last at %v s; %v s, %v m", name, len(a.Samples), a.Samples[len(a.Samples)-1].T, a.DurationS, ptrVal(a.DistanceM))
+		}
+	}
+}
+
+// TestImportMultisportStrengthAndTransition imports a FIT file of a run,
+// a transition and a strength session: the sets go to the strength
+// part, and the transition's records to neither, even where the run's
+// session says it lasted into the transition.
+func TestImportMultisportStrengthAndTransition(t *testing.T) {
+	act := filedef.NewActivity()
+	act.FileId.SetType(typedef.FileActivity).SetTimeCreated(importStart).SetManufacturer(typedef.ManufacturerDevelopment)
+	for i := 0; i <= 1260; i++ {
+		act.Records = append(act.Records, mesgdef.NewRecord(nil).SetTimestamp(importStart.Add(time.Duration(i)*time.Second)).SetHeartRate(uint8(100+i%50)))
+	}
+	session := func(from, elapsed int, sport typedef.Sport, sub typedef.SubSport) *mesgdef.Session {
+		return mesgdef.NewSession(nil).SetStartTime(importStart.Add(time.Duration(from) * time.Second)).
+			SetTimestamp(importStart.Add(time.Duration(from+elapsed) * time.Second)).SetSport(sport).SetSubSport(sub).
+			SetTotalElapsedTimeScaled(float64(elapsed)).SetTotalTimerTimeScaled(float64(elapsed))
+	}
+	// The run's session claims 660 s, into the transition that starts at 600.
+	act.Sessions = append(act.Sessions, session(0, 660, typedef.SportRunning, 0), session(600, 60, typedef.SportTransition, 0),
+		session(660, 600, typedef.SportTraining, typedef.SubSportStrengthTraining))
+	for i, at := range []int{700, 800, 900} {
+		act.UnrelatedMessages = append(act.UnrelatedMessages, mesgdef.NewSet(nil).SetTimestamp(importStart.Add(time.Duration(at+40)*time.Second)).
+			SetStartTime(importStart.Add(time.Duration(at)*time.Second)).SetSetType(typedef.SetTypeActive).
+			SetCategory([]typedef.ExerciseCategory{typedef.ExerciseCategorySquat}).SetRepetitions(uint16(5+i)).SetWeightScaled(100).
+			SetMessageIndex(typedef.MessageIndex(i)).ToMesg(nil))
+	}
+	acts, err := parseActivity(encodeFIT(t, act), 1<<20, fuzzNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(acts) != 2 {
+		t.Fatalf("%d activities", len(acts))
+	}
+	run, gym := acts[0], acts[1]
+	if run.Sport != "run" || len(run.Samples) != 600 || run.Samples[599].T != 599 || len(run.Sets) != 0 {
+		t.Fatalf("the run: %s with %d samples (last at %v s) and %d sets", run.Sport, len(run.Samples), run.Samples[len(run.Samples)-1].T, len(run.Sets))
+	}
+	if gym.Sport != "strength" || len(gym.Sets) != 3 || *gym.Sets[2].Reps != 7 || gym.Sets[0].Exercise != "squat" || len(gym.Samples) != 601 {
+		t.Fatalf("the strength part: %s with %d sets and %d samples", gym.Sport, len(gym.Sets), len(gym.Samples))
+	}
+}
+
+// TestImportGPXTimes imports GPX files whose times carry UTC offsets,
+// with and without fractions of a second, and a 4 Hz track: every time
+// is the right instant, no point is merged with another, and the same
+// activity as FIT is then a duplicate, not a second workout.
+func TestImportGPXTimes(t *testing.T) {
+	gpxOf := func(typ string, times ...string) []byte {
+		var b strings.Builder
+		fmt.Fprintf(&b, `<?xml version="1.0"?><gpx version="1.1" creator="StravaGPX" xmlns="http://www.topografix.com/GPX/1/1"><trk><name>Morning</name><type>%s</type><trkseg>`, typ)
+		for i, tm := range times {
+			fmt.Fprintf(&b, `<trkpt lat="%.7f" lon="8.0"><time>%s</time></trkpt>`, 46+float64(i)*0.00001, tm)
+		}
+		b.WriteString(`</trkseg></trk></gpx>`)
+		return []byte(b.String())
+	}
+	cases := []struct {
+		name, typ, sport string
+		times            []string
+		start            time.Time
+		samples          int
+		last             float64
+	}{
+		{"offset with fraction", "9", "run", []string{"2010-04-02T10:26:48.524+02:00", "2010-04-02T10:26:49.524+02:00", "2010-04-02T10:26:51.024+02:00"},
+			time.Date(2010, 4, 2, 8, 26, 48, 524e6, time.UTC), 3, 2.5},
+		{"offset without fraction", "1", "ride", []string{"2024-04-02T10:00:00+02:00", "2024-04-02T10:00:05+02:00"},
+			time.Date(2024, 4, 2, 8, 0, 0, 0, time.UTC), 2, 5},
+		{"offset without colon", "Hiking", "hike", []string{"2024-05-02T10:00:00-0500", "2024-05-02T10:00:10-0500"},
+			time.Date(2024, 5, 2, 15, 0, 0, 0, time.UTC), 2, 10},
+		{"no zone is UTC", "running", "run", []string{"2024-06-02T10:00:00", "2024-06-02T10:00:01"},
+			time.Date(2024, 6, 2, 10, 0, 0, 0, time.UTC), 2, 1},
+		{"4 Hz", "17", "ride", []string{"2024-07-02T10:00:00Z", "2024-07-02T10:00:00.25Z", "2024-07-02T10:00:00.5Z", "2024-07-02T10:00:00.75Z", "2024-07-02T10:00:01Z"},
+			time.Date(2024, 7, 2, 10, 0, 0, 0, time.UTC), 5, 1},
+	}
+	for _, c := range cases {
+		acts, err := parseActivity(gpxOf(c.typ, c.times...), 1<<20, fuzzNow)
+		if err != nil {
+			t.Errorf("%s: %v", c.name, err)
+			continue
+		}
+		a := acts[0]
+		if !a.Start.Equal(c.start) || len(a.Samples) != c.samples || a.Samples[len(a.Samples)-1].T != c.last || a.Sport != c.sport {
+			t.Errorf("%s: %s from %v, %d samples, last at %v s", c.name, a.Sport, a.Start, len(a.Samples), a.Samples[len(a.Samples)-1].T)
+		}
+	}
+
+	// Through the server: the GPX with an offset, then the same run as FIT
+	// (times in UTC), is one activity.
+	ts := newTestServer(t, config{})
+	c := newClient(t, ts.URL)
+	c.signUp("ann", "password123")
+	local := time.FixedZone("CEST", 2*3600)
+	var b strings.Builder
+	b.WriteString(`<?xml version="1.0"?><gpx version="1.1" creator="t" xmlns="http://www.topografix.com/GPX/1/1"><trk><type>9</type><trkseg>`)
+	samples := make([]Sample, 120)
+	for i := range samples {
+		lat := 45 + float64(i)*3/earthRadiusM*180/math.Pi
+		fmt.Fprintf(&b, `<trkpt lat="%.9f" lon="7.0"><time>%s</time></trkpt>`, lat, importStart.Add(time.Duration(i)*time.Second).In(local).Format("2006-01-02T15:04:05.000-07:00"))
+		samples[i] = Sample{T: float64(i), Lat: &lat, Lon: new(7.0)}
+	}
+	b.WriteString(`</trkseg></trk></gpx>`)
+	fit, err := writeFIT(Workout{Sport: "run", Start: importStart, DurationS: 119}, samples)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := c.upload(map[string][]byte{"local.gpx": []byte(b.String())})
+	w, _ := workout2(t, c, sum, "local.gpx")
+	if !w.Start.Equal(importStart) || w.Sport != "run" {
+		t.Fatalf("the GPX with an offset: %s at %v", w.Sport, w.Start)
+	}
+	if again := c.upload(map[string][]byte{"same.fit": fit}); again.Duplicates != 1 || again.Imported != 0 {
+		t.Fatalf("the same run as FIT: %+v", again.Results)
+	}
+}
+
+// tcxTwoActivities is a TCX file of two runs, and a multisport session
+// of a run, a transition and a ride. Laps state their own heart rate
+// totals, which differ from the track points' (sparse, every 30 s).
+const tcxMany = `<?xml version="1.0" encoding="UTF-8"?>
+<TrainingCenterDatabase xmlns="http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2">
+<Activities>
+ <Activity Sport="Running"><Id>2025-11-01T08:00:00+01:00</Id>
+  <Lap StartTime="2025-11-01T07:00:00Z"><TotalTimeSeconds>600</TotalTimeSeconds><DistanceMeters>2000</DistanceMeters><Calories>150</Calories>
+   <AverageHeartRateBpm><Value>150</Value></AverageHeartRateBpm><MaximumHeartRateBpm><Value>171</Value></MaximumHeartRateBpm>
+   <Track><Trackpoint><Time>2025-11-01T07:00:00Z</Time><HeartRateBpm><Value>120</Value></HeartRateBpm></Trackpoint>
+   <Trackpoint><Time>2025-11-01T07:05:00Z</Time><HeartRateBpm><Value>130</Value></HeartRateBpm></Trackpoint></Track></Lap>
+  <Lap StartTime="2025-11-01T07:12:00Z"><TotalTimeSeconds>300</TotalTimeSeconds><DistanceMeters>1100</DistanceMeters>
+   <AverageHeartRateBpm><Value>165</Value></AverageHeartRateBpm><MaximumHeartRateBpm><Value>180</Value></MaximumHeartRateBpm></Lap>
+ </Activity>
+ <Activity Sport="Running"><Id>2025-11-02T07:00:00Z</Id>
+  <Lap StartTime="2025-11-02T07:00:00Z"><TotalTimeSeconds>1200</TotalTimeSeconds><DistanceMeters>4000</DistanceMeters></Lap>
+ </Activity>
+ <MultiSportSession><Id>2025-11-03T07:00:00Z</Id>
+  <FirstSport><Activity Sport="Running"><Id>2025-11-03T07:00:00Z</Id>
+   <Lap StartTime="2025-11-03T07:00:00Z"><TotalTimeSeconds>900</TotalTimeSeconds><DistanceMeters>3000</DistanceMeters></Lap></Activity></FirstSport>
+  <NextSport><Transition StartTime="2025-11-03T07:15:00Z"><TotalTimeSeconds>60</TotalTimeSeconds></Transition>
+   <Activity Sport="Biking"><Id>2025-11-03T07:16:00Z</Id>
+   <Lap StartTime="2025-11-03T07:16:00Z"><TotalTimeSeconds>1800</TotalTimeSeconds><DistanceMeters>15000</DistanceMeters></Lap></Activity></NextSport>
+ </MultiSportSession>
+</Activities></TrainingCenterDatabase>`
+
+// TestImportTCXEveryActivity imports a TCX file with several activities
+// and a multisport session: a workout for each activity and each leg,
+// the laps' own totals, and the time between laps counted in the
+// elapsed time but not the moving time.
+func TestImportTCXEveryActivity(t *testing.T) {
+	ts := newTestServer(t, config{})
+	c := newClient(t, ts.URL)
+	c.signUp("ann", "password123")
+	sum := c.upload(map[string][]byte{"history.tcx": []byte(tcxMany)})
+	r := resultFor(t, sum, "history.tcx")
+	if r.Status != "imported" || len(r.Workouts) != 4 || len(r.Activities) != 4 {
+		t.Fatalf("result %+v", r)
+	}
+	var ws []Workout
+	for _, id := range r.Workouts {
+		var w Workout
+		c.must(200, "GET", "/api/workouts/"+id, nil).JSON(&w)
+		ws = append(ws, w)
+	}
+	first := ws[0]
+	// Time-weighted: (150×600 + 165×300) / 900 = 155.
+	if first.Sport != "run" || !first.Start.Equal(time.Date(2025, 11, 1, 7, 0, 0, 0, time.UTC)) || !near(first.AvgHR, 155, 0) ||
+		!near(first.MaxHR, 180, 0) || !near(first.DistanceM, 3100, 0) || !near(first.Calories, 150, 0) ||
+		first.DurationS != 1020 || !near(first.MovingS, 900, 0) {
+		t.Fatalf("the first run: %+v (moving %v)", first, ptrVal(first.MovingS))
+	}
+	if ws[1].Sport != "run" || ws[1].DurationS != 1200 || ws[2].Sport != "run" || ws[2].DurationS != 900 ||
+		ws[3].Sport != "ride" || !near(ws[3].DistanceM, 15000, 0) || !ws[3].Start.Equal(time.Date(2025, 11, 3, 7, 16, 0, 0, time.UTC)) {
+		t.Fatalf("the other activities: %+v", ws[1:])
+	}
+}
