@@ -118,7 +118,7 @@ func FuzzParseStrengthCSV(f *testing.F) {
 	f.Add([]byte("Date;Workout Name;Exercise Name;Set Order;Weight;Weight Unit;Reps;RPE\n2025-12-01 18:00:00;Push;Bench Press (Barbell);1;80;kg;5;8\n"))
 	f.Add([]byte(`"title","start_time","end_time","exercise_title","set_index","set_type","weight_kg","reps"` + "\n" + `"Pull","5 Dec 2025, 07:00","5 Dec 2025, 08:10","Deadlift (Barbell)",0,"warmup",60,5` + "\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		list, err := parseStrengthCSV(data, time.UTC, fuzzNow)
+		list, _, err := parseStrengthCSV(data, time.UTC, fuzzNow, "kg")
 		if err != nil {
 			return
 		}
@@ -154,7 +154,7 @@ func FuzzImportArchive(f *testing.F) {
 			if it.refuse != "" || it.run != nil {
 				continue
 			}
-			acts, _, err := im.readItem(it)
+			acts, _, _, err := im.readItem(it)
 			if err != nil && err.Error() == "" {
 				t.Fatal("an error without a reason")
 			}

@@ -2,8 +2,12 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"os"
+	"path/filepath"
 	"fmt"
 	"math"
+	"mime/multipart"
 	"strings"
 	"testing"
 	"time"
@@ -233,5 +237,128 @@ func TestImportTCXEveryActivity(t *testing.T) {
 	if ws[1].Sport != "run" || ws[1].DurationS != 1200 || ws[2].Sport != "run" || ws[2].DurationS != 900 ||
 		ws[3].Sport != "ride" || !near(ws[3].DistanceM, 15000, 0) || !ws[3].Start.Equal(time.Date(2025, 11, 3, 7, 16, 0, 0, time.UTC)) {
 		t.Fatalf("the other activities: %+v", ws[1:])
+	}
+}
+
+// TestImportStrongDurationsAndUnits imports Strong's two export layouts:
+// the newer one (";"-separated, Duration (sec), Weight (kg)) and the
+// older one (text durations, a Weight column without a unit). The
+// durations are the app's, not two minutes a set; unit-less weights are
+// read in the account's unit unless the import says otherwise, and the
+// summary and the file's result say which was used.
+func TestImportStrongDurationsAndUnits(t *testing.T) {
+	ts := newTestServer(t, config{})
+	c := newClient(t, ts.URL)
+	c.signUp("ann", "password123")
+	c.must(200, "PUT", "/api/settings", UserSettings{Timezone: "UTC", Units: "imperial", WeekStart: "monday"})
+	newer := "Workout #;Date;Workout Name;Duration (sec);Exercise Name;Set Order;Weight (kg);Reps;RPE;Distance (meters);Seconds;Notes;Workout Notes\n" +
+		"1;2025-11-03 18:00:00;Pull;2280;Deadlift (Barbell);1;190.5;3;;;;;\n" +
+		"1;2025-11-03 18:00:00;Pull;2280;Deadlift (Barbell);2;190.5;3;;;;;\n"
+	older := "Date,Workout Name,Duration,Exercise Name,Set Order,Weight,Reps,Distance,Seconds,Notes,Workout Notes,RPE\n" +
+		"2025-11-05 18:00:00,Legs,38min,Squat (Barbell),1,315,5,,,,,\n" +
+		"2025-11-07 18:00:00,Push,1h 5m,Bench Press (Barbell),1,225,5,,,,,\n"
+	sum := c.upload(map[string][]byte{"strong_new.csv": []byte(newer), "strong_old.csv": []byte(older)})
+	if sum.Imported != 3 || sum.WeightUnit != "lb" {
+		t.Fatalf("summary %+v", sum)
+	}
+	if r := resultFor(t, sum, "strong_old.csv"); r.Note != "weights read in pounds" {
+		t.Fatalf("the older export's result: %+v", r)
+	}
+	if r := resultFor(t, sum, "strong_new.csv"); r.Note != "" {
+		t.Fatalf("the newer export says its unit: %+v", r)
+	}
+	byTitle := map[string]Workout{}
+	for _, name := range []string{"strong_new.csv", "strong_old.csv"} {
+		for _, id := range resultFor(t, sum, name).Workouts {
+			var w Workout
+			c.must(200, "GET", "/api/workouts/"+id, nil).JSON(&w)
+			byTitle[w.Title] = w
+		}
+	}
+	pull, legs, push := byTitle["Pull"], byTitle["Legs"], byTitle["Push"]
+	if pull.DurationS != 2280 || *pull.Sets[0].WeightKg != 190.5 || legs.DurationS != 38*60 || push.DurationS != 3900 {
+		t.Fatalf("durations %v %v %v, deadlift %v kg", pull.DurationS, legs.DurationS, push.DurationS, *pull.Sets[0].WeightKg)
+	}
+	if !near(legs.Sets[0].WeightKg, 142.88, 0.01) { // 315 lb
+		t.Fatalf("315 lb became %v kg", *legs.Sets[0].WeightKg)
+	}
+
+	// The user says the file is in kilograms: 315 kg it is, and said so.
+	ts.srv.cfg.SignupOpen = true
+	bob := newClient(t, ts.URL)
+	bob.signUp("bob", "password123")
+	bob.must(200, "PUT", "/api/settings", UserSettings{Timezone: "UTC", Units: "imperial", WeekStart: "monday"})
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	mw.WriteField("weight_unit", "kg")
+	w, _ := mw.CreateFormFile("file", "strong_old.csv")
+	w.Write([]byte(older))
+	mw.Close()
+	var s importSummary
+	bob.must202(body.String(), mw.FormDataContentType()).JSON(&s)
+	for s.FinishedAt == nil {
+		time.Sleep(20 * time.Millisecond)
+		bob.must(200, "GET", fmt.Sprintf("/api/imports/%d", s.ID), nil).JSON(&s)
+	}
+	var wo Workout
+	bob.must(200, "GET", "/api/workouts/"+resultFor(t, s, "strong_old.csv").Workouts[0], nil).JSON(&wo)
+	if s.WeightUnit != "kg" || resultFor(t, s, "strong_old.csv").Note != "weights read in kilograms" || wo.Sets[0].WeightKg == nil ||
+		(*wo.Sets[0].WeightKg != 315 && *wo.Sets[0].WeightKg != 225) {
+		t.Fatalf("with weight_unit=kg: %+v, %+v", s, wo.Sets)
+	}
+	body.Reset()
+	mw = multipart.NewWriter(&body)
+	mw.WriteField("weight_unit", "stone")
+	w, _ = mw.CreateFormFile("file", "x.csv")
+	w.Write([]byte(older))
+	mw.Close()
+	if r := bob.do("POST", "/api/imports", body.String(), "Content-Type", mw.FormDataContentType()); r.Status != 400 || r.ErrorCode() != "invalid_field" {
+		t.Fatalf("weight_unit=stone: %d %s", r.Status, r.Body)
+	}
+}
+
+// TestParseDurationStrong reads the ways exports write durations.
+func TestParseDurationStrong(t *testing.T) {
+	for in, want := range map[string]float64{"2280": 2280, "38min": 2280, "38m": 2280, "1h 5m": 3900, "1h5m": 3900, "1 hr 5 min": 3900,
+		"1:05:00": 3900, "38:10": 2290, "90s": 90, "2h": 7200, "": 0, "soon": 0} {
+		if got := parseDuration(in); got != want {
+			t.Errorf("parseDuration(%q) = %v, want %v", in, got, want)
+		}
+	}
+}
+
+// TestImportCommandWeightUnit imports a Strong CSV from the command line
+// with -weight-unit lb into a metric account: the weights are pounds, the
+// output says so, and a unit fitcast does not know is refused.
+func TestImportCommandWeightUnit(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "cli.db")
+	cli := func(stdin string, args ...string) (string, error) {
+		var stdout, stderr syncBuffer
+		err := run(context.Background(), append([]string{"-db", db}, args...), envMap(nil), strings.NewReader(stdin), &stdout, &stderr)
+		return stdout.String(), err
+	}
+	if _, err := cli("password123\n", "user", "add", "ann"); err != nil {
+		t.Fatal(err)
+	}
+	csv := filepath.Join(dir, "strong.csv")
+	os.WriteFile(csv, []byte("Date,Workout Name,Duration,Exercise Name,Set Order,Weight,Reps\n2025-11-05 18:00:00,Legs,38min,Squat (Barbell),1,315,5\n"), 0o644)
+	if _, err := cli("", "import", "-weight-unit", "stone", csv); err == nil || !strings.Contains(err.Error(), "kg or lb") {
+		t.Fatalf("-weight-unit stone: %v", err)
+	}
+	out, err := cli("", "import", "-weight-unit", "lb", csv)
+	if err != nil || !strings.Contains(out, "weights read in pounds") || !strings.Contains(out, "1 workouts imported") {
+		t.Fatalf("import: %q %v", out, err)
+	}
+	store, err := OpenStore(db, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	ann, _ := store.UserByName(context.Background(), "ann")
+	list, _ := store.Workouts(context.Background(), ann.ID, workoutFilter{Limit: 10})
+	w, err := store.Workout(context.Background(), ann.ID, list[0].ID)
+	if err != nil || w.DurationS != 2280 || !near(w.Sets[0].WeightKg, 142.88, 0.01) {
+		t.Fatalf("the workout: %+v %v", w, err)
 	}
 }

@@ -47,8 +47,11 @@ type importSummary struct {
 	Duplicates int            `json:"duplicates"` // activities already present
 	Failed     int            `json:"failed"`     // files that could not be imported
 	Results    []importResult `json:"results"`
-	CreatedAt  time.Time      `json:"created_at"`
-	FinishedAt *time.Time     `json:"finished_at"`
+	// WeightUnit is the unit ("kg" or "lb") the weights of strength CSVs
+	// that do not say theirs were read in.
+	WeightUnit string     `json:"weight_unit,omitempty"`
+	CreatedAt  time.Time  `json:"created_at"`
+	FinishedAt *time.Time `json:"finished_at"`
 }
 
 // importResult is what became of one file.
@@ -99,10 +102,14 @@ type importer struct {
 	user     User
 	limits   importLimits
 	progress func(importSummary) // after each file and at the end
+	// weightUnit is the unit ("kg" or "lb") of a strength CSV's weights
+	// where the file does not say; see weightUnitOf.
+	weightUnit string
 }
 
 // run imports every source in turn, filling in sum as it goes.
 func (im *importer) run(ctx context.Context, sum *importSummary, sources []importSource) {
+	sum.WeightUnit = weightUnitOf(im.weightUnit, im.user)
 	var items []importItem
 	var closers []io.Closer
 	defer func() {
@@ -237,7 +244,8 @@ func (im *importer) expand(src importSource) ([]importItem, io.Closer, error) {
 // importFile reads one file and stores what it holds.
 func (im *importer) importFile(ctx context.Context, it importItem) importResult {
 	res := importResult{Name: it.name, Status: "failed"}
-	acts, orig, err := im.readItem(it)
+	acts, orig, note, err := im.readItem(it)
+	res.Note = note
 	if err != nil {
 		res.Reason = err.Error()
 		return res
@@ -296,37 +304,43 @@ func (im *importer) saveActivities(ctx context.Context, res importResult, acts [
 	return res
 }
 
-// readItem reads one file, bounded by the file limit, and parses it: one
-// activity with its original file, or the workouts of a strength CSV.
-func (im *importer) readItem(it importItem) ([]activity, *importOriginal, error) {
+// readItem reads one file, bounded by the file limit, and parses it: the
+// activities of an activity file with the file itself, or the workouts
+// of a strength CSV with a note of the weight unit it was read in.
+func (im *importer) readItem(it importItem) ([]activity, *importOriginal, string, error) {
 	rc, err := it.open()
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, "", err
 	}
 	data, err := io.ReadAll(io.LimitReader(rc, im.limits.MaxFile+1))
 	rc.Close()
 	if err != nil {
-		return nil, nil, fmt.Errorf("unreadable: %v", err)
+		return nil, nil, "", fmt.Errorf("unreadable: %v", err)
 	}
 	if int64(len(data)) > im.limits.MaxFile {
-		return nil, nil, fmt.Errorf("larger than %d MB", im.limits.MaxFile>>20)
+		return nil, nil, "", fmt.Errorf("larger than %d MB", im.limits.MaxFile>>20)
 	}
 	now := im.store.now()
 	switch {
 	case bytes.HasPrefix(data, []byte("PK\x03\x04")):
-		return nil, nil, errors.New("an archive inside an archive; unpack it and import its files")
+		return nil, nil, "", errors.New("an archive inside an archive that is not an account export; unpack it and import its files")
 	case strings.HasSuffix(strings.ToLower(it.name), ".csv"):
-		acts, err := parseStrengthCSV(data, userLocation(im.user), now)
-		return acts, nil, err
+		unit := weightUnitOf(im.weightUnit, im.user)
+		acts, used, err := parseStrengthCSV(data, userLocation(im.user), now, unit)
+		note := ""
+		if used.assumed {
+			note = map[string]string{"kg": "weights read in kilograms", "lb": "weights read in pounds"}[unit]
+		}
+		return acts, nil, note, err
 	}
 	acts, err := parseActivity(data, im.limits.MaxFile, now)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, "", err
 	}
 	if it.meta != nil && len(acts) == 1 {
 		it.meta.apply(&acts[0])
 	}
-	return acts, &importOriginal{Name: path.Base(filepath.ToSlash(it.name)), Data: data}, nil
+	return acts, &importOriginal{Name: path.Base(filepath.ToSlash(it.name)), Data: data}, "", nil
 }
 
 // errorMessage is what a user is told of an error: an API error's message,
@@ -508,8 +522,9 @@ func (s *Store) saveImport(ctx context.Context, userID int64, sum importSummary)
 
 // startImport records a queued import and runs it in the background; the
 // sources are removed from disk when it ends.
-func (s *server) startImport(u User, sources []importSource, tmpDir string) (importSummary, error) {
-	sum := importSummary{Status: "queued", Results: []importResult{}, CreatedAt: s.now().UTC().Truncate(time.Millisecond)}
+func (s *server) startImport(u User, sources []importSource, tmpDir, weightUnit string) (importSummary, error) {
+	sum := importSummary{Status: "queued", Results: []importResult{}, CreatedAt: s.now().UTC().Truncate(time.Millisecond),
+		WeightUnit: weightUnitOf(weightUnit, u)}
 	err := s.store.Write(context.Background(), func(tx *Tx) error {
 		res, err := tx.Exec("INSERT INTO imports (user_id, status, created_at) VALUES (?, 'queued', ?)", u.ID, ms(sum.CreatedAt))
 		if err != nil {
@@ -537,7 +552,7 @@ func (s *server) startImport(u User, sources []importSource, tmpDir string) (imp
 			return
 		}
 		var last time.Time
-		im := &importer{store: s.store, user: u, limits: s.importLimits(), progress: func(p importSummary) {
+		im := &importer{store: s.store, user: u, limits: s.importLimits(), weightUnit: weightUnit, progress: func(p importSummary) {
 			// Every file's result is kept, but screens hear at most
 			// four times a second, and always of the start and the end.
 			if p.Status == "running" && p.Done > 0 && p.Done < p.Total && time.Since(last) < 250*time.Millisecond {
@@ -599,6 +614,7 @@ func (s *server) uploadImport(w http.ResponseWriter, r *http.Request, p *princip
 		return err
 	}
 	var sources []importSource
+	weightUnit := ""
 	for {
 		part, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
@@ -613,6 +629,17 @@ func (s *server) uploadImport(w http.ResponseWriter, r *http.Request, p *princip
 			return errorf(http.StatusBadRequest, "invalid_upload", "the upload is not valid multipart/form-data: %v", err)
 		}
 		if part.FileName() == "" {
+			// weight_unit says the unit of strength CSVs that do not say
+			// theirs; other fields are ignored.
+			if part.FormName() == "weight_unit" {
+				v, _ := io.ReadAll(io.LimitReader(part, 16))
+				weightUnit = strings.TrimSpace(string(v))
+				if weightUnit != "" && weightUnit != "kg" && weightUnit != "lb" {
+					part.Close()
+					os.RemoveAll(dir)
+					return invalidField("weight_unit", "must be kg or lb")
+				}
+			}
 			part.Close()
 			continue
 		}
@@ -635,7 +662,7 @@ func (s *server) uploadImport(w http.ResponseWriter, r *http.Request, p *princip
 		os.RemoveAll(dir)
 		return errorf(http.StatusBadRequest, "invalid_upload", "the upload holds no files")
 	}
-	sum, err := s.startImport(p.User, sources, dir)
+	sum, err := s.startImport(p.User, sources, dir, weightUnit)
 	if err != nil {
 		return err
 	}
@@ -699,11 +726,16 @@ func importCommand(ctx context.Context, base config, args []string, stdout, stde
 	var signup, username string
 	fs := flagSet("fitcast import", base, &cfg, &signup, stderr)
 	fs.StringVar(&username, "user", "", "the account to import into (needed when there are several)")
+	fs.StringVar(&cfg.ImportWeightUnit, "weight-unit", base.ImportWeightUnit,
+		"kg or lb: the unit of a strength CSV's weights where the file does not say (Strong); default: the account's unit setting (env FITCAST_IMPORT_WEIGHT_UNIT)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: fitcast import [-user NAME] FILE|FOLDER...\n\nImports FIT, GPX and TCX files (gzipped or not), zip archives (a Strava\naccount export, a fitcast export, or any zip of such files) and Strong or\nHevy CSV exports.")
+		fmt.Fprintln(stderr, "usage: fitcast import [-user NAME] [-weight-unit kg|lb] FILE|FOLDER...\n\nImports FIT, GPX and TCX files (gzipped or not), zip archives (a Strava,\nGarmin Connect or Apple Health account export, a fitcast export, or any\nzip of such files) and Strong or Hevy CSV exports.")
 	}
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if u := cfg.ImportWeightUnit; u != "" && u != "kg" && u != "lb" {
+		return fmt.Errorf("-weight-unit must be kg or lb, not %q", u)
 	}
 	if fs.NArg() == 0 {
 		fs.Usage()
@@ -742,11 +774,19 @@ func importCommand(ctx context.Context, base config, args []string, stdout, stde
 	limits := importLimits{MaxFile: cfg.ImportMaxFile, MaxArchive: cfg.ImportMaxArchive}
 	bar := progressBar(stderr)
 	sum := importSummary{Results: []importResult{}}
-	im := &importer{store: store, user: u, limits: limits, progress: bar}
+	im := &importer{store: store, user: u, limits: limits, progress: bar, weightUnit: cfg.ImportWeightUnit}
 	im.run(ctx, &sum, sources)
 	for _, r := range sum.Results {
 		if r.Status == "failed" {
 			fmt.Fprintf(stdout, "failed     %s: %s\n", r.Name, r.Reason)
+		}
+	}
+	for _, r := range sum.Results {
+		if r.Recovered != nil {
+			fmt.Fprintf(stdout, "recovered  %s: %s; %d of %d bytes read\n", r.Name, r.Recovered.Reason, r.Recovered.ReadBytes, r.Recovered.TotalBytes)
+		}
+		if r.Note != "" {
+			fmt.Fprintf(stdout, "note       %s: %s\n", r.Name, r.Note)
 		}
 	}
 	fmt.Fprintf(stdout, "%d files: %d workouts imported, %d duplicates skipped, %d failed\n", sum.Done, sum.Imported, sum.Duplicates, sum.Failed)

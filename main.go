@@ -67,6 +67,7 @@ type config struct {
 	WSMaxPerUser     int                  // sockets per signed-in user
 	ImportMaxFile    int64                // bytes one imported file may hold, decompressed
 	ImportMaxArchive int64                // bytes one upload or archive may hold
+	ImportWeightUnit string               // fitcast import: kg or lb for strength CSVs that do not say; "" is the account's
 	Retention        map[string]Retention // topic history kept, by topic kind
 	retention        string               // -retention as given
 
@@ -143,6 +144,7 @@ func configFromEnv(getenv func(string) string) (config, error) {
 	set(&cfg.DB, "FITCAST_DB")
 	set(&cfg.LogFormat, "FITCAST_LOG_FORMAT")
 	set(&cfg.LogLevel, "FITCAST_LOG_LEVEL")
+	set(&cfg.ImportWeightUnit, "FITCAST_IMPORT_WEIGHT_UNIT")
 	if v := getenv("FITCAST_WS_MAX_PER_USER"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
