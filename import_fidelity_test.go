@@ -3,11 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
-	"os"
-	"path/filepath"
 	"fmt"
 	"math"
 	"mime/multipart"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
