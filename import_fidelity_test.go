@@ -362,3 +362,113 @@ func TestImportCommandWeightUnit(t *testing.T) {
 		t.Fatalf("the workout: %+v %v", w, err)
 	}
 }
+
+// TestImportGarminConnectExport imports an archive laid out as Garmin
+// Connect's "Export Your Data": FIT files inside UploadedFiles zips
+// nested in DI_CONNECT/DI-Connect-Uploaded-Files, an activity entered by
+// hand that exists only in summarizedActivities.json, and wellness files
+// that are not activities and are left aside.
+func TestImportGarminConnectExport(t *testing.T) {
+	ts := newTestServer(t, config{ImportMaxFile: 1 << 20, ImportMaxArchive: 3 << 20})
+	c := newClient(t, ts.URL)
+	c.signUp("ann", "password123")
+	garmin := mustReadFile(t, "testdata/import/Activity.fit")
+	part1 := zipOf(t, map[string][]byte{"ann_1001.fit": garmin, "ann_1002.fit": multisportFIT(t, importStart)})
+	summaries := `[{"summarizedActivitiesExport":[
+		{"activityId":1001,"name":"Garmin test","activityType":"other","beginTimestamp":1626815480000,"duration":3601000,"manualActivity":false},
+		{"activityId":1003,"name":"Track session","activityType":"running","beginTimestamp":1764576000000,"startTimeLocal":1764579600000,
+		 "duration":2700000,"elapsedDuration":3000000,"movingDuration":2640000,"distance":800000.0,"avgHr":150.0,"maxHr":181.0,"manualActivity":true}]}]`
+	// Four files of 900 KB of zeros: each under the 1 MB file limit, and
+	// together past the 3 MB the archive may unpack to.
+	zeros := bytes.Repeat([]byte{0}, 900<<10)
+	bomb := zipOf(t, map[string][]byte{"z1.fit": zeros, "z2.fit": zeros, "z3.fit": zeros, "z4.fit": zeros})
+	archive := zipOf(t, map[string][]byte{
+		"DI_CONNECT/DI-Connect-Uploaded-Files/UploadedFiles_0-_Part1.zip":           part1,
+		"DI_CONNECT/DI-Connect-Uploaded-Files/UploadedFiles_0-_Part2.zip":           bomb,
+		"DI_CONNECT/DI-Connect-Fitness/ann@example.com_0_summarizedActivities.json": []byte(summaries),
+		"DI_CONNECT/DI-Connect-Wellness/2025-12-01_sleepData.json":                  []byte(`[]`),
+		"DI_CONNECT/DI-Connect-User/user-settings.json":                             []byte(`{}`),
+	})
+	sum := c.upload(map[string][]byte{"garmin_export.zip": archive})
+	if sum.Imported != 4 || sum.Failed != 4 || sum.Total != 7 {
+		t.Fatalf("summary %+v", sum)
+	}
+	overLimit := 0
+	for _, r := range sum.Results {
+		if strings.Contains(r.Reason, "unpacks to more than 3 MB") {
+			overLimit++
+		}
+	}
+	if overLimit == 0 {
+		t.Fatalf("nothing refused for the archive limit: %+v", sum.Results)
+	}
+	if r := resultFor(t, sum, "DI_CONNECT/DI-Connect-Uploaded-Files/UploadedFiles_0-_Part1.zip/ann_1002.fit"); len(r.Workouts) != 2 {
+		t.Fatalf("the duathlon in the nested zip: %+v", r)
+	}
+	var w Workout
+	c.must(200, "GET", "/api/workouts/"+resultFor(t, sum, "Track session (2025-12-01, entered by hand)").Workouts[0], nil).JSON(&w)
+	if w.Sport != "run" || w.DurationS != 3000 || !near(w.MovingS, 2640, 0) || !near(w.DistanceM, 8000, 0) || !near(w.AvgHR, 150, 0) ||
+		!w.Start.Equal(time.Date(2025, 12, 1, 8, 0, 0, 0, time.UTC)) || w.Title != "Track session" {
+		t.Fatalf("the activity entered by hand: %+v", w)
+	}
+}
+
+// TestImportAppleHealthExport imports an archive laid out as Apple
+// Health's export: the workouts of export.xml (an older one with
+// totalDistance attributes, a newer one with WorkoutStatistics) with
+// their routes from workout-routes, and no stray workouts made of the
+// route files themselves.
+func TestImportAppleHealthExport(t *testing.T) {
+	ts := newTestServer(t, config{})
+	c := newClient(t, ts.URL)
+	c.signUp("ann", "password123")
+	route := strings.Replace(string(gpxRun(601, importStart.Add(30*time.Second))), "<type>running</type>", "", 1)
+	export := `<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE HealthData [<!ELEMENT HealthData (ExportDate,Me,(Record|Workout)*)>]>
+<HealthData locale="en_GB">
+ <ExportDate value="2026-01-01 10:00:00 +0100"/>
+ <Record type="HKQuantityTypeIdentifierStepCount" value="120" startDate="2025-12-14 08:00:00 +0100" endDate="2025-12-14 08:01:00 +0100"/>
+ <Workout workoutActivityType="HKWorkoutActivityTypeRunning" duration="10.5" durationUnit="min" totalDistance="1.8" totalDistanceUnit="km"
+   totalEnergyBurned="120" totalEnergyBurnedUnit="kcal" sourceName="Watch" startDate="2025-12-14 08:30:00 +0100" endDate="2025-12-14 08:41:00 +0100">
+  <WorkoutStatistics type="HKQuantityTypeIdentifierHeartRate" startDate="2025-12-14 08:30:00 +0100" endDate="2025-12-14 08:41:00 +0100" average="141" minimum="90" maximum="168" unit="count/min"/>
+  <WorkoutRoute sourceName="Watch" startDate="2025-12-14 08:30:30 +0100" endDate="2025-12-14 08:40:30 +0100">
+   <FileReference path="/workout-routes/route_2025-12-14_8.40am.gpx"/>
+  </WorkoutRoute>
+ </Workout>
+ <Workout workoutActivityType="HKWorkoutActivityTypeTraditionalStrengthTraining" duration="45" durationUnit="min" sourceName="Watch"
+   startDate="2025-12-15 18:00:00 -0500" endDate="2025-12-15 18:50:00 -0500">
+  <WorkoutStatistics type="HKQuantityTypeIdentifierActiveEnergyBurned" startDate="2025-12-15 18:00:00 -0500" endDate="2025-12-15 18:50:00 -0500" sum="250" unit="kcal"/>
+ </Workout>
+ <Workout workoutActivityType="HKWorkoutActivityTypeCycling" duration="60" durationUnit="min" sourceName="Watch"
+   startDate="2025-12-16 07:00:00 +0000" endDate="2025-12-16 08:00:00 +0000">
+  <WorkoutStatistics type="HKQuantityTypeIdentifierDistanceCycling" startDate="2025-12-16 07:00:00 +0000" endDate="2025-12-16 08:00:00 +0000" sum="18.6" unit="mi"/>
+ </Workout>
+</HealthData>`
+	archive := zipOf(t, map[string][]byte{
+		"apple_health_export/export.xml":                                 []byte(export),
+		"apple_health_export/export_cda.xml":                             []byte(`<ClinicalDocument/>`),
+		"apple_health_export/workout-routes/route_2025-12-14_8.40am.gpx": []byte(route),
+		"apple_health_export/workout-routes/route_2025-11-01_7.00am.gpx": gpxRun(10, importStart.Add(-40*24*time.Hour)),
+	})
+	sum := c.upload(map[string][]byte{"export.zip": archive})
+	r := resultFor(t, sum, "apple_health_export/export.xml")
+	if sum.Total != 1 || sum.Imported != 3 || len(r.Activities) != 3 || !strings.Contains(r.Reason, "1 route files that no workout names") {
+		t.Fatalf("summary %+v", sum)
+	}
+	var run, gym, ride Workout
+	var cols sampleColumns
+	c.must(200, "GET", "/api/workouts/"+r.Workouts[0], nil).JSON(&run)
+	c.must(200, "GET", "/api/workouts/"+r.Workouts[0]+"/samples", nil).JSON(&cols)
+	c.must(200, "GET", "/api/workouts/"+r.Workouts[1], nil).JSON(&gym)
+	c.must(200, "GET", "/api/workouts/"+r.Workouts[2], nil).JSON(&ride)
+	if run.Sport != "run" || !run.Start.Equal(importStart) || run.DurationS != 660 || !near(run.MovingS, 630, 0) || !near(run.DistanceM, 1800, 0) ||
+		!near(run.Calories, 120, 0) || !near(run.AvgHR, 141, 0) || !near(run.MaxHR, 168, 0) || len(cols.T) != 601 || cols.T[0] != 30 {
+		t.Fatalf("the run: %+v, %d samples from %v s", run, len(cols.T), cols.T[0])
+	}
+	if gym.Sport != "strength" || !gym.Start.Equal(time.Date(2025, 12, 15, 23, 0, 0, 0, time.UTC)) || gym.DurationS != 3000 || !near(gym.Calories, 250, 0) {
+		t.Fatalf("the strength session: %+v", gym)
+	}
+	if ride.Sport != "ride" || !near(ride.DistanceM, 29933.8, 0.1) {
+		t.Fatalf("the ride: %+v", ride)
+	}
+}

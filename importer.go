@@ -105,6 +105,12 @@ type importer struct {
 	// weightUnit is the unit ("kg" or "lb") of a strength CSV's weights
 	// where the file does not say; see weightUnitOf.
 	weightUnit string
+	// tmpDir is where zips nested in an archive are unpacked ("" is the
+	// system's); the server gives the folder its upload waits in.
+	tmpDir string
+	// healthRoutesUsed are the route files of an Apple Health export
+	// that its workouts named.
+	healthRoutesUsed map[string]bool
 }
 
 // run imports every source in turn, filling in sum as it goes.
@@ -197,11 +203,11 @@ func (im *importer) expand(src importSource) ([]importItem, io.Closer, error) {
 		return []importItem{{name: src.Name, run: func(ctx context.Context) importResult { return im.restore(ctx, src.Name, zr, e) }}}, f, nil
 	}
 	var total uint64
-	entryItem := func(e *zip.File, meta *stravaActivity) importItem {
-		it := importItem{name: e.Name, meta: meta, open: e.Open}
+	entryItem := func(e *zip.File, name string) importItem {
+		it := importItem{name: name, open: e.Open}
 		total += e.UncompressedSize64
 		switch {
-		case !filepath.IsLocal(e.Name) || strings.Contains(e.Name, `\`):
+		case !filepath.IsLocal(name) || strings.Contains(name, `\`):
 			it.refuse = "unsafe path in the archive"
 		case e.UncompressedSize64 > uint64(im.limits.MaxFile):
 			it.refuse = fmt.Sprintf("larger than %d MB", im.limits.MaxFile>>20)
@@ -226,19 +232,34 @@ func (im *importer) expand(src importSource) ([]importItem, io.Closer, error) {
 				items = append(items, importItem{name: a.File, refuse: "named in activities.csv but not in the archive"})
 				continue
 			}
-			items = append(items, entryItem(e, &a))
+			it := entryItem(e, e.Name)
+			it.meta = &a
+			items = append(items, it)
 		}
 		return items, f, nil
 	}
-	for _, e := range zr.File {
-		base := path.Base(e.Name)
-		if e.FileInfo().IsDir() || strings.HasPrefix(base, ".") || strings.HasPrefix(e.Name, "__MACOSX/") {
+	if root, ok := appleHealthRoot(byName); ok {
+		return im.healthItems(root, byName), f, nil
+	}
+	ents, refused, nested := im.nestedZips(zr.File, &total)
+	closer := multiCloser(append(nested, f))
+	if isGarminExport(zr.File) {
+		items, err := im.garminItems(ents, refused, entryItem)
+		return items, closer, err
+	}
+	for name, why := range refused {
+		items = append(items, importItem{name: name, refuse: why})
+	}
+	for _, e := range ents.files {
+		name := ents.names[e]
+		base := path.Base(name)
+		if e.FileInfo().IsDir() || strings.HasPrefix(base, ".") || strings.HasPrefix(name, "__MACOSX/") || strings.Contains(name, "/__MACOSX/") {
 			continue
 		}
-		items = append(items, entryItem(e, nil))
+		items = append(items, entryItem(e, name))
 	}
 	sort.SliceStable(items, func(i, j int) bool { return items[i].name < items[j].name })
-	return items, f, nil
+	return items, closer, nil
 }
 
 // importFile reads one file and stores what it holds.
@@ -552,7 +573,7 @@ func (s *server) startImport(u User, sources []importSource, tmpDir, weightUnit 
 			return
 		}
 		var last time.Time
-		im := &importer{store: s.store, user: u, limits: s.importLimits(), weightUnit: weightUnit, progress: func(p importSummary) {
+		im := &importer{store: s.store, user: u, limits: s.importLimits(), weightUnit: weightUnit, tmpDir: tmpDir, progress: func(p importSummary) {
 			// Every file's result is kept, but screens hear at most
 			// four times a second, and always of the start and the end.
 			if p.Status == "running" && p.Done > 0 && p.Done < p.Total && time.Since(last) < 250*time.Millisecond {
