@@ -472,3 +472,60 @@ func TestImportAppleHealthExport(t *testing.T) {
 		t.Fatalf("the ride: %+v", ride)
 	}
 }
+
+// gpxPaused is gpxRun with a stop: n points a second apart, 3 m apart,
+// but the second half recorded pause seconds later (a stop at a crossing
+// with the watch left running): moving n-2 s, elapsed n-1+pause s.
+func gpxPaused(n, pause int, start time.Time) []byte {
+	var b strings.Builder
+	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?><gpx version="1.1" creator="test" xmlns="http://www.topografix.com/GPX/1/1"><trk><name>Paused loop</name><type>running</type><trkseg>`)
+	for i := range n {
+		at := time.Duration(i) * time.Second
+		if i >= n/2 {
+			at += time.Duration(pause) * time.Second
+		}
+		fmt.Fprintf(&b, `<trkpt lat="%.9f" lon="7.0"><time>%s</time></trkpt>`, 45+float64(i)*3/earthRadiusM*180/math.Pi, start.Add(at).Format(time.RFC3339))
+	}
+	b.WriteString(`</trkseg></trk></gpx>`)
+	return []byte(b.String())
+}
+
+// TestMovingTime imports the same paused run as GPX and as FIT (whose
+// timer time is the elapsed time, as a watch without auto-pause records
+// it): both get the elapsed time as duration_s and the same moving_s by
+// the one rule. A workout typed in may state its moving time, never more
+// than its duration.
+func TestMovingTime(t *testing.T) {
+	ts := newTestServer(t, config{})
+	c := newClient(t, ts.URL)
+	c.signUp("ann", "password123")
+	gpx := gpxPaused(600, 120, importStart)
+	acts, err := parseActivity(gpx, 1<<20, fuzzNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fit, err := writeFIT(acts[0].Workout, acts[0].Samples)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := c.upload(map[string][]byte{"paused.gpx": gpx})
+	w, _ := workout2(t, c, sum, "paused.gpx")
+	if w.DurationS != 719 || !near(w.MovingS, 598, 0) {
+		t.Fatalf("the GPX: elapsed %v, moving %v", w.DurationS, ptrVal(w.MovingS))
+	}
+	ts.srv.cfg.SignupOpen = true
+	bob := newClient(t, ts.URL)
+	bob.signUp("bob", "password123")
+	w, _ = workout2(t, bob, bob.upload(map[string][]byte{"paused.fit": fit}), "paused.fit")
+	if w.DurationS != 719 || !near(w.MovingS, 598, 0) {
+		t.Fatalf("the FIT: elapsed %v, moving %v", w.DurationS, ptrVal(w.MovingS))
+	}
+	var typed Workout
+	c.must(201, "POST", "/api/workouts", map[string]any{"sport": "run", "start": "2025-12-01T07:00:00Z", "duration_s": 3600, "moving_s": 3300}).JSON(&typed)
+	if !near(typed.MovingS, 3300, 0) {
+		t.Fatalf("typed in: %+v", typed)
+	}
+	if r := c.do("POST", "/api/workouts", map[string]any{"sport": "run", "start": "2025-12-02T07:00:00Z", "duration_s": 3600, "moving_s": 3700}); r.Status != 400 || r.ErrorCode() != "invalid_field" {
+		t.Fatalf("moving_s above duration_s: %d %s", r.Status, r.Body)
+	}
+}

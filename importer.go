@@ -453,9 +453,15 @@ func (im *importer) importManual(ctx context.Context, s stravaActivity) importRe
 	a.Format = "strava"
 	a.Start, a.Title, a.Notes = s.Start.UTC(), s.Name, s.Description
 	a.Sport = sportFromName(s.Type)
-	a.DurationS = s.MovingS
+	// Elapsed time is the duration and Strava's moving time the moving
+	// time, the rule for every format.
+	a.DurationS = s.ElapsedS
 	if a.DurationS == 0 {
-		a.DurationS = s.ElapsedS
+		a.DurationS = s.MovingS
+	}
+	if s.MovingS > 0 {
+		mv := s.MovingS
+		a.MovingS = &mv
 	}
 	if s.DistanceM > 0 {
 		d := s.DistanceM

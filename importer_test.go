@@ -418,7 +418,7 @@ func TestImportStravaExport(t *testing.T) {
 		t.Fatalf("the run: %+v", w)
 	}
 	c.must(200, "GET", "/api/workouts/"+resultFor(t, sum, "Treadmill (2025-12-17, entered by hand)").Workouts[0], nil).JSON(&w)
-	if w.DurationS != 1750 || !near(w.DistanceM, 5000, 0) || w.Notes != "Entered by hand" ||
+	if w.DurationS != 1800 || !near(w.MovingS, 1750, 0) || !near(w.DistanceM, 5000, 0) || w.Notes != "Entered by hand" ||
 		!w.Start.Equal(time.Date(2025, 12, 17, 18, 0, 0, 0, time.UTC)) {
 		t.Fatalf("the manual activity: %+v", w)
 	}
