@@ -505,12 +505,12 @@ func TestBrowserImportAndDownload(t *testing.T) {
 	dir := t.TempDir()
 	var files []string
 	for name, data := range map[string][]byte{
-		"morning.gpx":  gpxRun(600, importStart),
-		"ride.tcx.gz":  gz(tcxRide(300, importStart.Add(24*time.Hour))),
-		"cut.fit":      mustReadFile(t, "testdata/import/Activity.fit")[:56000],
-		"paused.gpx":   gpxPaused(600, 120, importStart.Add(48*time.Hour)),
-		"strong.csv":   []byte("Date,Workout Name,Duration,Exercise Name,Set Order,Weight,Reps\n2025-11-05 18:00:00,Legs,38min,Squat (Barbell),1,315,5\n"),
-		"notes.txt":    []byte("not an activity"),
+		"morning.gpx": gpxRun(600, importStart),
+		"ride.tcx.gz": gz(tcxRide(300, importStart.Add(24*time.Hour))),
+		"cut.fit":     mustReadFile(t, "testdata/import/Activity.fit")[:56000],
+		"paused.gpx":  gpxPaused(600, 120, importStart.Add(48*time.Hour)),
+		"strong.csv":  []byte("Date,Workout Name,Duration,Exercise Name,Set Order,Weight,Reps\n2025-11-05 18:00:00,Legs,38min,Squat (Barbell),1,315,5\n"),
+		"notes.txt":   []byte("not an activity"),
 	} {
 		p := filepath.Join(dir, name)
 		os.WriteFile(p, data, 0o644)
