@@ -529,3 +529,30 @@ func TestMovingTime(t *testing.T) {
 		t.Fatalf("moving_s above duration_s: %d %s", r.Status, r.Body)
 	}
 }
+
+// BenchmarkParseActivities parses what BenchmarkImportArchive's archive
+// holds, without storing it: a 1,000-point GPX run and the same as FIT,
+// per op. CPU-bound, so it compares parsers on a busy machine better
+// than the import's wall time.
+func BenchmarkParseActivities(b *testing.B) {
+	gpx := gz(gpxRun(1000, importStart))
+	samples := make([]Sample, 1000)
+	for j := range samples {
+		lat, hr := 45+float64(j)*3/earthRadiusM*180/math.Pi, float64(120+j%30)
+		samples[j] = Sample{T: float64(j), Lat: &lat, Lon: new(7.0), HR: &hr}
+	}
+	fit, err := writeFIT(Workout{Sport: "run", Start: importStart, DurationS: 999}, samples)
+	if err != nil {
+		b.Fatal(err)
+	}
+	now := importStart.Add(time.Hour)
+	b.ResetTimer()
+	for range b.N {
+		for _, data := range [][]byte{gpx, gz(fit)} {
+			if _, err := parseActivity(data, 50<<20, now); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ReportMetric(float64(b.N)*2000/b.Elapsed().Seconds(), "samples/s")
+}
