@@ -461,38 +461,40 @@ var fitPosRE = regexp.MustCompile(`byte pos: (\d+)`)
 // and how much was read.
 func parseFIT(data []byte) ([]activity, error) {
 	var acts []activity
-	var damage *fileDamage
-	records, notActivity := 0, false
-	for pos := 0; pos < len(data) && damage == nil; {
+	var damage *fileDamage // the first damage found
+	records, notActivity, stop := 0, false, false
+	for pos := 0; pos < len(data) && !stop; {
 		h, err := readFITHeader(data[pos:])
 		if err != nil {
 			if pos == 0 {
 				return nil, fmt.Errorf("FIT: %v", err)
 			}
-			if len(data)-pos >= 12 && string(data[pos+8:pos+12]) == ".FIT" {
+			if len(data)-pos >= 12 && string(data[pos+8:pos+12]) == ".FIT" && damage == nil {
 				damage = &fileDamage{Reason: "a chained FIT file's header is damaged: " + err.Error(), ReadBytes: pos}
 			}
 			break // bytes after the last FIT file that are none: padding
 		}
+		var dmg *fileDamage // this file's
 		seq := data[pos:]
 		end := pos + h.size + h.dataSize + 2
 		switch {
 		case h.dataSize == 0:
 			// A file whose header was never completed (the device
 			// stopped while writing): its data runs to the end.
-			damage = &fileDamage{Reason: "the header gives no data size: the file was never closed"}
+			dmg, stop = &fileDamage{Reason: "the header gives no data size: the file was never closed"}, true
 			seq = bytes.Clone(seq)
 			binary.LittleEndian.PutUint32(seq[4:8], uint32(len(seq)-h.size))
 		case end > len(data):
-			damage = &fileDamage{Reason: "the file ends before its data does (cut short)"}
+			dmg, stop = &fileDamage{Reason: "the file ends before its data does (cut short)"}, true
 		default:
 			seq = data[pos:end]
 			stored := binary.LittleEndian.Uint16(data[end-2 : end])
 			// The protocol's CRC covers the header too; some writers
 			// cover the data alone, which for a 14-byte header with its
-			// CRC is the same value.
+			// CRC is the same value. A mismatch is flagged, and the files
+			// chained after it are still read.
 			if fitCRC(data[pos:end-2]) != stored && fitCRC(data[pos+h.size:end-2]) != stored {
-				damage = &fileDamage{Reason: "the file's checksum does not match: its data may be damaged"}
+				dmg = &fileDamage{Reason: "the file's checksum does not match: its data may be damaged"}
 			}
 		}
 		part, n, read, err := decodeFIT(seq)
@@ -501,7 +503,7 @@ func parseFIT(data []byte) ([]activity, error) {
 		case errors.Is(err, errNotFITActivity):
 			// A chained file of another kind (settings, a course) holds
 			// no activity: not damage.
-			notActivity, err, damage = true, nil, nil
+			notActivity, err, dmg = true, nil, nil
 		case err != nil && part == nil && pos == 0 && end <= len(data):
 			return nil, fmt.Errorf("FIT: %w", err)
 		}
@@ -513,13 +515,14 @@ func parseFIT(data []byte) ([]activity, error) {
 			case errors.Is(err, decoder.ErrMesgDefMissing):
 				reason = "a message has no definition: the data after it cannot be read"
 			}
-			damage = &fileDamage{Reason: reason, ReadBytes: pos + read}
+			dmg, stop = &fileDamage{Reason: reason, ReadBytes: pos + read}, true
 		}
-		if part != nil {
-			acts = append(acts, part...)
+		acts = append(acts, part...)
+		if dmg != nil && dmg.ReadBytes == 0 {
+			dmg.ReadBytes = min(len(data), end)
 		}
-		if damage != nil && damage.ReadBytes == 0 {
-			damage.ReadBytes = min(len(data), end)
+		if damage == nil {
+			damage = dmg
 		}
 		pos = end
 	}

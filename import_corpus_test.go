@@ -413,3 +413,22 @@ func withUndefinedMessage(t *testing.T, file []byte, n int) []byte {
 	binary.LittleEndian.PutUint16(out[12:14], fitCRC(out[:12]))
 	return binary.LittleEndian.AppendUint16(out, fitCRC(out))
 }
+
+// TestImportChainedDamage chains a FIT file whose checksum is wrong and
+// an intact one, then an intact one and one cut short: every activity
+// that decodes imports, and the damage is named.
+func TestImportChainedDamage(t *testing.T) {
+	garmin := corpusFile(t, fitModule, "testdata/from_official_sdk/Activity.fit")
+	swim := corpusFile(t, fitModule, "testdata/from_official_sdk/activity_poolswim.fit")
+	bad := bytes.Clone(garmin)
+	bad[len(bad)-1] ^= 0xff
+	acts, err := parseActivity(append(bad, swim...), 64<<20, fuzzNow)
+	if err != nil || len(acts) != 2 || acts[1].Sport != "swim" || acts[0].Damage == nil || !strings.Contains(acts[0].Damage.Reason, "checksum") {
+		t.Fatalf("a bad checksum, then a swim: %d activities, %v", len(acts), err)
+	}
+	cut := append(bytes.Clone(garmin), swim[:len(swim)/2]...)
+	acts, err = parseActivity(cut, 64<<20, fuzzNow)
+	if err != nil || len(acts) < 1 || len(acts[0].Samples) != 3601 || acts[0].Damage == nil || acts[0].Damage.ReadBytes < len(garmin) {
+		t.Fatalf("then a swim cut short: %d activities, %v", len(acts), err)
+	}
+}
