@@ -154,8 +154,9 @@ func (a *activity) complete(now time.Time) error {
 		}
 		if dist, ok := cumulativeDistance(a.Samples); ok {
 			for i := range a.Samples {
-				if a.Samples[i].Dist == nil {
-					d := math.Round(dist[i]*100) / 100
+				// A position glitch can put a point across the globe: a
+				// distance no activity covers is left out, not stored.
+				if d := math.Round(dist[i]*100) / 100; a.Samples[i].Dist == nil && d <= maxDistanceM {
 					a.Samples[i].Dist = &d
 				}
 			}
