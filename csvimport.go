@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -98,33 +99,94 @@ func (t csvTable) has(names ...string) bool {
 	return false
 }
 
-// parseDuration reads "1h 5m", "45m", "90s" or a number of seconds.
+// durationPart is one number and unit of a written duration: "1h",
+// "5 m", "38min", "1 hr", "90 sec".
+var durationPart = regexp.MustCompile(`(\d+(?:[.,]\d+)?)\s*(hours?|hrs?|h|minutes?|mins?|m|seconds?|secs?|s)`)
+
+// parseDuration reads a duration as exports write it: a number of
+// seconds ("3900", Strong's Duration (sec)), a clock ("1:05:00",
+// "38:10"), or words ("1h 5m", "38min", "1 hr 5 min", "90s", Strong's
+// older exports). It is 0 when it reads none.
 func parseDuration(v string) float64 {
-	v = strings.ReplaceAll(strings.TrimSpace(v), " ", "")
+	v = strings.ToLower(strings.TrimSpace(v))
 	if v == "" {
 		return 0
 	}
 	if n, err := strconv.ParseFloat(v, 64); err == nil {
 		return n
 	}
-	if d, err := time.ParseDuration(v); err == nil {
-		return d.Seconds()
+	if parts := strings.Split(v, ":"); len(parts) == 2 || len(parts) == 3 {
+		total := 0.0
+		for _, p := range parts {
+			n, err := strconv.ParseFloat(p, 64)
+			if err != nil || n < 0 {
+				total = -1
+				break
+			}
+			total = total*60 + n
+		}
+		if total >= 0 {
+			return total
+		}
 	}
-	return 0
+	total, matched := 0.0, 0
+	for _, m := range durationPart.FindAllStringSubmatch(v, -1) {
+		n, _ := strconv.ParseFloat(strings.ReplaceAll(m[1], ",", "."), 64)
+		switch m[2][0] {
+		case 'h':
+			n *= 3600
+		case 'm':
+			n *= 60
+		}
+		total += n
+		matched += len(m[0])
+	}
+	if matched == 0 {
+		return 0
+	}
+	return total
 }
 
 const kgPerLb = 0.45359237
 
+// strengthUnit says how a strength CSV's weights were read: unit is the
+// unit used for a weight column that does not say its own ("kg" or
+// "lb"), and assumed is true when the file had such a column, so that
+// the import can tell the user which unit it took.
+type strengthUnit struct {
+	unit    string
+	assumed bool
+}
+
+// weightUnitOf is the unit a strength CSV's unit-less weights are read
+// in: the one the user chose for the import, or else the account's
+// (imperial: pounds).
+func weightUnitOf(choice string, u User) string {
+	switch choice {
+	case "kg", "lb":
+		return choice
+	}
+	if u.Units == "imperial" {
+		return "lb"
+	}
+	return "kg"
+}
+
 // parseStrengthCSV reads a Strong or Hevy style export: one row per set,
 // grouped into workouts by start time and workout name. Times without a
-// zone are in loc.
-func parseStrengthCSV(data []byte, loc *time.Location, now time.Time) ([]activity, error) {
+// zone are in loc. A weight column that names its unit ("Weight (kg)",
+// "weight_lbs", or a Weight Unit column) is read in it; Strong's plain
+// "Weight" column is in the unit of the app's setting, which the file
+// does not say, so it is read in unit ("kg" or "lb").
+func parseStrengthCSV(data []byte, loc *time.Location, now time.Time, unit string) ([]activity, strengthUnit, error) {
+	used := strengthUnit{unit: unit}
 	t, err := readCSV(data)
 	if err != nil {
-		return nil, err
+		return nil, used, err
 	}
+	used.assumed = t.has("weight") && !t.has("weightunit")
 	if !t.has("exercisename", "exercisetitle", "exercise") || !t.has("date", "starttime") {
-		return nil, errors.New("CSV: not a strength export (it needs a date or start time column and an exercise column)")
+		return nil, used, errors.New("CSV: not a strength export (it needs a date or start time column and an exercise column)")
 	}
 	var list []activity
 	byKey := map[string]int{}
@@ -137,12 +199,12 @@ func parseStrengthCSV(data []byte, loc *time.Location, now time.Time) ([]activit
 		if !seen {
 			start, err := parseImportTime(when, loc)
 			if err != nil {
-				return nil, fmt.Errorf("line %d: %v", line, err)
+				return nil, used, fmt.Errorf("line %d: %v", line, err)
 			}
 			a := activity{Format: "csv"}
 			a.Sport, a.Start, a.Title, a.Sets = "strength", start.UTC(), title, []WorkoutSet{}
 			a.Notes = t.get(row, "workoutnotes", "description")
-			if d := parseDuration(t.get(row, "duration", "workoutduration")); d > 0 {
+			if d := parseDuration(t.get(row, "durationsec", "duration", "workoutduration")); d > 0 {
 				a.DurationS = d
 			} else if end, err := parseImportTime(t.get(row, "endtime"), loc); err == nil && end.After(start) {
 				a.DurationS = end.Sub(start).Seconds()
@@ -151,9 +213,9 @@ func parseStrengthCSV(data []byte, loc *time.Location, now time.Time) ([]activit
 			byKey[key] = i
 			list = append(list, a)
 		}
-		set, err := strengthSet(t, row)
+		set, err := strengthSet(t, row, unit)
 		if err != nil {
-			return nil, fmt.Errorf("line %d: %v", line, err)
+			return nil, used, fmt.Errorf("line %d: %v", line, err)
 		}
 		if set.Exercise != "" {
 			list[i].Sets = append(list[i].Sets, set)
@@ -167,14 +229,15 @@ func parseStrengthCSV(data []byte, loc *time.Location, now time.Time) ([]activit
 			a.DurationS = math.Max(60, 120*float64(len(a.Sets)))
 		}
 		if err := a.complete(now); err != nil {
-			return nil, fmt.Errorf("workout of %s: %v", a.Start.In(loc).Format("2006-01-02 15:04"), err)
+			return nil, used, fmt.Errorf("workout of %s: %v", a.Start.In(loc).Format("2006-01-02 15:04"), err)
 		}
 	}
-	return list, nil
+	return list, used, nil
 }
 
-// strengthSet reads one set row.
-func strengthSet(t csvTable, row []string) (WorkoutSet, error) {
+// strengthSet reads one set row; a weight whose column and row do not
+// say their unit is in unit.
+func strengthSet(t csvTable, row []string, unit string) (WorkoutSet, error) {
 	set := WorkoutSet{Exercise: t.get(row, "exercisename", "exercisetitle", "exercise")}
 	num := func(field, v string) (*float64, error) {
 		if v == "" {
@@ -186,18 +249,24 @@ func strengthSet(t csvTable, row []string) (WorkoutSet, error) {
 		}
 		return &f, nil
 	}
-	weight, err := num("weight", t.get(row, "weight", "weightkg"))
+	weight, err := num("weight", t.get(row, "weightkg"))
 	if err != nil {
 		return set, err
 	}
-	if lbs, err := num("weight", t.get(row, "weightlbs")); err != nil {
+	if weight == nil {
+		if weight, err = num("weight", t.get(row, "weight")); err != nil {
+			return set, err
+		}
+		rowUnit := strings.ToLower(t.get(row, "weightunit"))
+		if weight != nil && (strings.HasPrefix(rowUnit, "lb") || rowUnit == "" && unit == "lb") {
+			*weight *= kgPerLb
+		}
+	}
+	if lbs, err := num("weight", t.get(row, "weightlbs", "weightlb")); err != nil {
 		return set, err
 	} else if lbs != nil && weight == nil {
 		kg := *lbs * kgPerLb
 		weight = &kg
-	}
-	if weight != nil && strings.HasPrefix(strings.ToLower(t.get(row, "weightunit")), "lb") {
-		*weight *= kgPerLb
 	}
 	if weight != nil && *weight > 0 {
 		w := math.Round(*weight*100) / 100

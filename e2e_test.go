@@ -508,9 +508,11 @@ func TestBrowserLiveStrengthAndManualEntry(t *testing.T) {
 }
 
 // TestBrowserImportAndDownload imports files through the Import page's
-// file picker, watches the progress bar fill as the server reports over
-// the socket, reads the summary with the failed file's reason, then
-// opens an imported workout and finds its downloads.
+// file picker, with Strong's weights said to be pounds, watches the
+// progress bar fill as the server reports over the socket, reads the
+// summary with the failed file's reason, the damaged file recovered and
+// the weight unit used, opens a paused run to see its moving and elapsed
+// times, then an imported workout and finds its downloads.
 func TestBrowserImportAndDownload(t *testing.T) {
 	ctx := newBrowser(t)
 	app := startApp(t, nil, "-addr", "127.0.0.1:0", "-db", filepath.Join(t.TempDir(), "import.db"))
@@ -518,10 +520,12 @@ func TestBrowserImportAndDownload(t *testing.T) {
 	dir := t.TempDir()
 	var files []string
 	for name, data := range map[string][]byte{
-		"morning.gpx":  gpxRun(600, importStart),
-		"ride.tcx.gz":  gz(tcxRide(300, importStart.Add(24*time.Hour))),
-		"Activity.fit": mustReadFile(t, "testdata/import/Activity.fit"),
-		"notes.txt":    []byte("not an activity"),
+		"morning.gpx": gpxRun(600, importStart),
+		"ride.tcx.gz": gz(tcxRide(300, importStart.Add(24*time.Hour))),
+		"cut.fit":     mustReadFile(t, "testdata/import/Activity.fit")[:56000],
+		"paused.gpx":  gpxPaused(600, 120, importStart.Add(48*time.Hour)),
+		"strong.csv":  []byte("Date,Workout Name,Duration,Exercise Name,Set Order,Weight,Reps\n2025-11-05 18:00:00,Legs,38min,Squat (Barbell),1,315,5\n"),
+		"notes.txt":   []byte("not an activity"),
 	} {
 		p := filepath.Join(dir, name)
 		os.WriteFile(p, data, 0o644)
@@ -532,14 +536,16 @@ func TestBrowserImportAndDownload(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`a[data-nav=settings]`)),
 		chromedp.Click(chromedp.Search(`//a[text()="Import & export"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`.drop-zone`)),
+		chromedp.SetValue(chromedp.CSS(`select[name=weight_unit]`), "lb"),
 		chromedp.SetUploadFiles(chromedp.CSS(`input[type=file]`), files),
 		chromedp.WaitVisible(chromedp.CSS(`.import-summary`)),
 	)
 	summary := browserGet(t, ctx, chromedp.Text(chromedp.CSS(`.import-summary`)))
-	if !strings.Contains(summary, "3 workouts imported") || !strings.Contains(summary, "notes.txt") || !strings.Contains(summary, "not a FIT, GPX or TCX file") {
+	if !strings.Contains(summary, "5 workouts imported") || !strings.Contains(summary, "notes.txt") || !strings.Contains(summary, "not a FIT, GPX or TCX file") ||
+		!strings.Contains(summary, "cut.fit: recovered from a damaged file") || !strings.Contains(summary, "weights read in pounds") {
 		t.Fatalf("summary: %q", summary)
 	}
-	if done := browserGet(t, ctx, chromedp.Evaluate[bool](`document.querySelector('.import-progress progress').value === 4`)); !done {
+	if done := browserGet(t, ctx, chromedp.Evaluate[bool](`document.querySelector('.import-progress progress').value === 6`)); !done {
 		t.Fatal("the progress bar did not reach the end")
 	}
 	if href := browserGet(t, ctx, chromedp.AttributeValue(chromedp.Search(`//a[text()="Download everything"]`), "href")); href.Value != "/api/export" {
@@ -547,6 +553,22 @@ func TestBrowserImportAndDownload(t *testing.T) {
 	}
 	browserDo(t, ctx,
 		chromedp.Click(chromedp.Search(`//a[text()="See your workouts"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`a[href^="/workouts/"]`)),
+	)
+	// The paused run shows moving and elapsed time, in the list and on its page.
+	if row := browserGet(t, ctx, chromedp.Text(chromedp.Search(`//a[starts-with(@href,"/workouts/")][contains(., "Paused loop")]`))); !strings.Contains(row, "9:58 moving (11:59 elapsed)") {
+		t.Fatalf("the paused run's row: %q", row)
+	}
+	browserDo(t, ctx,
+		chromedp.Click(chromedp.Search(`//a[starts-with(@href,"/workouts/")][contains(., "Paused loop")]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.stats`)),
+	)
+	if stats := browserGet(t, ctx, chromedp.Text(chromedp.CSS(`.stats`))); !strings.Contains(stats, "Moving time") || !strings.Contains(stats, "9:58") ||
+		!strings.Contains(stats, "Elapsed time") || !strings.Contains(stats, "11:59") {
+		t.Fatalf("the paused run's page: %q", stats)
+	}
+	browserDo(t, ctx,
+		chromedp.NavigateBack(),
 		chromedp.WaitVisible(chromedp.CSS(`a[href^="/workouts/"]`)),
 		chromedp.Click(chromedp.Search(`//a[starts-with(@href,"/workouts/")][contains(., "Morning loop")]`)),
 		chromedp.WaitVisible(chromedp.Search(`//a[text()="Original file"]`)),

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"compress/gzip"
+	"encoding/binary"
 	"encoding/json"
 	"encoding/xml"
 	"errors"
@@ -10,6 +11,8 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -17,12 +20,14 @@ import (
 
 	"github.com/muktihari/fit/decoder"
 	"github.com/muktihari/fit/encoder"
+	"github.com/muktihari/fit/kit/hash/crc16"
 	"github.com/muktihari/fit/profile/filedef"
 	"github.com/muktihari/fit/profile/mesgdef"
 	"github.com/muktihari/fit/profile/typedef"
 	"github.com/muktihari/fit/profile/untyped/mesgnum"
 	"github.com/muktihari/fit/proto"
 	"github.com/tkrajina/gpxgo/gpx"
+	"golang.org/x/net/html/charset"
 )
 
 // maxImportSamples bounds one activity's time series: a day and more at
@@ -34,7 +39,12 @@ const maxImportSamples = 200_000
 type activity struct {
 	Workout
 	Samples []Sample
-	Format  string // fit, gpx or tcx
+	Format  string      // fit, gpx, tcx, csv, strava or health
+	Damage  *fileDamage // set when the file was damaged and only partly read
+	Invalid string      // why this activity of several in a file cannot be imported
+	// TimerS is the device's timer time (paused time left out), which
+	// stands for moving time when the track cannot tell it.
+	TimerS float64
 }
 
 // errNotActivity says a file is none of the formats fitcast reads.
@@ -67,7 +77,7 @@ func parseActivity(data []byte, maxBytes int64, now time.Time) ([]activity, erro
 	case "gpx":
 		acts, err = one(parseGPX(data))
 	case "tcx":
-		acts, err = one(parseTCX(data))
+		acts, err = parseTCX(data)
 	default:
 		return nil, errNotActivity
 	}
@@ -76,10 +86,12 @@ func parseActivity(data []byte, maxBytes int64, now time.Time) ([]activity, erro
 	}
 	for i := range acts {
 		if err := acts[i].complete(now); err != nil {
-			if len(acts) > 1 {
-				return nil, fmt.Errorf("part %d (%s): %w", i+1, acts[i].Sport, err)
+			if len(acts) == 1 {
+				return nil, err
 			}
-			return nil, err
+			// One bad activity of several costs only itself; the import
+			// result names it with the reason.
+			acts[i].Invalid = err.Error()
 		}
 	}
 	return acts, nil
@@ -142,8 +154,9 @@ func (a *activity) complete(now time.Time) error {
 		}
 		if dist, ok := cumulativeDistance(a.Samples); ok {
 			for i := range a.Samples {
-				if a.Samples[i].Dist == nil {
-					d := math.Round(dist[i]*100) / 100
+				// A position glitch can put a point across the globe: a
+				// distance no activity covers is left out, not stored.
+				if d := math.Round(dist[i]*100) / 100; a.Samples[i].Dist == nil && d <= maxDistanceM {
 					a.Samples[i].Dist = &d
 				}
 			}
@@ -178,6 +191,13 @@ func (a *activity) complete(now time.Time) error {
 		}
 	}
 	a.DurationS = math.Max(1, math.Round(a.DurationS*1000)/1000)
+	if a.MovingS == nil {
+		a.MovingS = movingTime(a.Samples, a.TimerS)
+	}
+	if a.MovingS != nil {
+		mv := math.Min(a.DurationS, math.Round(*a.MovingS*1000)/1000)
+		a.MovingS = &mv
+	}
 	if a.Sport == "" {
 		a.Sport = "other"
 	}
@@ -196,6 +216,48 @@ func (a *activity) complete(now time.Time) error {
 	w.CreatedAt, w.UpdatedAt = a.CreatedAt, a.UpdatedAt
 	a.Workout = w
 	return nil
+}
+
+// movingSpeed is the speed, in m/s, above which a stretch of a track
+// counts as moving: 0.5 m/s (1.8 km/h) is below a slow walk or swim and
+// above the drift of a standing GPS.
+const movingSpeed = 0.5
+
+// movingTime is the one rule for moving time wherever a device did not
+// state its own (FIT's total_moving_time): from a GPS track, the time
+// between consecutive points whose distance apart, over the time between
+// them, is at least movingSpeed (as Strava computes moving time from the
+// speed between points, pauses left out); without a GPS track, the
+// device's timer time (timerS, paused time left out), since distances
+// that a pool or a footpod step up only now and then cannot tell speed
+// second by second; without either, from the distances as from a track.
+// It is nil when nothing tells.
+func movingTime(samples []Sample, timerS float64) *float64 {
+	gps := false
+	for _, sm := range samples {
+		if sm.Lat != nil {
+			gps = true
+			break
+		}
+	}
+	if !gps && timerS > 0 {
+		return &timerS
+	}
+	var moving, prevT, prevD float64
+	have := false
+	for _, sm := range samples {
+		if sm.Dist == nil || gps && sm.Lat == nil {
+			continue
+		}
+		if have && sm.T > prevT && (*sm.Dist-prevD)/(sm.T-prevT) >= movingSpeed {
+			moving += sm.T - prevT
+		}
+		prevT, prevD, have = sm.T, *sm.Dist, true
+	}
+	if !have {
+		return nil
+	}
+	return &moving
 }
 
 // sensorReadings drops the values in a recorded sample that no body or
@@ -340,24 +402,192 @@ func finite(v float64) *float64 {
 	return &v
 }
 
-// parseFIT reads a FIT activity: its records become samples, its session
-// gives the sport and totals, and its active sets become strength sets. A
-// multisport file (a triathlon) has a session per sport, and becomes a
-// workout per session with the records of its time; transitions between
-// them are left out.
+// fileDamage says how much of a damaged file was read: what was wrong,
+// the bytes read before it, and the records (samples) they held.
+type fileDamage struct {
+	Reason     string `json:"reason"`
+	ReadBytes  int    `json:"read_bytes"`
+	TotalBytes int    `json:"total_bytes"`
+	Records    int    `json:"records"`
+}
+
+// fitHeader is a FIT file header (12 or 14 bytes) at the start of b.
+type fitHeader struct {
+	size     int
+	dataSize int
+	crc      uint16 // 0: not computed, or a 12-byte header that has none
+}
+
+// readFITHeader reads and checks a FIT file header the way the FIT
+// protocol defines it: a 12-byte header has no CRC of its own, and a
+// 14-byte header whose CRC is 0x0000 did not compute one. Only a stated,
+// wrong CRC is an error.
+func readFITHeader(b []byte) (fitHeader, error) {
+	if len(b) < 12 || (b[0] != 12 && b[0] != 14) || string(b[8:12]) != ".FIT" {
+		return fitHeader{}, errors.New("not a FIT file header")
+	}
+	h := fitHeader{size: int(b[0]), dataSize: int(binary.LittleEndian.Uint32(b[4:8]))}
+	if h.size == 14 {
+		if len(b) < 14 {
+			return h, errors.New("the file header is cut short")
+		}
+		h.crc = binary.LittleEndian.Uint16(b[12:14])
+		if h.crc != 0 && fitCRC(b[:12]) != h.crc {
+			return h, errors.New("the file header's checksum does not match")
+		}
+	}
+	return h, nil
+}
+
+// fitCRC is the FIT protocol's CRC-16 of b.
+func fitCRC(b []byte) uint16 {
+	h := crc16.New()
+	h.Write(b)
+	return h.Sum16()
+}
+
+// errNotFITActivity is a FIT file of another type than an activity.
+var errNotFITActivity = errors.New("not an activity file (a course, a workout plan or settings?)")
+
+// fitPosRE finds the byte position the FIT decoder names in its errors.
+var fitPosRE = regexp.MustCompile(`byte pos: (\d+)`)
+
+// parseFIT reads a FIT file: one FIT file, or several chained back to
+// back, each of whose activities is read. The checks follow the FIT
+// protocol rather than the decoder's: a header is checked as
+// readFITHeader says, and the file CRC covers the header and the data.
+// A damaged file (cut short, a data size that runs past the end, a
+// message without a definition, a checksum that does not match) gives
+// every activity decoded before the damage, marked with what was wrong
+// and how much was read.
 func parseFIT(data []byte) ([]activity, error) {
+	var acts []activity
+	var damage *fileDamage // the first damage found
+	records, notActivity, stop := 0, false, false
+	for pos := 0; pos < len(data) && !stop; {
+		h, err := readFITHeader(data[pos:])
+		if err != nil {
+			if pos == 0 {
+				return nil, fmt.Errorf("FIT: %v", err)
+			}
+			if len(data)-pos >= 12 && string(data[pos+8:pos+12]) == ".FIT" && damage == nil {
+				damage = &fileDamage{Reason: "a chained FIT file's header is damaged: " + err.Error(), ReadBytes: pos}
+			}
+			break // bytes after the last FIT file that are none: padding
+		}
+		var dmg *fileDamage // this file's
+		seq := data[pos:]
+		end := pos + h.size + h.dataSize + 2
+		switch {
+		case h.dataSize == 0:
+			// A file whose header was never completed (the device
+			// stopped while writing): its data runs to the end.
+			dmg, stop = &fileDamage{Reason: "the header gives no data size: the file was never closed"}, true
+			seq = bytes.Clone(seq)
+			binary.LittleEndian.PutUint32(seq[4:8], uint32(len(seq)-h.size))
+		case end > len(data):
+			dmg, stop = &fileDamage{Reason: "the file ends before its data does (cut short)"}, true
+		default:
+			seq = data[pos:end]
+			stored := binary.LittleEndian.Uint16(data[end-2 : end])
+			// The protocol's CRC covers the header too; some writers
+			// cover the data alone, which for a 14-byte header with its
+			// CRC is the same value. A mismatch is flagged, and the files
+			// chained after it are still read.
+			if fitCRC(data[pos:end-2]) != stored && fitCRC(data[pos+h.size:end-2]) != stored {
+				dmg = &fileDamage{Reason: "the file's checksum does not match: its data may be damaged"}
+			}
+		}
+		part, n, read, err := decodeFIT(seq)
+		records += n
+		switch {
+		case errors.Is(err, errNotFITActivity):
+			// A chained file of another kind (settings, a course) holds
+			// no activity: not damage.
+			notActivity, err, dmg = true, nil, nil
+		case err != nil && part == nil && pos == 0 && end <= len(data):
+			return nil, fmt.Errorf("FIT: %w", err)
+		}
+		if err != nil {
+			reason := "the file is damaged: " + err.Error()
+			switch {
+			case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
+				reason = "the file ends before its data does (cut short)"
+			case errors.Is(err, decoder.ErrMesgDefMissing):
+				reason = "a message has no definition: the data after it cannot be read"
+			}
+			dmg, stop = &fileDamage{Reason: reason, ReadBytes: pos + read}, true
+		}
+		acts = append(acts, part...)
+		if dmg != nil && dmg.ReadBytes == 0 {
+			dmg.ReadBytes = min(len(data), end)
+		}
+		if damage == nil {
+			damage = dmg
+		}
+		pos = end
+	}
+	if len(acts) == 0 {
+		if notActivity && damage == nil {
+			return nil, fmt.Errorf("FIT: %w", errNotFITActivity)
+		}
+		if damage != nil {
+			return nil, fmt.Errorf("FIT: %s; nothing could be read before the damage", damage.Reason)
+		}
+		return nil, errors.New("FIT: the activity has no records, session or sets")
+	}
+	if damage != nil {
+		damage.TotalBytes, damage.Records = len(data), records
+		for i := range acts {
+			acts[i].Damage = damage
+		}
+	}
+	return acts, nil
+}
+
+// decodeFIT decodes one FIT file (not chained) with the decoder's own
+// checksum checks off (parseFIT does them): its activities, the records
+// read, and on an error, how many bytes were read before it along with
+// what was decoded up to there. A file of another type (a course, a
+// workout plan) gives no activities and an error.
+func decodeFIT(seq []byte) (acts []activity, records, read int, err error) {
 	lis := filedef.NewListener()
 	defer lis.Close()
-	dec := decoder.New(bytes.NewReader(data), decoder.WithMesgListener(lis), decoder.WithBroadcastOnly())
-	if _, err := dec.Decode(); err != nil {
-		return nil, fmt.Errorf("FIT: %w", err)
+	dec := decoder.New(bytes.NewReader(seq), decoder.WithMesgListener(lis), decoder.WithBroadcastOnly(), decoder.WithIgnoreChecksum())
+	_, err = dec.Decode()
+	if err != nil {
+		read = len(seq)
+		if m := fitPosRE.FindStringSubmatch(err.Error()); m != nil {
+			read, _ = strconv.Atoi(m[1])
+		}
 	}
 	file, ok := lis.File().(*filedef.Activity)
 	if !ok {
-		return nil, errors.New("FIT: not an activity file (a course, a workout plan or settings?)")
+		if err != nil {
+			return nil, 0, read, err
+		}
+		return nil, 0, 0, errNotFITActivity
 	}
+	records = len(file.Records)
+	acts = fitActivities(file)
+	if len(acts) == 0 && err == nil {
+		err = errors.New("the activity has no records, session or sets")
+		read = len(seq)
+	}
+	return acts, records, read, err
+}
+
+// fitActivities makes the activities of one decoded FIT activity file. A
+// multisport file (a triathlon) has a session per sport, and becomes a
+// workout per session with the records and sets of its time; transitions
+// between them are left out, and so are their records.
+func fitActivities(file *filedef.Activity) []activity {
+	records := fixClockJumps(file.Records, file.Sessions)
+	sets := fitSets(file.UnrelatedMessages)
 	var sessions []*mesgdef.Session
-	for _, sess := range file.Sessions {
+	all := slices.Clone(file.Sessions)
+	sort.SliceStable(all, func(i, j int) bool { return all[i].StartTime.Before(all[j].StartTime) })
+	for _, sess := range all {
 		if sess.Sport != typedef.SportTransition {
 			sessions = append(sessions, sess)
 		}
@@ -367,30 +597,39 @@ func parseFIT(data []byte) ([]activity, error) {
 		if len(sessions) == 1 {
 			sess = sessions[0]
 		}
-		a := fitActivity(sess, file.Records, file.FileId.TimeCreated)
-		a.Sets = fitSets(file.UnrelatedMessages)
-		if len(a.Samples) == 0 && a.DurationS == 0 && a.Sets == nil {
-			return nil, errors.New("FIT: the activity has no records, session or sets")
+		a := fitActivity(sess, records, file.FileId.TimeCreated)
+		for _, s := range sets {
+			a.Sets = append(a.Sets, s.WorkoutSet)
 		}
-		return []activity{a}, nil
+		if len(a.Samples) == 0 && a.DurationS == 0 && a.Sets == nil {
+			return nil
+		}
+		return []activity{a}
 	}
 	var acts []activity
 	for i, sess := range sessions {
-		elapsed := 0.0
-		if v := finite(sess.TotalElapsedTimeScaled()); v != nil {
-			elapsed = *v
-		}
-		end := sess.StartTime.Add(time.Duration(elapsed * float64(time.Second)))
-		if i+1 < len(sessions) && sessions[i+1].StartTime.Before(end) {
-			end = sessions[i+1].StartTime
-		}
-		var records []*mesgdef.Record
-		for _, r := range file.Records {
-			if !r.Timestamp.Before(sess.StartTime) && (r.Timestamp.Before(end) || r.Timestamp.Equal(end) && i+1 == len(sessions)) {
-				records = append(records, r)
+		from, end := sessionSpan(sess)
+		// A part ends where the next session of any kind (a transition
+		// too) begins.
+		for _, next := range all {
+			if next != sess && next.StartTime.After(from) && next.StartTime.Before(end) {
+				end = next.StartTime
 			}
 		}
-		a := fitActivity(sess, records, file.FileId.TimeCreated)
+		last := i+1 == len(sessions)
+		in := func(t time.Time) bool { return !t.Before(from) && (t.Before(end) || last && t.Equal(end)) }
+		var part []*mesgdef.Record
+		for _, r := range records {
+			if in(r.Timestamp) {
+				part = append(part, r)
+			}
+		}
+		a := fitActivity(sess, part, file.FileId.TimeCreated)
+		for _, s := range sets {
+			if in(s.at) {
+				a.Sets = append(a.Sets, s.WorkoutSet)
+			}
+		}
 		// Distances in a multisport file may run on from the part
 		// before: each part starts from zero.
 		if len(a.Samples) > 0 && a.Samples[0].Dist != nil {
@@ -404,7 +643,108 @@ func parseFIT(data []byte) ([]activity, error) {
 		}
 		acts = append(acts, a)
 	}
-	return acts, nil
+	return acts
+}
+
+// sessionSpan is when a session began and ended: its start plus its
+// elapsed time, or its timestamp (written when it ended).
+func sessionSpan(sess *mesgdef.Session) (time.Time, time.Time) {
+	end := sess.Timestamp
+	if v := finite(sess.TotalElapsedTimeScaled()); v != nil && *v > 0 {
+		end = sess.StartTime.Add(time.Duration(*v * float64(time.Second)))
+	}
+	if end.Before(sess.StartTime) {
+		end = sess.StartTime
+	}
+	return sess.StartTime, end
+}
+
+// fixClockJumps mends records whose clock jumped (a device that set its
+// time from GPS partway, or a glitch): a step back in time, or forward by
+// more than the whole session lasted, is no pause. The records split at
+// each jump; the run that lies in the session's time (or, without a
+// session, the first) keeps its times, and the others are moved to
+// follow on from it, one second apart at the joins.
+func fixClockJumps(records []*mesgdef.Record, sessions []*mesgdef.Session) []*mesgdef.Record {
+	if len(records) < 2 {
+		return records
+	}
+	limit := 12 * time.Hour
+	var from, to time.Time
+	for _, s := range sessions {
+		a, b := sessionSpan(s)
+		if from.IsZero() || a.Before(from) {
+			from = a
+		}
+		if b.After(to) {
+			to = b
+		}
+	}
+	if !from.IsZero() && to.Sub(from) > 0 {
+		limit = to.Sub(from) + time.Minute
+	}
+	type run struct{ lo, hi int } // records[lo:hi]
+	var runs []run
+	lo := 0
+	prev := time.Time{}
+	for i, r := range records {
+		if r.Timestamp.IsZero() {
+			continue
+		}
+		if !prev.IsZero() && (r.Timestamp.Before(prev) || r.Timestamp.Sub(prev) > limit) {
+			runs = append(runs, run{lo, i})
+			lo = i
+		}
+		prev = r.Timestamp
+	}
+	if len(runs) == 0 {
+		return records
+	}
+	runs = append(runs, run{lo, len(records)})
+	anchor := 0
+	if !from.IsZero() {
+		for k, rn := range runs {
+			if t := records[rn.lo].Timestamp; !t.Before(from.Add(-time.Minute)) && !t.After(to) {
+				anchor = k
+				break
+			}
+		}
+	}
+	out := make([]*mesgdef.Record, len(records))
+	for i, r := range records {
+		c := *r
+		out[i] = &c
+	}
+	shift := func(rn run, d time.Duration) {
+		for i := rn.lo; i < rn.hi; i++ {
+			if !out[i].Timestamp.IsZero() {
+				out[i].Timestamp = out[i].Timestamp.Add(d)
+			}
+		}
+	}
+	first := func(rn run) time.Time {
+		for i := rn.lo; i < rn.hi; i++ {
+			if !out[i].Timestamp.IsZero() {
+				return out[i].Timestamp
+			}
+		}
+		return out[rn.lo].Timestamp
+	}
+	lastOf := func(rn run) time.Time {
+		for i := rn.hi - 1; i >= rn.lo; i-- {
+			if !out[i].Timestamp.IsZero() {
+				return out[i].Timestamp
+			}
+		}
+		return out[rn.lo].Timestamp
+	}
+	for k := anchor + 1; k < len(runs); k++ {
+		shift(runs[k], lastOf(runs[k-1]).Add(time.Second).Sub(first(runs[k])))
+	}
+	for k := anchor - 1; k >= 0; k-- {
+		shift(runs[k], first(runs[k+1]).Add(-time.Second).Sub(lastOf(runs[k])))
+	}
+	return out
 }
 
 // fitActivity makes an activity of a FIT session (nil when the file has
@@ -415,10 +755,20 @@ func fitActivity(sess *mesgdef.Session, records []*mesgdef.Record, created time.
 	if sess != nil {
 		start = sess.StartTime
 		a.Sport = fitSport(sess.Sport, sess.SubSport)
+		// Duration is the elapsed time, the same rule as for every format;
+		// the device's moving time, or else its timer time, is the moving
+		// time (see movingTime).
+		if v := finite(sess.TotalElapsedTimeScaled()); v != nil && *v > 0 {
+			a.DurationS = *v
+		}
 		if v := finite(sess.TotalTimerTimeScaled()); v != nil && *v > 0 {
-			a.DurationS = *v
-		} else if v := finite(sess.TotalElapsedTimeScaled()); v != nil {
-			a.DurationS = *v
+			a.TimerS = *v
+			if a.DurationS == 0 {
+				a.DurationS = *v
+			}
+		}
+		if v := finite(sess.TotalMovingTimeScaled()); v != nil && *v > 0 {
+			a.MovingS = v
 		}
 		if v := finite(sess.TotalDistanceScaled()); v != nil && *v > 0 {
 			a.DistanceM = v
@@ -471,11 +821,18 @@ func fitActivity(sess *mesgdef.Session, records []*mesgdef.Record, created time.
 	return a
 }
 
+// fitSet is a set read from a FIT file, with when it began, so that a
+// multisport file's sets go to their part.
+type fitSet struct {
+	WorkoutSet
+	at time.Time
+}
+
 // fitSets reads a strength activity's active sets (rest sets are the
 // pauses between them). The Activity file type does not group sets, so
 // they are among the messages it leaves aside.
-func fitSets(msgs []proto.Message) []WorkoutSet {
-	var sets []WorkoutSet
+func fitSets(msgs []proto.Message) []fitSet {
+	var sets []fitSet
 	for i := range msgs {
 		if msgs[i].Num != mesgnum.Set {
 			continue
@@ -496,31 +853,88 @@ func fitSets(msgs []proto.Message) []WorkoutSet {
 		if m.Weight != math.MaxUint16 {
 			set.WeightKg = finite(math.Round(m.WeightScaled()*10) / 10)
 		}
-		sets = append(sets, set)
+		at := m.StartTime
+		if at.IsZero() {
+			at = m.Timestamp
+		}
+		sets = append(sets, fitSet{set, at})
 	}
 	return sets
 }
 
-// parseGPX reads GPX 1.0 or 1.1: every track's points in time order, with
-// heart rate, cadence and power from the Garmin TrackPointExtension and
-// the common power extension.
+// gpxDoc is the part of a GPX 1.0 or 1.1 file fitcast reads. It is
+// read with encoding/xml rather than with the GPX library, which drops a
+// time's fraction of a second and with it its UTC offset
+// ("10:26:48.524+02:00" became 10:26:48 UTC), and refuses an offset
+// without a fraction.
+type gpxDoc struct {
+	Tracks []struct {
+		Name     string `xml:"name"`
+		Type     string `xml:"type"`
+		Desc     string `xml:"desc"`
+		Segments []struct {
+			Points []gpxPoint `xml:"trkpt"`
+		} `xml:"trkseg"`
+	} `xml:"trk"`
+}
+
+type gpxPoint struct {
+	Lat  float64  `xml:"lat,attr"`
+	Lon  float64  `xml:"lon,attr"`
+	Ele  *float64 `xml:"ele"`
+	Time string   `xml:"time"`
+	Ext  xmlNode  `xml:"extensions"`
+}
+
+// xmlNode is any element, with its text and children: extensions come
+// in every vendor's namespace and nesting.
+type xmlNode struct {
+	XMLName xml.Name
+	Data    string    `xml:",chardata"`
+	Nodes   []xmlNode `xml:",any"`
+}
+
+// parseXMLTime reads a time as GPX and TCX files write it: RFC 3339 with
+// or without a fraction of a second, a UTC offset written with or
+// without its colon, a space for the T; a time without a zone is UTC, as
+// both formats define.
+func parseXMLTime(v string) (time.Time, error) {
+	v = strings.TrimSpace(v)
+	if len(v) > 10 && v[10] == ' ' {
+		v = v[:10] + "T" + v[11:]
+	}
+	v = strings.Replace(v, "z", "Z", 1)
+	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04:05Z0700", "2006-01-02T15:04:05"} {
+		if t, err := time.Parse(layout, v); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("%q is not a time", v)
+}
+
+// parseGPX reads GPX 1.0 or 1.1: every track's points in time order, to
+// the fraction of a second, with heart rate, cadence, power and speed
+// from the Garmin TrackPointExtension, the common power extension and
+// Apple's speed extension.
 func parseGPX(data []byte) (activity, error) {
 	var a activity
 	a.Format = "gpx"
-	g, err := gpx.ParseBytes(data)
-	if err != nil {
+	var doc gpxDoc
+	dec := xml.NewDecoder(bytes.NewReader(data))
+	dec.CharsetReader = charset.NewReaderLabel
+	if err := dec.Decode(&doc); err != nil {
 		return a, fmt.Errorf("GPX: %w", err)
 	}
-	var points []gpx.GPXPoint
-	for _, trk := range g.Tracks {
+	var points []gpxPoint
+	for _, trk := range doc.Tracks {
 		if a.Title == "" {
 			a.Title = strings.TrimSpace(trk.Name)
 		}
 		if a.Sport == "" {
-			a.Sport = sportFromName(trk.Type)
+			a.Sport = gpxSport(trk.Type)
 		}
 		if a.Notes == "" {
-			a.Notes = strings.TrimSpace(trk.Description)
+			a.Notes = strings.TrimSpace(trk.Desc)
 		}
 		for _, seg := range trk.Segments {
 			points = append(points, seg.Points...)
@@ -529,31 +943,56 @@ func parseGPX(data []byte) (activity, error) {
 	if len(points) == 0 {
 		return a, errors.New("GPX: the file has no track points")
 	}
-	start := points[0].Timestamp
+	var start time.Time
+	times := make([]time.Time, len(points))
+	for i, p := range points {
+		if t, err := parseXMLTime(p.Time); err == nil {
+			times[i] = t
+			if start.IsZero() || t.Before(start) {
+				start = t
+			}
+		}
+	}
 	if start.IsZero() {
 		return a, errors.New("GPX: the track points have no times")
 	}
-	a.Start = start.UTC()
-	for _, p := range points {
-		if p.Timestamp.IsZero() {
+	a.Start = start
+	for i, p := range points {
+		if times[i].IsZero() {
 			continue
 		}
-		lat, lon := p.Latitude, p.Longitude
-		sm := Sample{T: p.Timestamp.Sub(start).Seconds(), Lat: &lat, Lon: &lon}
-		if p.Elevation.NotNull() {
-			sm.Alt = finite(p.Elevation.Value())
+		lat, lon := p.Lat, p.Lon
+		sm := Sample{T: times[i].Sub(start).Seconds(), Lat: &lat, Lon: &lon}
+		if p.Ele != nil {
+			sm.Alt = finite(*p.Ele)
 		}
-		gpxExtensions(p.Extensions.Nodes, &sm)
-		if sm.T >= 0 {
-			a.Samples = append(a.Samples, sm)
-		}
+		gpxExtensions(p.Ext.Nodes, &sm)
+		a.Samples = append(a.Samples, sm)
 	}
 	return a, nil
 }
 
-// gpxExtensions reads heart rate, cadence and power wherever they sit in
-// a point's extensions (gpxtpx:hr, ns3:cad, power, ...).
-func gpxExtensions(nodes []gpx.ExtensionNode, sm *Sample) {
+// stravaGPXTypes are the numbers Strava writes as a GPX track's <type>
+// (<type>9</type> for a run), after its activity types.
+var stravaGPXTypes = map[string]string{
+	"1": "ride", "2": "ski", "3": "ski", "4": "hike", "7": "xc_ski", "9": "run", "10": "walk", "11": "hiit",
+	"12": "ski", "16": "swim", "17": "ride", "18": "ride", "23": "row", "26": "hiit", "27": "elliptical",
+	"28": "climbing", "30": "strength", "31": "yoga", "53": "run",
+}
+
+// gpxSport maps a GPX track's type, a name ("running", "Cycling",
+// "TrailRun") or Strava's number, to one of fitcast's sports.
+func gpxSport(typ string) string {
+	typ = strings.TrimSpace(typ)
+	if s, ok := stravaGPXTypes[typ]; ok {
+		return s
+	}
+	return sportFromName(typ)
+}
+
+// gpxExtensions reads heart rate, cadence, power and speed wherever they
+// sit in a point's extensions (gpxtpx:hr, ns3:cad, power, speed, ...).
+func gpxExtensions(nodes []xmlNode, sm *Sample) {
 	for _, n := range nodes {
 		v, err := strconv.ParseFloat(strings.TrimSpace(n.Data), 64)
 		if err == nil {
@@ -564,72 +1003,114 @@ func gpxExtensions(nodes []gpx.ExtensionNode, sm *Sample) {
 				sm.Cadence = finite(v)
 			case "power", "watts":
 				sm.Power = finite(v)
+			case "speed":
+				if v >= 0 {
+					sm.Speed = finite(v)
+				}
 			}
 		}
 		gpxExtensions(n.Nodes, sm)
 	}
 }
 
-// tcxDoc is the part of a Training Center XML file fitcast reads.
+// tcxDoc is the part of a Training Center XML file fitcast reads: its
+// activities, and the legs of its multisport sessions.
 type tcxDoc struct {
-	Activities []struct {
-		Sport string `xml:"Sport,attr"`
-		ID    string `xml:"Id"`
-		Notes string `xml:"Notes"`
-		Laps  []struct {
-			StartTime      string   `xml:"StartTime,attr"`
-			TotalTimeSec   float64  `xml:"TotalTimeSeconds"`
-			DistanceMeters *float64 `xml:"DistanceMeters"`
-			Calories       *float64 `xml:"Calories"`
-			Track          []struct {
-				Points []struct {
-					Time     string `xml:"Time"`
-					Position *struct {
-						Lat float64 `xml:"LatitudeDegrees"`
-						Lon float64 `xml:"LongitudeDegrees"`
-					} `xml:"Position"`
-					Alt     *float64 `xml:"AltitudeMeters"`
-					Dist    *float64 `xml:"DistanceMeters"`
-					HR      *float64 `xml:"HeartRateBpm>Value"`
-					Cadence *float64 `xml:"Cadence"`
-					Ext     struct {
-						Speed   *float64 `xml:"TPX>Speed"`
-						Power   *float64 `xml:"TPX>Watts"`
-						Cadence *float64 `xml:"TPX>RunCadence"`
-					} `xml:"Extensions"`
-				} `xml:"Trackpoint"`
-			} `xml:"Track"`
-		} `xml:"Lap"`
-	} `xml:"Activities>Activity"`
+	Activities []tcxActivity `xml:"Activities>Activity"`
+	Multisport []struct {
+		First tcxActivity   `xml:"FirstSport>Activity"`
+		Next  []tcxActivity `xml:"NextSport>Activity"`
+	} `xml:"Activities>MultiSportSession"`
 }
 
-// parseTCX reads the first activity of a TCX file: its laps' times,
-// distances and calories, and their track points.
-func parseTCX(data []byte) (activity, error) {
-	var a activity
-	a.Format = "tcx"
+type tcxActivity struct {
+	Sport string   `xml:"Sport,attr"`
+	ID    string   `xml:"Id"`
+	Notes string   `xml:"Notes"`
+	Laps  []tcxLap `xml:"Lap"`
+}
+
+type tcxLap struct {
+	StartTime      string   `xml:"StartTime,attr"`
+	TotalTimeSec   float64  `xml:"TotalTimeSeconds"`
+	DistanceMeters *float64 `xml:"DistanceMeters"`
+	Calories       *float64 `xml:"Calories"`
+	AvgHR          *float64 `xml:"AverageHeartRateBpm>Value"`
+	MaxHR          *float64 `xml:"MaximumHeartRateBpm>Value"`
+	Track          []struct {
+		Points []struct {
+			Time     string `xml:"Time"`
+			Position *struct {
+				Lat float64 `xml:"LatitudeDegrees"`
+				Lon float64 `xml:"LongitudeDegrees"`
+			} `xml:"Position"`
+			Alt     *float64 `xml:"AltitudeMeters"`
+			Dist    *float64 `xml:"DistanceMeters"`
+			HR      *float64 `xml:"HeartRateBpm>Value"`
+			Cadence *float64 `xml:"Cadence"`
+			Ext     struct {
+				Speed   *float64 `xml:"TPX>Speed"`
+				Power   *float64 `xml:"TPX>Watts"`
+				Cadence *float64 `xml:"TPX>RunCadence"`
+			} `xml:"Extensions"`
+		} `xml:"Trackpoint"`
+	} `xml:"Track"`
+}
+
+// parseTCX reads every activity of a TCX file, and each leg of a
+// multisport session as an activity of its own (the transitions between
+// legs are left out, as with FIT).
+func parseTCX(data []byte) ([]activity, error) {
 	var doc tcxDoc
 	if err := xml.Unmarshal(data, &doc); err != nil {
-		return a, fmt.Errorf("TCX: %w", err)
+		return nil, fmt.Errorf("TCX: %w", err)
 	}
-	if len(doc.Activities) == 0 {
-		return a, errors.New("TCX: the file has no activity")
+	list := doc.Activities
+	for _, ms := range doc.Multisport {
+		list = append(list, ms.First)
+		list = append(list, ms.Next...)
 	}
-	act := doc.Activities[0]
+	if len(list) == 0 {
+		return nil, errors.New("TCX: the file has no activity")
+	}
+	var acts []activity
+	for i, act := range list {
+		a, err := tcxActivityOf(act)
+		if err != nil {
+			if len(list) == 1 {
+				return nil, err
+			}
+			a.Invalid = fmt.Sprintf("activity %d: %v", i+1, err)
+		}
+		acts = append(acts, a)
+	}
+	return acts, nil
+}
+
+// tcxActivityOf reads one TCX activity: its laps' totals as the device
+// recorded them (time, distance, calories, average and maximum heart
+// rate) and their track points. Averages over laps are weighted by each
+// lap's time.
+func tcxActivityOf(act tcxActivity) (activity, error) {
+	var a activity
+	a.Format = "tcx"
 	a.Sport = sportFromName(act.Sport)
 	a.Notes = strings.TrimSpace(act.Notes)
-	start, err := time.Parse(time.RFC3339, strings.TrimSpace(act.ID))
+	start, err := parseXMLTime(act.ID)
 	if err != nil && len(act.Laps) > 0 {
-		start, err = time.Parse(time.RFC3339, act.Laps[0].StartTime)
+		start, err = parseXMLTime(act.Laps[0].StartTime)
 	}
 	if err != nil {
 		return a, errors.New("TCX: the activity has no start time")
 	}
-	a.Start = start.UTC()
-	var dist, cal float64
+	a.Start = start
+	var dist, cal, hrSum, hrTime, hrMax, end float64
 	haveDist, haveCal := false, false
 	for _, lap := range act.Laps {
-		a.DurationS += lap.TotalTimeSec
+		a.TimerS += lap.TotalTimeSec
+		if lapStart, err := parseXMLTime(lap.StartTime); err == nil {
+			end = math.Max(end, lapStart.Sub(start).Seconds()+lap.TotalTimeSec)
+		}
 		if lap.DistanceMeters != nil {
 			dist += *lap.DistanceMeters
 			haveDist = true
@@ -638,9 +1119,16 @@ func parseTCX(data []byte) (activity, error) {
 			cal += *lap.Calories
 			haveCal = true
 		}
+		if lap.AvgHR != nil && *lap.AvgHR > 0 && lap.TotalTimeSec > 0 {
+			hrSum += *lap.AvgHR * lap.TotalTimeSec
+			hrTime += lap.TotalTimeSec
+		}
+		if lap.MaxHR != nil {
+			hrMax = math.Max(hrMax, *lap.MaxHR)
+		}
 		for _, trk := range lap.Track {
 			for _, p := range trk.Points {
-				at, err := time.Parse(time.RFC3339, strings.TrimSpace(p.Time))
+				at, err := parseXMLTime(p.Time)
 				if err != nil || at.Before(start) {
 					continue
 				}
@@ -653,15 +1141,23 @@ func parseTCX(data []byte) (activity, error) {
 					lat, lon := p.Position.Lat, p.Position.Lon
 					sm.Lat, sm.Lon = &lat, &lon
 				}
+				end = math.Max(end, sm.T)
 				a.Samples = append(a.Samples, sm)
 			}
 		}
 	}
+	// Elapsed time runs from the start to the end of the last lap or
+	// point, whichever is later; the laps' own times are the timer's.
+	a.DurationS = math.Max(end, a.TimerS)
 	if haveDist && dist > 0 {
 		a.DistanceM = &dist
 	}
 	if haveCal && cal > 0 {
 		a.Calories = &cal
+	}
+	if hrTime > 0 && hrMax > 0 {
+		avg := math.Round(hrSum/hrTime*10) / 10
+		a.AvgHR, a.MaxHR = &avg, &hrMax
 	}
 	return a, nil
 }

@@ -47,8 +47,11 @@ type importSummary struct {
 	Duplicates int            `json:"duplicates"` // activities already present
 	Failed     int            `json:"failed"`     // files that could not be imported
 	Results    []importResult `json:"results"`
-	CreatedAt  time.Time      `json:"created_at"`
-	FinishedAt *time.Time     `json:"finished_at"`
+	// WeightUnit is the unit ("kg" or "lb") the weights of strength CSVs
+	// that do not say theirs were read in.
+	WeightUnit string     `json:"weight_unit,omitempty"`
+	CreatedAt  time.Time  `json:"created_at"`
+	FinishedAt *time.Time `json:"finished_at"`
 }
 
 // importResult is what became of one file.
@@ -58,6 +61,22 @@ type importResult struct {
 	Reason     string   `json:"reason,omitempty"`
 	Workouts   []string `json:"workouts,omitempty"`   // ids of the workouts it created
 	Duplicates int      `json:"duplicates,omitempty"` // activities in it already present
+	// Activities names every activity the file held and what became of
+	// each, so that none is dropped unseen.
+	Activities []importedActivity `json:"activities,omitempty"`
+	// Recovered is set when the file was damaged and what could be read
+	// before the damage was imported.
+	Recovered *fileDamage `json:"recovered,omitempty"`
+	Note      string      `json:"note,omitempty"` // e.g. the weight unit a CSV was read in
+}
+
+// importedActivity is one activity of a file and what became of it.
+type importedActivity struct {
+	Sport   string    `json:"sport"`
+	Start   time.Time `json:"start"`
+	Status  string    `json:"status"` // imported, duplicate or failed
+	Workout string    `json:"workout,omitempty"`
+	Reason  string    `json:"reason,omitempty"`
 }
 
 // importSource is a file to import: where it is on disk and the name the
@@ -83,10 +102,20 @@ type importer struct {
 	user     User
 	limits   importLimits
 	progress func(importSummary) // after each file and at the end
+	// weightUnit is the unit ("kg" or "lb") of a strength CSV's weights
+	// where the file does not say; see weightUnitOf.
+	weightUnit string
+	// tmpDir is where zips nested in an archive are unpacked ("" is the
+	// system's); the server gives the folder its upload waits in.
+	tmpDir string
+	// healthRoutesUsed are the route files of an Apple Health export
+	// that its workouts named.
+	healthRoutesUsed map[string]bool
 }
 
 // run imports every source in turn, filling in sum as it goes.
 func (im *importer) run(ctx context.Context, sum *importSummary, sources []importSource) {
+	sum.WeightUnit = weightUnitOf(im.weightUnit, im.user)
 	var items []importItem
 	var closers []io.Closer
 	defer func() {
@@ -174,11 +203,11 @@ func (im *importer) expand(src importSource) ([]importItem, io.Closer, error) {
 		return []importItem{{name: src.Name, run: func(ctx context.Context) importResult { return im.restore(ctx, src.Name, zr, e) }}}, f, nil
 	}
 	var total uint64
-	entryItem := func(e *zip.File, meta *stravaActivity) importItem {
-		it := importItem{name: e.Name, meta: meta, open: e.Open}
+	entryItem := func(e *zip.File, name string) importItem {
+		it := importItem{name: name, open: e.Open}
 		total += e.UncompressedSize64
 		switch {
-		case !filepath.IsLocal(e.Name) || strings.Contains(e.Name, `\`):
+		case !filepath.IsLocal(name) || strings.Contains(name, `\`):
 			it.refuse = "unsafe path in the archive"
 		case e.UncompressedSize64 > uint64(im.limits.MaxFile):
 			it.refuse = fmt.Sprintf("larger than %d MB", im.limits.MaxFile>>20)
@@ -203,82 +232,136 @@ func (im *importer) expand(src importSource) ([]importItem, io.Closer, error) {
 				items = append(items, importItem{name: a.File, refuse: "named in activities.csv but not in the archive"})
 				continue
 			}
-			items = append(items, entryItem(e, &a))
+			it := entryItem(e, e.Name)
+			it.meta = &a
+			items = append(items, it)
 		}
 		return items, f, nil
 	}
-	for _, e := range zr.File {
-		base := path.Base(e.Name)
-		if e.FileInfo().IsDir() || strings.HasPrefix(base, ".") || strings.HasPrefix(e.Name, "__MACOSX/") {
+	if root, ok := appleHealthRoot(byName); ok {
+		return im.healthItems(root, byName), f, nil
+	}
+	ents, refused, nested := im.nestedZips(zr.File, &total)
+	closer := multiCloser(append(nested, f))
+	if isGarminExport(zr.File) {
+		items, err := im.garminItems(ents, refused, entryItem)
+		return items, closer, err
+	}
+	for name, why := range refused {
+		items = append(items, importItem{name: name, refuse: why})
+	}
+	for _, e := range ents.files {
+		name := ents.names[e]
+		base := path.Base(name)
+		if e.FileInfo().IsDir() || strings.HasPrefix(base, ".") || strings.HasPrefix(name, "__MACOSX/") || strings.Contains(name, "/__MACOSX/") {
 			continue
 		}
-		items = append(items, entryItem(e, nil))
+		items = append(items, entryItem(e, name))
 	}
 	sort.SliceStable(items, func(i, j int) bool { return items[i].name < items[j].name })
-	return items, f, nil
+	return items, closer, nil
 }
 
 // importFile reads one file and stores what it holds.
 func (im *importer) importFile(ctx context.Context, it importItem) importResult {
 	res := importResult{Name: it.name, Status: "failed"}
-	acts, orig, err := im.readItem(it)
+	acts, orig, note, err := im.readItem(it)
+	res.Note = note
 	if err != nil {
 		res.Reason = err.Error()
 		return res
 	}
-	for _, a := range acts {
-		id, dup, err := im.store.SaveActivity(ctx, im.user.ID, a, orig)
-		if err != nil {
-			res.Reason = errorMessage(err)
-			if len(res.Workouts) > 0 {
-				res.Reason += fmt.Sprintf(" (the %d workouts before it were imported)", len(res.Workouts))
-			}
-			return res
-		}
-		if dup {
-			res.Duplicates++
-			continue
-		}
-		res.Workouts = append(res.Workouts, id)
+	if len(acts) > 0 {
+		res.Recovered = acts[0].Damage
 	}
-	res.Status = "imported"
-	if len(res.Workouts) == 0 && res.Duplicates > 0 {
+	return im.saveActivities(ctx, res, acts, orig)
+}
+
+// saveActivities stores a file's activities and records what became of
+// each in res: the file is imported when any of them is, a duplicate
+// when all were there already, and failed when none could be stored.
+func (im *importer) saveActivities(ctx context.Context, res importResult, acts []activity, orig *importOriginal) importResult {
+	failed := 0
+	for _, a := range acts {
+		ia := importedActivity{Sport: a.Sport, Start: a.Start, Status: "failed", Reason: a.Invalid}
+		if a.Invalid == "" {
+			id, dup, err := im.store.SaveActivity(ctx, im.user.ID, a, orig)
+			switch {
+			case err != nil:
+				ia.Reason = errorMessage(err)
+			case dup:
+				ia.Status, ia.Reason = "duplicate", "already imported: a workout of the same sport starts at the same time"
+				res.Duplicates++
+			default:
+				ia.Status, ia.Workout = "imported", id
+				res.Workouts = append(res.Workouts, id)
+			}
+		}
+		if ia.Status == "failed" {
+			failed++
+		}
+		res.Activities = append(res.Activities, ia)
+	}
+	switch {
+	case len(res.Workouts) > 0:
+		res.Status = "imported"
+		if failed > 0 {
+			res.Reason = fmt.Sprintf("%d of its %d activities could not be imported", failed, len(acts))
+		}
+	case res.Duplicates > 0 && failed == 0:
 		res.Status, res.Reason = "duplicate", "already imported: a workout of the same sport starts at the same time"
+	default:
+		res.Status = "failed"
+		for _, ia := range res.Activities {
+			if ia.Reason != "" {
+				res.Reason = ia.Reason
+				break
+			}
+		}
+		if res.Reason == "" {
+			res.Reason = "the file holds no activity"
+		}
 	}
 	return res
 }
 
-// readItem reads one file, bounded by the file limit, and parses it: one
-// activity with its original file, or the workouts of a strength CSV.
-func (im *importer) readItem(it importItem) ([]activity, *importOriginal, error) {
+// readItem reads one file, bounded by the file limit, and parses it: the
+// activities of an activity file with the file itself, or the workouts
+// of a strength CSV with a note of the weight unit it was read in.
+func (im *importer) readItem(it importItem) ([]activity, *importOriginal, string, error) {
 	rc, err := it.open()
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, "", err
 	}
 	data, err := io.ReadAll(io.LimitReader(rc, im.limits.MaxFile+1))
 	rc.Close()
 	if err != nil {
-		return nil, nil, fmt.Errorf("unreadable: %v", err)
+		return nil, nil, "", fmt.Errorf("unreadable: %v", err)
 	}
 	if int64(len(data)) > im.limits.MaxFile {
-		return nil, nil, fmt.Errorf("larger than %d MB", im.limits.MaxFile>>20)
+		return nil, nil, "", fmt.Errorf("larger than %d MB", im.limits.MaxFile>>20)
 	}
 	now := im.store.now()
 	switch {
 	case bytes.HasPrefix(data, []byte("PK\x03\x04")):
-		return nil, nil, errors.New("an archive inside an archive; unpack it and import its files")
+		return nil, nil, "", errors.New("an archive inside an archive that is not an account export; unpack it and import its files")
 	case strings.HasSuffix(strings.ToLower(it.name), ".csv"):
-		acts, err := parseStrengthCSV(data, userLocation(im.user), now)
-		return acts, nil, err
+		unit := weightUnitOf(im.weightUnit, im.user)
+		acts, used, err := parseStrengthCSV(data, userLocation(im.user), now, unit)
+		note := ""
+		if used.assumed {
+			note = map[string]string{"kg": "weights read in kilograms", "lb": "weights read in pounds"}[unit]
+		}
+		return acts, nil, note, err
 	}
 	acts, err := parseActivity(data, im.limits.MaxFile, now)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, "", err
 	}
 	if it.meta != nil && len(acts) == 1 {
 		it.meta.apply(&acts[0])
 	}
-	return acts, &importOriginal{Name: path.Base(filepath.ToSlash(it.name)), Data: data}, nil
+	return acts, &importOriginal{Name: path.Base(filepath.ToSlash(it.name)), Data: data}, "", nil
 }
 
 // errorMessage is what a user is told of an error: an API error's message,
@@ -370,9 +453,15 @@ func (im *importer) importManual(ctx context.Context, s stravaActivity) importRe
 	a.Format = "strava"
 	a.Start, a.Title, a.Notes = s.Start.UTC(), s.Name, s.Description
 	a.Sport = sportFromName(s.Type)
-	a.DurationS = s.MovingS
+	// Elapsed time is the duration and Strava's moving time the moving
+	// time, the rule for every format.
+	a.DurationS = s.ElapsedS
 	if a.DurationS == 0 {
-		a.DurationS = s.ElapsedS
+		a.DurationS = s.MovingS
+	}
+	if s.MovingS > 0 {
+		mv := s.MovingS
+		a.MovingS = &mv
 	}
 	if s.DistanceM > 0 {
 		d := s.DistanceM
@@ -460,8 +549,9 @@ func (s *Store) saveImport(ctx context.Context, userID int64, sum importSummary)
 
 // startImport records a queued import and runs it in the background; the
 // sources are removed from disk when it ends.
-func (s *server) startImport(u User, sources []importSource, tmpDir string) (importSummary, error) {
-	sum := importSummary{Status: "queued", Results: []importResult{}, CreatedAt: s.now().UTC().Truncate(time.Millisecond)}
+func (s *server) startImport(u User, sources []importSource, tmpDir, weightUnit string) (importSummary, error) {
+	sum := importSummary{Status: "queued", Results: []importResult{}, CreatedAt: s.now().UTC().Truncate(time.Millisecond),
+		WeightUnit: weightUnitOf(weightUnit, u)}
 	err := s.store.Write(context.Background(), func(tx *Tx) error {
 		res, err := tx.Exec("INSERT INTO imports (user_id, status, created_at) VALUES (?, 'queued', ?)", u.ID, ms(sum.CreatedAt))
 		if err != nil {
@@ -489,7 +579,7 @@ func (s *server) startImport(u User, sources []importSource, tmpDir string) (imp
 			return
 		}
 		var last time.Time
-		im := &importer{store: s.store, user: u, limits: s.importLimits(), progress: func(p importSummary) {
+		im := &importer{store: s.store, user: u, limits: s.importLimits(), weightUnit: weightUnit, tmpDir: tmpDir, progress: func(p importSummary) {
 			// Every file's result is kept, but screens hear at most
 			// four times a second, and always of the start and the end.
 			if p.Status == "running" && p.Done > 0 && p.Done < p.Total && time.Since(last) < 250*time.Millisecond {
@@ -554,6 +644,7 @@ func (s *server) uploadImport(w http.ResponseWriter, r *http.Request, p *princip
 		return err
 	}
 	var sources []importSource
+	weightUnit := ""
 	for {
 		part, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
@@ -568,6 +659,17 @@ func (s *server) uploadImport(w http.ResponseWriter, r *http.Request, p *princip
 			return errorf(http.StatusBadRequest, "invalid_upload", "the upload is not valid multipart/form-data: %v", err)
 		}
 		if part.FileName() == "" {
+			// weight_unit says the unit of strength CSVs that do not say
+			// theirs; other fields are ignored.
+			if part.FormName() == "weight_unit" {
+				v, _ := io.ReadAll(io.LimitReader(part, 16))
+				weightUnit = strings.TrimSpace(string(v))
+				if weightUnit != "" && weightUnit != "kg" && weightUnit != "lb" {
+					part.Close()
+					os.RemoveAll(dir)
+					return invalidField("weight_unit", "must be kg or lb")
+				}
+			}
 			part.Close()
 			continue
 		}
@@ -590,7 +692,7 @@ func (s *server) uploadImport(w http.ResponseWriter, r *http.Request, p *princip
 		os.RemoveAll(dir)
 		return errorf(http.StatusBadRequest, "invalid_upload", "the upload holds no files")
 	}
-	sum, err := s.startImport(p.User, sources, dir)
+	sum, err := s.startImport(p.User, sources, dir, weightUnit)
 	if err != nil {
 		return err
 	}
@@ -654,11 +756,16 @@ func importCommand(ctx context.Context, base config, args []string, stdout, stde
 	var signup, username string
 	fs := flagSet("fitcast import", base, &cfg, &signup, stderr)
 	fs.StringVar(&username, "user", "", "the account to import into (needed when there are several)")
+	fs.StringVar(&cfg.ImportWeightUnit, "weight-unit", base.ImportWeightUnit,
+		"kg or lb: the unit of a strength CSV's weights where the file does not say (Strong); default: the account's unit setting (env FITCAST_IMPORT_WEIGHT_UNIT)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: fitcast import [-user NAME] FILE|FOLDER...\n\nImports FIT, GPX and TCX files (gzipped or not), zip archives (a Strava\naccount export, a fitcast export, or any zip of such files) and Strong or\nHevy CSV exports.")
+		fmt.Fprintln(stderr, "usage: fitcast import [-user NAME] [-weight-unit kg|lb] FILE|FOLDER...\n\nImports FIT, GPX and TCX files (gzipped or not), zip archives (a Strava,\nGarmin Connect or Apple Health account export, a fitcast export, or any\nzip of such files) and Strong or Hevy CSV exports.")
 	}
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if u := cfg.ImportWeightUnit; u != "" && u != "kg" && u != "lb" {
+		return fmt.Errorf("-weight-unit must be kg or lb, not %q", u)
 	}
 	if fs.NArg() == 0 {
 		fs.Usage()
@@ -697,11 +804,19 @@ func importCommand(ctx context.Context, base config, args []string, stdout, stde
 	limits := importLimits{MaxFile: cfg.ImportMaxFile, MaxArchive: cfg.ImportMaxArchive}
 	bar := progressBar(stderr)
 	sum := importSummary{Results: []importResult{}}
-	im := &importer{store: store, user: u, limits: limits, progress: bar}
+	im := &importer{store: store, user: u, limits: limits, progress: bar, weightUnit: cfg.ImportWeightUnit}
 	im.run(ctx, &sum, sources)
 	for _, r := range sum.Results {
 		if r.Status == "failed" {
 			fmt.Fprintf(stdout, "failed     %s: %s\n", r.Name, r.Reason)
+		}
+	}
+	for _, r := range sum.Results {
+		if r.Recovered != nil {
+			fmt.Fprintf(stdout, "recovered  %s: %s; %d of %d bytes read\n", r.Name, r.Recovered.Reason, r.Recovered.ReadBytes, r.Recovered.TotalBytes)
+		}
+		if r.Note != "" {
+			fmt.Fprintf(stdout, "note       %s: %s\n", r.Name, r.Note)
 		}
 	}
 	fmt.Fprintf(stdout, "%d files: %d workouts imported, %d duplicates skipped, %d failed\n", sum.Done, sum.Imported, sum.Duplicates, sum.Failed)

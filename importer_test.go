@@ -325,30 +325,31 @@ func TestImportHostileFiles(t *testing.T) {
 	bomb := bytes.Repeat([]byte{0}, 3<<20) // 3 MB of zeros: a few KB zipped
 	future := gpxRun(10, time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC))
 	sum := c.upload(map[string][]byte{
-		"truncated.fit": garmin[:len(garmin)/2],
+		"truncated.fit": garmin[:100], // the first records start further in
 		"noise.fit":     []byte("this is not an activity at all"),
 		"empty.gpx":     []byte(`<?xml version="1.0"?><gpx version="1.1" xmlns="http://www.topografix.com/GPX/1/1"><trk><trkseg></trkseg></trk></gpx>`),
 		"broken.gpx.gz": gz(gpxRun(10, importStart))[:40],
 		"future.gpx":    future,
 		"plan.fit":      plan,
 		"archive.zip": zipOf(t, map[string][]byte{
-			"../escape.gpx":  gpxRun(10, importStart.Add(time.Hour)),
-			"bomb.gpx":       bomb,
-			"inner.zip":      zipOf(t, map[string][]byte{"a.gpx": gpxRun(10, importStart.Add(2*time.Hour))}),
+			"../escape.gpx": gpxRun(10, importStart.Add(time.Hour)),
+			"bomb.gpx":      bomb,
+			"inner.zip": zipOf(t, map[string][]byte{"a.gpx": gpxRun(10, importStart.Add(2*time.Hour)),
+				"deeper.zip": zipOf(t, map[string][]byte{"b.gpx": gpxRun(10, importStart.Add(4*time.Hour))})}),
 			"good/run.gpx":   gpxRun(10, importStart.Add(3*time.Hour)),
 			"__MACOSX/._run": []byte("resource fork"),
 		}),
 	})
 	want := map[string]string{
-		"truncated.fit": "FIT",
-		"noise.fit":     "not a FIT, GPX or TCX file",
-		"empty.gpx":     "no track points",
-		"broken.gpx.gz": "gzip",
-		"future.gpx":    "future",
-		"../escape.gpx": "unsafe path",
-		"bomb.gpx":      "larger than 1 MB",
-		"inner.zip":     "archive inside an archive",
-		"plan.fit":      "not an activity",
+		"truncated.fit":        "nothing could be read before the damage",
+		"noise.fit":            "not a FIT, GPX or TCX file",
+		"empty.gpx":            "no track points",
+		"broken.gpx.gz":        "gzip",
+		"future.gpx":           "future",
+		"../escape.gpx":        "unsafe path",
+		"bomb.gpx":             "larger than 1 MB",
+		"inner.zip/deeper.zip": "nested two levels deep",
+		"plan.fit":             "not an activity",
 	}
 	for name, reason := range want {
 		r := resultFor(t, sum, name)
@@ -356,16 +357,18 @@ func TestImportHostileFiles(t *testing.T) {
 			t.Errorf("%s: %+v, want failed with %q", name, r, reason)
 		}
 	}
-	if r := resultFor(t, sum, "good/run.gpx"); r.Status != "imported" {
-		t.Errorf("the good file in the archive: %+v", r)
+	for _, good := range []string{"good/run.gpx", "inner.zip/a.gpx"} { // a zip in a zip is read, one level deep
+		if r := resultFor(t, sum, good); r.Status != "imported" {
+			t.Errorf("the good file %s in the archive: %+v", good, r)
+		}
 	}
-	if len(sum.Results) != 10 { // the resource fork is skipped silently
+	if len(sum.Results) != 11 { // the resource fork is skipped silently
 		t.Errorf("%d results: %+v", len(sum.Results), sum.Results)
 	}
 	var page struct{ Items []Workout }
 	c.must(200, "GET", "/api/workouts", nil).JSON(&page)
-	if len(page.Items) != 1 {
-		t.Fatalf("%d workouts stored; want only the good one", len(page.Items))
+	if len(page.Items) != 2 {
+		t.Fatalf("%d workouts stored; want only the good two", len(page.Items))
 	}
 
 	// An upload over the archive limit is refused whole.
@@ -415,7 +418,7 @@ func TestImportStravaExport(t *testing.T) {
 		t.Fatalf("the run: %+v", w)
 	}
 	c.must(200, "GET", "/api/workouts/"+resultFor(t, sum, "Treadmill (2025-12-17, entered by hand)").Workouts[0], nil).JSON(&w)
-	if w.DurationS != 1750 || !near(w.DistanceM, 5000, 0) || w.Notes != "Entered by hand" ||
+	if w.DurationS != 1800 || !near(w.MovingS, 1750, 0) || !near(w.DistanceM, 5000, 0) || w.Notes != "Entered by hand" ||
 		!w.Start.Equal(time.Date(2025, 12, 17, 18, 0, 0, 0, time.UTC)) {
 		t.Fatalf("the manual activity: %+v", w)
 	}

@@ -77,6 +77,7 @@ type config struct {
 	WSMaxPerAddr     int                  // anonymous sockets per client address
 	ImportMaxFile    int64                // bytes one imported file may hold, decompressed
 	ImportMaxArchive int64                // bytes one upload or archive may hold
+	ImportWeightUnit string               // fitcast import: kg or lb for strength CSVs that do not say; "" is the account's
 	Retention        map[string]Retention // topic history kept, by topic kind
 	retention        string               // -retention as given
 
@@ -212,6 +213,7 @@ func configFromEnv(getenv func(string) string) (config, error) {
 	set(&cfg.LogLevel, "FITCAST_LOG_LEVEL")
 	set(&cfg.Tiles, "FITCAST_TILES")
 	set(&cfg.TilesAttribution, "FITCAST_TILES_ATTRIBUTION")
+	set(&cfg.ImportWeightUnit, "FITCAST_IMPORT_WEIGHT_UNIT")
 	if v := getenv("FITCAST_WS_MAX_PER_USER"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {

@@ -373,6 +373,10 @@ CREATE TABLE import_files (
 	PRIMARY KEY (import_id, seq)
 ) WITHOUT ROWID;
 `,
+	// 11: moving time beside the elapsed duration_s: what a device
+	// recorded as moving, or computed from the track by movingTime; NULL
+	// where neither is known (workouts typed in, or stored before this).
+	`ALTER TABLE workouts ADD COLUMN moving_s REAL;`,
 }
 
 // schemaVersion is the version this binary writes.

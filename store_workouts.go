@@ -12,14 +12,14 @@ import (
 
 const workoutColumns = `w.id, w.sport, w.start_at, w.duration_s, w.distance_m, w.elevation_m, w.calories,
 	w.avg_hr, w.max_hr, w.rpe, w.title, w.notes, coalesce(w.share_token, ''), w.share_map, w.created_at, w.updated_at,
-	(SELECT count(*) FROM workout_sets s WHERE s.workout_id = w.id), w.sample_count`
+	(SELECT count(*) FROM workout_sets s WHERE s.workout_id = w.id), w.sample_count, w.moving_s`
 
 func scanWorkout(row interface{ Scan(...any) error }) (Workout, error) {
 	var w Workout
 	var start, created, updated int64
 	err := row.Scan(&w.ID, &w.Sport, &start, &w.DurationS, &w.DistanceM, &w.ElevationM, &w.Calories,
 		&w.AvgHR, &w.MaxHR, &w.RPE, &w.Title, &w.Notes, &w.ShareToken, &w.ShareMap, &created, &updated,
-		&w.SetCount, &w.Samples)
+		&w.SetCount, &w.Samples, &w.MovingS)
 	if errors.Is(err, sql.ErrNoRows) {
 		return w, errNotFound
 	}
@@ -49,9 +49,9 @@ func (s *Store) checkCatalog(ctx context.Context, tx *Tx, userID int64, w Workou
 // created and updated.
 func insertWorkout(tx *Tx, userID int64, w Workout, now int64) error {
 	_, err := tx.Exec(`INSERT INTO workouts (id, user_id, sport, start_at, duration_s, distance_m, elevation_m, calories,
-		avg_hr, max_hr, rpe, title, notes, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		avg_hr, max_hr, rpe, title, notes, created_at, updated_at, moving_s) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		w.ID, userID, w.Sport, ms(w.Start), w.DurationS, w.DistanceM, w.ElevationM, w.Calories,
-		w.AvgHR, w.MaxHR, w.RPE, w.Title, w.Notes, now, now)
+		w.AvgHR, w.MaxHR, w.RPE, w.Title, w.Notes, now, now, w.MovingS)
 	return err
 }
 
@@ -123,9 +123,9 @@ func (s *Store) UpdateWorkout(ctx context.Context, userID int64, w Workout) (Wor
 			return err
 		}
 		res, err := tx.Exec(`UPDATE workouts SET sport = ?, start_at = ?, duration_s = ?, distance_m = ?, elevation_m = ?, calories = ?,
-			avg_hr = ?, max_hr = ?, rpe = ?, title = ?, notes = ?, updated_at = ? WHERE id = ? AND user_id = ?`,
+			avg_hr = ?, max_hr = ?, rpe = ?, title = ?, notes = ?, updated_at = ?, moving_s = ? WHERE id = ? AND user_id = ?`,
 			w.Sport, ms(w.Start), w.DurationS, w.DistanceM, w.ElevationM, w.Calories, w.AvgHR, w.MaxHR, w.RPE, w.Title, w.Notes,
-			ms(s.now()), w.ID, userID)
+			ms(s.now()), w.MovingS, w.ID, userID)
 		if err != nil {
 			return err
 		}

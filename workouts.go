@@ -48,7 +48,8 @@ type Workout struct {
 	ID         string       `json:"id"`
 	Sport      string       `json:"sport"`
 	Start      time.Time    `json:"start"`
-	DurationS  float64      `json:"duration_s"`
+	DurationS  float64      `json:"duration_s"` // elapsed: from start to end, pauses included
+	MovingS    *float64     `json:"moving_s"`   // moving time (see movingTime); null when unknown
 	DistanceM  *float64     `json:"distance_m"`
 	ElevationM *float64     `json:"elevation_m"`
 	Calories   *float64     `json:"calories"`
@@ -73,6 +74,7 @@ type workoutInput struct {
 	Sport      string       `json:"sport"`
 	Start      string       `json:"start"`
 	DurationS  *float64     `json:"duration_s"`
+	MovingS    *float64     `json:"moving_s"`
 	DistanceM  *float64     `json:"distance_m"`
 	ElevationM *float64     `json:"elevation_m"`
 	Calories   *float64     `json:"calories"`
@@ -135,6 +137,7 @@ func (in workoutInput) validate(now time.Time) (Workout, error) {
 	}
 	for _, err := range []error{
 		checkRange("duration_s", in.DurationS, 1, maxDuration.Seconds()),
+		checkRange("moving_s", in.MovingS, 0, maxDuration.Seconds()),
 		checkRange("distance_m", in.DistanceM, 0, maxDistanceM),
 		checkRange("elevation_m", in.ElevationM, 0, maxElevationM),
 		checkRange("calories", in.Calories, 0, maxCalories),
@@ -150,6 +153,9 @@ func (in workoutInput) validate(now time.Time) (Workout, error) {
 	if in.AvgHR != nil && in.MaxHR != nil && *in.AvgHR > *in.MaxHR {
 		return w, invalidField("avg_hr", "cannot be above max_hr")
 	}
+	if in.MovingS != nil && *in.MovingS > *in.DurationS {
+		return w, invalidField("moving_s", "cannot be above duration_s")
+	}
 	if in.RPE != nil && (*in.RPE < 1 || *in.RPE > 10) {
 		return w, invalidField("rpe", "must be between 1 and 10")
 	}
@@ -161,6 +167,7 @@ func (in workoutInput) validate(now time.Time) (Workout, error) {
 	}
 	w.Gear = in.Gear
 	w.Sport, w.Start, w.DurationS = in.Sport, start.UTC().Truncate(time.Millisecond), *in.DurationS
+	w.MovingS = in.MovingS
 	w.DistanceM, w.ElevationM, w.Calories, w.AvgHR, w.MaxHR, w.RPE = in.DistanceM, in.ElevationM, in.Calories, in.AvgHR, in.MaxHR, in.RPE
 	w.Title, w.Notes = strings.TrimSpace(in.Title), in.Notes
 	w.Sets = in.Sets

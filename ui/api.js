@@ -44,8 +44,9 @@ export async function api(method, path, body) {
  * upload posts files as multipart/form-data, reporting the fraction sent
  * to onProgress (fetch cannot report upload progress; XMLHttpRequest can).
  */
-export function upload(path, files, onProgress) {
+export function upload(path, files, onProgress, fields = {}) {
   const form = new FormData();
+  for (const [name, value] of Object.entries(fields)) form.append(name, value);
   for (const file of files) form.append('file', file, file.webkitRelativePath || file.name);
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();

@@ -14,7 +14,13 @@ export async function dataPage(main) {
   const zone = h('label', { className: 'drop-zone', tabindex: 0 },
     input,
     h('strong', {}, 'Drop files here or tap to choose'),
-    h('span', { className: 'muted' }, 'FIT, GPX and TCX (also .gz), zip archives (a Strava account export, a fitcast export, or any zip of such files), Strong or Hevy CSV'));
+    h('span', { className: 'muted' }, 'FIT, GPX and TCX (also .gz), zip archives (a Strava, Garmin Connect or Apple Health account export, a fitcast export, or any zip of such files), Strong or Hevy CSV'));
+  // Strong's CSV does not say whether its weights are kg or lb: the user
+  // says, and the account's unit setting is the default.
+  const unit = h('select', { name: 'weight_unit' },
+    h('option', { value: 'kg' }, 'kilograms'), h('option', { value: 'lb' }, 'pounds'));
+  unit.value = app.me?.units === 'imperial' ? 'lb' : 'kg';
+  const unitField = h('label', { className: 'field inline' }, h('span', {}, 'Strong CSV weights are in'), unit);
   const progress = h('div', { className: 'import-progress', hidden: true });
   const history = h('ul', { className: 'rows' });
   let current = null; // {id, render}
@@ -28,7 +34,8 @@ export async function dataPage(main) {
     progress.hidden = false;
     progress.replaceChildren(bar, label, summary);
     try {
-      const job = await upload('/api/imports', files, (frac) => { bar.value = frac; label.textContent = `Uploading… ${Math.round(frac * 100)}%`; });
+      const job = await upload('/api/imports', files, (frac) => { bar.value = frac; label.textContent = `Uploading… ${Math.round(frac * 100)}%`; },
+        { weight_unit: unit.value });
       bar.value = 0;
       label.textContent = 'Waiting to start…';
       current = {
@@ -79,7 +86,7 @@ export async function dataPage(main) {
 
   append(main, 
     h('h1', { className: 'page-title' }, 'Import & export'),
-    h('section', { className: 'card' }, h('h2', {}, 'Import'), zone,
+    h('section', { className: 'card' }, h('h2', {}, 'Import'), zone, unitField,
       h('p', { className: 'center' }, folder, h('button', { type: 'button', className: 'small', onclick: () => folder.click() }, 'Choose a whole folder')),
       progress),
     h('section', { className: 'card', hidden: true }, h('h2', {}, 'Recent imports'), history),
@@ -90,14 +97,23 @@ export async function dataPage(main) {
 }
 
 // results is an import's outcome: counts, then every file that failed with
-// why, then the duplicates folded away.
+// why, the files recovered from damage with how much was read, notes (the
+// weight unit a CSV was read in, activities of a file that could not be
+// imported), then the duplicates folded away.
 function results(s) {
   const failed = s.results.filter((r) => r.status === 'failed');
   const dups = s.results.filter((r) => r.status === 'duplicate');
+  const recovered = s.results.filter((r) => r.recovered);
+  const noted = s.results.filter((r) => r.status === 'imported' && (r.note || r.reason));
+  const pct = (d) => d.total_bytes ? ` (${Math.round((100 * d.read_bytes) / d.total_bytes)}% of the file read, ${d.records} records)` : '';
   return h('div', { className: 'import-summary' },
     h('p', {}, h('strong', {}, `${s.imported} workout${s.imported === 1 ? '' : 's'} imported`),
       `, ${s.duplicates} already here, ${s.failed} failed${s.status === 'interrupted' ? ' (interrupted: import the rest again)' : ''}.`),
     failed.length ? h('ul', { className: 'rows failed' }, failed.map((r) => h('li', {}, h('strong', {}, r.name), h('span', { className: 'muted' }, ` ${r.reason}`)))) : null,
+    recovered.length ? h('ul', { className: 'rows recovered' }, recovered.map((r) => h('li', {}, h('strong', {}, `${r.name}: recovered from a damaged file`),
+      h('span', { className: 'muted' }, ` ${r.recovered.reason}${pct(r.recovered)}`)))) : null,
+    noted.length ? h('ul', { className: 'rows notes' }, noted.map((r) => h('li', {}, h('strong', {}, r.name),
+      h('span', { className: 'muted' }, ` ${[r.note, r.reason].filter(Boolean).join('; ')}`)))) : null,
     dups.length ? h('details', {}, h('summary', {}, `${dups.length} duplicate file${dups.length === 1 ? '' : 's'}`),
       h('ul', { className: 'rows' }, dups.map((r) => h('li', {}, r.name)))) : null,
     s.imported ? h('a', { href: '/workouts', 'data-link': true, className: 'button' }, 'See your workouts') : null);

@@ -27,14 +27,20 @@ const icon = (key) => sportIcon(key);
 /** summary is a workout's one-line numbers. */
 function summary(w) {
   const kind = sportOf(w.sport).kind;
-  const parts = [f.duration(w.duration_s)];
+  // Moving time first, with the elapsed time beside it when they differ
+  // (as Strava and Garmin show both); pace and speed are over moving time.
+  const time = paused(w) ? w.moving_s : w.duration_s;
+  const parts = [paused(w) ? `${f.duration(w.moving_s)} moving (${f.duration(w.duration_s)} elapsed)` : f.duration(w.duration_s)];
   if (w.distance_m) {
     parts.push(f.distance(w.distance_m));
-    parts.push(f.rate(sportOf(w.sport), w.distance_m, w.duration_s));
+    parts.push(f.rate(sportOf(w.sport), w.distance_m, time));
   }
   if (kind === 'strength' && w.set_count) parts.push(f.plural(w.set_count, 'set'));
   return parts.join(' · ');
 }
+
+/** paused tells a workout whose moving time is a second or more short of its elapsed time. */
+const paused = (w) => w.moving_s != null && w.moving_s > 0 && w.duration_s - w.moving_s >= 1;
 
 function workoutRow(w) {
   return h('li', {},
@@ -396,10 +402,12 @@ function field(label, attrs) {
 
 function stats(w, sport = sportOf(w.sport)) {
   const tile = (label, value) => h('div', { className: 'stat' }, h('small', {}, label), h('strong', {}, value));
+  const time = paused(w) ? w.moving_s : w.duration_s;
   return h('div', { className: 'stats' },
-    tile('Time', f.duration(w.duration_s)),
+    paused(w) ? tile('Moving time', f.duration(w.moving_s)) : null,
+    tile(paused(w) ? 'Elapsed time' : 'Time', f.duration(w.duration_s)),
     w.distance_m != null ? tile('Distance', f.distance(w.distance_m)) : null,
-    w.distance_m ? tile(f.rateName(sport), f.rate(sport, w.distance_m, w.duration_s)) : null,
+    w.distance_m ? tile(f.rateName(sport), f.rate(sport, w.distance_m, time)) : null,
     w.elevation_m != null ? tile('Elevation', f.elevation(w.elevation_m)) : null,
     w.avg_hr != null ? tile('Avg HR', `${Math.round(w.avg_hr)} bpm`) : null,
     w.max_hr != null ? tile('Max HR', `${Math.round(w.max_hr)} bpm`) : null,
