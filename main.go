@@ -465,15 +465,16 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- httpServer.Serve(ln) }()
 
-	fmt.Fprintf(stdout, "fitcast %s serving on %s (database %s)\n", version, listenURL(cfg.Addr, ln.Addr()), cfg.DB)
 	// Sign-up is open for the first account whatever -signup says, so a
-	// fresh database says so rather than "closed".
+	// fresh database says so rather than "closed". Asked before the URL is
+	// printed: whoever waits for the URL may stop the server at once.
 	signup := "closed"
 	if cfg.SignupOpen {
 		signup = "open"
 	} else if has, err := store.HasUsers(ctx); err == nil && !has {
 		signup = "open for the first account"
 	}
+	fmt.Fprintf(stdout, "fitcast %s serving on %s (database %s)\n", version, listenURL(cfg.Addr, ln.Addr()), cfg.DB)
 	log.Info("serving", "addr", ln.Addr().String(), "db", cfg.DB, "signup", signup)
 
 	select {

@@ -105,6 +105,10 @@ func TestRequiredFieldsEverywhere(t *testing.T) {
 	ann.must(200, "POST", "/api/live/"+live.ID+"/samples", map[string]any{"samples": []map[string]any{{"t": 0, "lat": 52.5, "lon": 13.4, "hr": 120}}})
 	var g Game
 	ann.must(201, "POST", "/api/games", map[string]any{"sport": "basketball", "home": "Lions", "away": "Tigers", "visibility": "public"}).JSON(&g)
+	var wt Weight
+	ann.must(201, "POST", "/api/weights", map[string]any{"kg": 80}).JSON(&wt)
+	var gear Gear
+	ann.must(201, "POST", "/api/gear", map[string]any{"name": "Pegasus", "kind": "shoes"}).JSON(&gear)
 
 	const workout = `{"sport":"run","start":"2026-02-21T07:00:00Z","duration_s":1800,"sets":[{"exercise":"squat","reps":5,"weight_kg":100}]}`
 	httpCases := []struct {
@@ -125,6 +129,11 @@ func TestRequiredFieldsEverywhere(t *testing.T) {
 		{"POST", "/api/goals", `{"kind":"volume","metric":"distance","target":40000,"period":"week"}`, []string{"kind", "metric", "target", "period"}},
 		{"POST", "/api/goals", `{"kind":"lift","exercise":"bench_press","basis":"weight","target":100}`, []string{"exercise", "target"}},
 		{"POST", "/api/weights", `{"kg":80}`, []string{"kg"}},
+		{"PUT", fmt.Sprintf("/api/weights/%d", wt.ID), `{"kg":79}`, []string{"kg"}},
+		{"POST", "/api/gear", `{"name":"Vaporfly","kind":"shoes"}`, []string{"name", "kind"}},
+		{"PUT", fmt.Sprintf("/api/gear/%d", gear.ID), `{"name":"Pegasus 41","kind":"shoes"}`, []string{"name", "kind"}},
+		{"POST", "/api/athlete/settings", `{"key":"max_hr","value":190}`, []string{"key", "value"}},
+		{"POST", "/api/upload-tokens", `{"name":"FitoTrack"}`, []string{"name"}},
 		{"POST", "/api/live", `{"sport":"run"}`, []string{"sport"}},
 		{"POST", "/api/live/" + live.ID + "/samples", `{"samples":[{"t":5,"hr":130},{"t":0}]}`, []string{"samples", "samples.0.t", "samples.1.t"}},
 		{"POST", "/api/live/" + live.ID + "/sets", `{"position":0,"exercise":"squat","reps":5}`, []string{"position", "exercise"}},
