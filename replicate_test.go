@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
 )
@@ -488,5 +489,34 @@ func TestReplicationStatusIsAdminOnly(t *testing.T) {
 	}
 	if r := newClient(t, ts.URL).do("GET", "/api/admin/replication", nil); r.Status != 401 {
 		t.Fatalf("anonymous got %d", r.Status)
+	}
+}
+
+// TestBrowserReplicationCard: the admin's settings page shows the replica,
+// up to date once it has the first changes, and a second account, not an
+// admin, sees no such card.
+func TestBrowserReplicationCard(t *testing.T) {
+	ctx := newBrowser(t)
+	dir := t.TempDir()
+	replica := "file://" + filepath.Join(dir, "replica")
+	app := startApp(t, nil, "-addr", "127.0.0.1:0", "-db", filepath.Join(dir, "e2e.db"), "-replicate", replica, "-signup", "open")
+	defer app.Stop(t)
+	browserDo(t, ctx, browserSignUp(app.URL, "ann"), chromedp.Navigate(app.URL+"/settings"),
+		chromedp.WaitVisible(chromedp.CSS(`#replication [data-replica-state=ok]`)))
+	card := browserGet(t, ctx, chromedp.Text(chromedp.CSS(`#replication`)))
+	for _, want := range []string{"Up to date", replica, "Last upload"} {
+		if !strings.Contains(card, want) {
+			t.Errorf("replication card lacks %q: %q", want, card)
+		}
+	}
+	if strings.Contains(card, "not yet") || strings.Contains(card, "undefined") || strings.Contains(card, "null") {
+		t.Errorf("replication card says %q", card)
+	}
+	browserDo(t, ctx, chromedp.Click(chromedp.Search(`//button[text()="Sign out"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`form.auth input[name=password]`)),
+		browserSignUp(app.URL, "bob"), chromedp.Navigate(app.URL+"/settings"),
+		chromedp.WaitVisible(chromedp.Search(`//h2[text()="Signed-in devices"]`)))
+	if n := browserGet(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll('#replication').length`)); n != 0 {
+		t.Fatal("a non-admin sees the replication card")
 	}
 }

@@ -5,6 +5,7 @@ import { h, append, toast, when, showFormError, formData } from './dom.js';
 import { app } from './app.js';
 import { uploadsCard } from './uploads.js';
 import { ssoSignIn, passwordsOff } from './sso.js';
+import { replicationCard } from './replication.js';
 
 function field(label, attrs, hint) {
   return h('label', { className: 'field' },
@@ -103,6 +104,7 @@ export async function settingsPage(main) {
     tokens,
     uploads,
     app.me.admin ? await usersCard() : null,
+    app.me.admin ? await replicationCard() : null,
     h('p', { className: 'muted center' }, `fitcast ${app.instance.version}`));
   // Devices and tokens change from other screens too: follow them live.
   app.onUserEvent(main, async (event) => {

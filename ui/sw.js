@@ -4,7 +4,7 @@
 const CACHE = 'fitcast-shell-v10';
 const SHELL = [
   '/', '/index.html', '/app.js', '/api.js', '/dom.js', '/account.js', '/socket.js', '/format.js',
-  '/workouts.js', '/track.js', '/goals.js', '/games.js', '/live.js', '/data.js', '/uploads.js', '/sso.js', '/vendor/uplot/uPlot.esm.js', '/vendor/uplot/uPlot.min.css',
+  '/workouts.js', '/track.js', '/goals.js', '/games.js', '/live.js', '/data.js', '/uploads.js', '/sso.js', '/replication.js', '/vendor/uplot/uPlot.esm.js', '/vendor/uplot/uPlot.min.css',
   '/vendor/leaflet/leaflet-src.esm.js', '/vendor/leaflet/leaflet.css', '/style.css',
   '/manifest.webmanifest', '/icons/icon.svg', '/icons/icon-192.png',
 ];
