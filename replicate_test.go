@@ -460,12 +460,18 @@ func TestRestoreRefusesExistingFile(t *testing.T) {
 		t.Fatalf("a failed restore left a file behind: %v", err)
 	}
 	// More than one replica is refused at start, with the reason.
-	_, err = configFromEnv(envMap(map[string]string{"FITCAST_REPLICATE": "file:///a file:///b"}))
-	if err != nil {
-		t.Fatal(err)
+	cfg, err := configFromEnv(envMap(map[string]string{"FITCAST_REPLICATE": " file:///srv/a  s3://bucket/x?endpoint=http://h:9000 "}))
+	if err != nil || len(cfg.Replicate) != 2 || cfg.Replicate[1].Show != "s3://bucket/x?endpoint=http://h:9000" {
+		t.Fatalf("FITCAST_REPLICATE, space-separated: %+v, %v", cfg.Replicate, err)
+	}
+	if tg, err := parseReplicaURL("s3://AKID:SEKRIT@bucket/p?endpoint=http://h&sse-customer-key=KEYKEY"); err != nil || strings.Contains(tg.Show, "AKID") || strings.Contains(tg.Show, "SEKRIT") || strings.Contains(tg.Show, "KEYKEY") {
+		t.Fatalf("the replica as shown leaks a secret: %q, %v", tg.Show, err)
+	}
+	if _, err := configFromEnv(envMap(map[string]string{"FITCAST_REPLICATE": "file:///srv/a gopher://x"})); err == nil || !strings.Contains(err.Error(), "FITCAST_REPLICATE") {
+		t.Fatalf("a bad FITCAST_REPLICATE item: %v", err)
 	}
 	var stdout, stderr syncBuffer
-	err = run(context.Background(), []string{"-addr", "127.0.0.1:0", "-db", filepath.Join(dir, "two.db"), "-replicate", "file:///tmp/a", "-replicate", "file:///tmp/b"}, envMap(nil), strings.NewReader(""), &stdout, &stderr)
+	err = run(context.Background(), []string{"-addr", "127.0.0.1:0", "-db", filepath.Join(dir, "two.db"), "-replicate", "file://" + filepath.Join(dir, "a"), "-replicate", "file://" + filepath.Join(dir, "b")}, envMap(nil), strings.NewReader(""), &stdout, &stderr)
 	if err == nil || !strings.Contains(err.Error(), "one place") {
 		t.Fatalf("two replicas: %v", err)
 	}
