@@ -135,7 +135,6 @@ func startReplication(ctx context.Context, path string, targets []replicaTarget,
 	db := litestream.NewDB(abs)
 	db.MonitorInterval = replicaSyncInterval
 	db.ShutdownSyncTimeout = replicaShutdownSync
-	db.SetLogger(log.With("replica", t.Show))
 	client := &watchedClient{ReplicaClient: inner}
 	replica := litestream.NewReplicaWithClient(db, client)
 	replica.SyncInterval = replicaSyncInterval
@@ -152,7 +151,10 @@ func startReplication(ctx context.Context, path string, targets []replicaTarget,
 		{Level: 3, Interval: time.Hour},
 	})
 	ls.ShutdownSyncTimeout = replicaShutdownSync
-	ls.Logger = log.With("replica", t.Show)
+	// NewStore hands every database slog's default logger; Litestream's
+	// messages belong in fitcast's log, in its format and at its level.
+	ls.Logger = log.With("replica", t.Show, "system", "litestream")
+	db.SetLogger(ls.Logger)
 	// Opening reaches the replica to learn its position; a replica that is
 	// down at start-up must not stop the server, so this is bounded and
 	// only logged: Litestream keeps retrying in the background.
