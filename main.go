@@ -413,7 +413,7 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	defer rep.Close()
+	defer func() { store.Close(); rep.Close() }() // in that order, on every way out
 	srv, err := newServer(cfg, store, log)
 	if err != nil {
 		return err

@@ -526,3 +526,26 @@ func TestBrowserReplicationCard(t *testing.T) {
 		t.Fatal("a non-admin sees the replication card")
 	}
 }
+
+// TestReplicatedStoreLeavesCheckpointsToLitestream: under -replicate the
+// writer's automatic checkpoint moves out of Litestream's way (10,000
+// pages) but stays on as a backstop; without it, SQLite's default holds.
+func TestReplicatedStoreLeavesCheckpointsToLitestream(t *testing.T) {
+	for _, tc := range []struct {
+		replicated bool
+		want       int
+	}{{false, 1000}, {true, 10000}} {
+		s, err := openStore(filepath.Join(t.TempDir(), "x.db"), nil, storeOptions{replicated: tc.replicated})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got int
+		if err := s.writer.QueryRow("PRAGMA wal_autocheckpoint").Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		s.Close()
+		if got != tc.want {
+			t.Errorf("replicated=%v: wal_autocheckpoint %d, want %d", tc.replicated, got, tc.want)
+		}
+	}
+}
