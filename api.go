@@ -159,6 +159,7 @@ func (s *server) routes() {
 	s.handle("PUT /api/settings", s.user(s.updateSettings))
 	s.handle("GET /api/users", s.admin(s.listUsers))
 	s.handle("POST /api/users", s.admin(s.createUser))
+	s.handle("GET /api/admin/replication", s.admin(s.replicationStatus))
 
 	s.handle("GET /api/sports", s.user(s.listSports))
 	s.handle("POST /api/sports", s.user(s.createSport))

@@ -188,7 +188,7 @@ func TestCrashKeepsEveryAcknowledgedMessage(t *testing.T) {
 // openReadOnly opens a database file beside the server that owns it.
 func openReadOnly(t *testing.T, path string) *sql.DB {
 	t.Helper()
-	db, err := sql.Open("sqlite", dsn(path, true))
+	db, err := sql.Open("sqlite", dsn(path, true, storeOptions{}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -81,8 +81,9 @@ type config struct {
 	Retention        map[string]Retention // topic history kept, by topic kind
 	retention        string               // -retention as given
 
-	Watch         []watchSpec   // folders whose new files are imported (-watch)
-	WatchInterval time.Duration // how often they are looked at; 0 only on request (tests)
+	Watch         []watchSpec     // folders whose new files are imported (-watch)
+	Replicate     []replicaTarget // where the database is replicated to (-replicate; replicate.go)
+	WatchInterval time.Duration   // how often they are looked at; 0 only on request (tests)
 
 	// Single sign-on (sso.go).
 	AuthHeader        string         // header a trusted proxy names the signed-in user in, e.g. Remote-User
@@ -112,6 +113,8 @@ const usageText = `fitcast: a self-hosted, real-time fitness tracker and live sc
 Usage:
   fitcast [flags]                     serve the app (the default)
   fitcast [flags] backup FILE         write a consistent copy of the database to FILE
+  fitcast -db FILE restore -from URL [-at TIME]
+                                      restore a replica (latest, or as of TIME) into a new FILE
   fitcast [flags] user add NAME       create an account (password from stdin or a prompt)
   fitcast [flags] user passwd NAME    set an account's password and sign it out everywhere
   fitcast [flags] user list           list accounts
@@ -153,6 +156,13 @@ func flagSet(name string, base config, cfg *config, signup *string, stderr io.Wr
 		w, err := parseWatch(v)
 		if err == nil {
 			cfg.Watch = append(cfg.Watch[:len(cfg.Watch):len(cfg.Watch)], w)
+		}
+		return err
+	})
+	fs.Func("replicate", replicateFlagHelp, func(v string) error {
+		t, err := parseReplicaURL(v)
+		if err == nil {
+			cfg.Replicate = append(cfg.Replicate[:len(cfg.Replicate):len(cfg.Replicate)], t)
 		}
 		return err
 	})
@@ -269,6 +279,13 @@ func configFromEnv(getenv func(string) string) (config, error) {
 			}
 			cfg.Watch = append(cfg.Watch, w)
 		}
+	}
+	for _, item := range strings.Fields(getenv("FITCAST_REPLICATE")) {
+		t, err := parseReplicaURL(item)
+		if err != nil {
+			return cfg, fmt.Errorf("FITCAST_REPLICATE: %v", err)
+		}
+		cfg.Replicate = append(cfg.Replicate, t)
 	}
 	if v := getenv("FITCAST_WATCH_INTERVAL"); v != "" {
 		d, err := time.ParseDuration(v)
@@ -397,6 +414,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if cmd == "import" { // has a flag of its own besides the common ones
 		return importCommand(ctx, cfg, cmdArgs, stdout, stderr)
 	}
+	if cmd == "restore" { // -from and -at are its own
+		return restoreCommand(ctx, cfg, cmdArgs, stdout, stderr)
+	}
 	var admin bool
 	userFlags := func(fs *flag.FlagSet) {
 		if cmd == "user" {
@@ -445,15 +465,24 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		return fmt.Errorf("cannot listen on %s: %w", cfg.Addr, errors.Unwrap(err))
 	}
 	defer ln.Close()
-	store, err := OpenStore(cfg.DB, nil)
+	store, err := openStore(cfg.DB, nil, storeOptions{replicated: len(cfg.Replicate) > 0})
 	if err != nil {
 		return err
 	}
 	defer store.Close()
+	// Replication starts after the store (whose migrations may create the
+	// file) and stops after it: Litestream must be the last to close the
+	// database, so that it ships the final transactions.
+	rep, err := startReplication(ctx, cfg.DB, cfg.Replicate, log)
+	if err != nil {
+		return err
+	}
+	defer func() { store.Close(); rep.Close() }() // in that order, on every way out
 	srv, err := newServer(cfg, store, log)
 	if err != nil {
 		return err
 	}
+	srv.setReplication(rep)
 	httpServer := &http.Server{
 		Handler:           srv.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -494,6 +523,9 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	srv.Close(shutdownCtx)
 	if err := store.Close(); err != nil {
 		return fmt.Errorf("close database: %w", err)
+	}
+	if err := rep.Close(); err != nil {
+		log.Warn("replica: last changes may not have been shipped", "err", err)
 	}
 	log.Info("stopped")
 	return nil

@@ -106,6 +106,8 @@ var apiOps = []apiOp{
 	}{}, Status: 201, Result: User{}, Errors: []int{409},
 		Example: &apiExample{Path: "/api/users", Body: object{"username": "bob", "password": "another long one"}}},
 
+	{Route: "GET /api/admin/replication", Tag: "accounts", Summary: "Offsite replication (-replicate): each replica's lag, last upload and errors", Auth: authAdmin, Status: 200, Result: ReplicationStatus{},
+		Example: &apiExample{Path: "/api/admin/replication"}},
 	{Route: "GET /api/sports", Tag: "workouts", Summary: "Built-in and custom sports", Auth: authUser, Status: 200, Result: []Sport{},
 		Example: &apiExample{Path: "/api/sports"}},
 	{Route: "POST /api/sports", Tag: "workouts", Summary: "Add a custom sport", Auth: authUser, Body: struct {

@@ -30,6 +30,19 @@ type server struct {
 
 	watchers []*folderWatcher // one per -watch folder
 	oidc     *oidcAuth        // nil unless -oidc-issuer is set
+
+	replication *replication // nil unless -replicate is set
+}
+
+// setReplication shows rep on the admin's settings page and in the
+// metrics. It is set after newServer because replication follows the
+// store's file, which newServer's caller opened.
+func (s *server) setReplication(rep *replication) {
+	if rep == nil {
+		return
+	}
+	s.replication = rep
+	s.metrics.reg.MustRegister(rep.collectors()...)
 }
 
 func newServer(cfg config, store *Store, log *slog.Logger) (*server, error) {

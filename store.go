@@ -158,11 +158,21 @@ type writeRequest struct {
 // dsn builds the modernc.org/sqlite connection string. busy_timeout comes
 // first so that every later pragma already waits for locks instead of
 // failing with SQLITE_BUSY.
-func dsn(path string, readOnly bool) string {
+func dsn(path string, readOnly bool, opt storeOptions) string {
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(10000)")
 	if !readOnly {
 		q.Add("_pragma", "journal_mode(WAL)")
+	}
+	if !readOnly && opt.replicated {
+		// Under -replicate, Litestream checkpoints the write-ahead log
+		// itself, each time right after it has copied the frames (at 1000
+		// pages, or every minute). SQLite's own automatic checkpoint at
+		// 1000 pages would race it for the same work; Litestream's guide
+		// asks for a high threshold, which leaves this one as a backstop
+		// should Litestream stop checkpointing. It is not turned off
+		// (0): a stalled replica must never let the log grow unbounded.
+		q.Add("_pragma", "wal_autocheckpoint(10000)")
 	}
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Add("_pragma", "foreign_keys(ON)")
@@ -183,10 +193,19 @@ func dsn(path string, readOnly bool) string {
 // database, or whose schema is newer than this binary knows, is refused
 // with an error that says so.
 func OpenStore(path string, now func() time.Time) (*Store, error) {
+	return openStore(path, now, storeOptions{})
+}
+
+// storeOptions are the ways a store opens differently.
+type storeOptions struct {
+	replicated bool // Litestream follows the file (-replicate): see dsn
+}
+
+func openStore(path string, now func() time.Time, opt storeOptions) (*Store, error) {
 	if now == nil {
 		now = time.Now
 	}
-	writer, err := sql.Open("sqlite", dsn(path, false))
+	writer, err := sql.Open("sqlite", dsn(path, false, opt))
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
@@ -207,7 +226,7 @@ func OpenStore(path string, now func() time.Time) (*Store, error) {
 		}
 		stmts[q] = st
 	}
-	reader, err := sql.Open("sqlite", dsn(path, true))
+	reader, err := sql.Open("sqlite", dsn(path, true, opt))
 	if err != nil {
 		writer.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
@@ -426,7 +445,7 @@ func Backup(ctx context.Context, src, dest string) error {
 		return fmt.Errorf("%s already exists; choose a new file name", dest)
 	}
 	// Not the read-only DSN: query_only also forbids VACUUM INTO.
-	db, err := sql.Open("sqlite", dsn(src, false))
+	db, err := sql.Open("sqlite", dsn(src, false, storeOptions{}))
 	if err != nil {
 		return err
 	}

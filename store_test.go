@@ -31,7 +31,7 @@ func TestMigrationsFromEveryVersion(t *testing.T) {
 	for from := 0; from < len(migrations); from++ {
 		t.Run(fmt.Sprintf("from_v%d", from), func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "old.db")
-			db, err := sql.Open("sqlite", dsn(path, false))
+			db, err := sql.Open("sqlite", dsn(path, false, storeOptions{}))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -73,7 +73,7 @@ func TestMigrationsFromEveryVersion(t *testing.T) {
 
 func TestOpenRefusesNewerSchema(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "future.db")
-	db, err := sql.Open("sqlite", dsn(path, false))
+	db, err := sql.Open("sqlite", dsn(path, false, storeOptions{}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import { uploadsCard } from './uploads.js';
 import { ssoSignIn, passwordsOff } from './sso.js';
 import { athleteCard } from './training.js';
 import { gearCard } from './gear.js';
+import { replicationCard } from './replication.js';
 
 function field(label, attrs, hint) {
   return h('label', { className: 'field' },
@@ -108,6 +109,7 @@ export async function settingsPage(main) {
     tokens,
     uploads,
     app.me.admin ? await usersCard() : null,
+    app.me.admin ? await replicationCard() : null,
     h('p', { className: 'muted center' }, `fitcast ${app.instance.version}`));
   // Devices and tokens change from other screens too: follow them live.
   app.onUserEvent(main, async (event) => {

@@ -1,7 +1,7 @@
 // sw.js: makes fitcast installable and lets the app shell open offline.
 // The shell is fetched from the network first, so a new release shows up at
 // once; the cache is only the fallback. The API and sockets are never cached.
-const CACHE = 'fitcast-shell-v12';
+const CACHE = 'fitcast-shell-v13';
 // The shell: what every page needs to open. A page's own module, and the
 // map and chart libraries, are kept once the page has fetched them (the
 // fetch handler below), so a first visit to the sign-in page downloads
