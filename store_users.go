@@ -243,11 +243,49 @@ func (s *Store) DeleteSession(ctx context.Context, userID, id int64) error {
 	return s.deleteOwned(ctx, "DELETE FROM sessions WHERE id = ? AND user_id = ?", id, userID, "session.revoked")
 }
 
+// tokenKind is a table of named secrets a user holds, stored as hashes:
+// API tokens and upload tokens have the same shape and the same queries,
+// and differ only in what the secret lets its holder do.
+type tokenKind struct {
+	table string // api_tokens or upload_tokens
+	event string // the user topic's event prefix: "token" (token.created, token.revoked) or "upload_token"
+}
+
+var (
+	apiTokens    = tokenKind{table: "api_tokens", event: "token"}
+	uploadTokens = tokenKind{table: "upload_tokens", event: "upload_token"}
+)
+
 // CreateAPIToken stores a token hash under a name.
 func (s *Store) CreateAPIToken(ctx context.Context, userID int64, name string, tokenHash []byte) (APIToken, error) {
+	return s.createToken(ctx, apiTokens, userID, name, tokenHash)
+}
+
+// APITokenByHash finds a token and its user.
+func (s *Store) APITokenByHash(ctx context.Context, tokenHash []byte) (APIToken, User, error) {
+	return s.tokenByHash(ctx, apiTokens, tokenHash)
+}
+
+// TouchAPIToken records that a token was used.
+func (s *Store) TouchAPIToken(ctx context.Context, id int64) error {
+	return s.touchToken(ctx, apiTokens, id)
+}
+
+// APITokens lists a user's tokens, newest first.
+func (s *Store) APITokens(ctx context.Context, userID int64) ([]APIToken, error) {
+	return s.listTokens(ctx, apiTokens, userID)
+}
+
+// DeleteAPIToken revokes one of userID's tokens; another user's token is
+// errNotFound.
+func (s *Store) DeleteAPIToken(ctx context.Context, userID, id int64) error {
+	return s.deleteToken(ctx, apiTokens, userID, id)
+}
+
+func (s *Store) createToken(ctx context.Context, k tokenKind, userID int64, name string, tokenHash []byte) (APIToken, error) {
 	t := APIToken{UserID: userID, Name: name, CreatedAt: s.now().UTC().Truncate(time.Millisecond)}
 	err := s.Write(ctx, func(tx *Tx) error {
-		res, err := tx.Exec("INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES (?, ?, ?, ?)",
+		res, err := tx.Exec("INSERT INTO "+k.table+" (user_id, name, token_hash, created_at) VALUES (?, ?, ?, ?)",
 			userID, name, tokenHash, ms(t.CreatedAt))
 		if err != nil {
 			return err
@@ -255,14 +293,14 @@ func (s *Store) CreateAPIToken(ctx context.Context, userID int64, name string, t
 		if t.ID, err = res.LastInsertId(); err != nil {
 			return err
 		}
-		return s.PublishEvent(tx, userTopic(userID), map[string]any{"type": "token.created", "token": t})
+		return s.PublishEvent(tx, userTopic(userID), map[string]any{"type": k.event + ".created", "token": t})
 	})
 	return t, err
 }
 
 const tokenColumns = "t.id, t.user_id, t.name, t.created_at, t.last_used_at"
 
-func scanAPIToken(row interface{ Scan(...any) error }, extra ...any) (APIToken, error) {
+func scanToken(row interface{ Scan(...any) error }, extra ...any) (APIToken, error) {
 	var t APIToken
 	var created int64
 	var used sql.NullInt64
@@ -274,47 +312,34 @@ func scanAPIToken(row interface{ Scan(...any) error }, extra ...any) (APIToken, 
 	return t, err
 }
 
-// APITokenByHash finds a token and its user.
-func (s *Store) APITokenByHash(ctx context.Context, tokenHash []byte) (APIToken, User, error) {
+func (s *Store) tokenByHash(ctx context.Context, k tokenKind, tokenHash []byte) (APIToken, User, error) {
 	var u User
-	t, err := scanAPIToken(s.reader.QueryRowContext(ctx,
-		"SELECT "+tokenColumns+", "+userJoinColumns+" FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?",
+	t, err := scanToken(s.reader.QueryRowContext(ctx,
+		"SELECT "+tokenColumns+", "+userJoinColumns+" FROM "+k.table+" t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?",
 		tokenHash), u.scanTargets()...)
 	u.CreatedAt = fromMS(u.createdMS)
 	return t, u, err
 }
 
-// TouchAPIToken records that a token was used.
-func (s *Store) TouchAPIToken(ctx context.Context, id int64) error {
+func (s *Store) touchToken(ctx context.Context, k tokenKind, id int64) error {
 	now := s.now()
 	return s.Write(ctx, func(tx *Tx) error {
-		_, err := tx.Exec("UPDATE api_tokens SET last_used_at = ? WHERE id = ?", ms(now), id)
+		_, err := tx.Exec("UPDATE "+k.table+" SET last_used_at = ? WHERE id = ?", ms(now), id)
 		return err
 	})
 }
 
-// APITokens lists a user's tokens, newest first.
-func (s *Store) APITokens(ctx context.Context, userID int64) ([]APIToken, error) {
-	rows, err := s.reader.QueryContext(ctx, "SELECT "+tokenColumns+" FROM api_tokens t WHERE t.user_id = ? ORDER BY t.id DESC", userID)
-	if err != nil {
-		return nil, err
+func (s *Store) listTokens(ctx context.Context, k tokenKind, userID int64) ([]APIToken, error) {
+	list, err := queryList(ctx, s.reader, "SELECT "+tokenColumns+" FROM "+k.table+" t WHERE t.user_id = ? ORDER BY t.id DESC",
+		[]any{userID}, func(r rowScanner) (APIToken, error) { return scanToken(r) })
+	if list == nil {
+		list = []APIToken{}
 	}
-	defer rows.Close()
-	list := []APIToken{}
-	for rows.Next() {
-		t, err := scanAPIToken(rows)
-		if err != nil {
-			return nil, err
-		}
-		list = append(list, t)
-	}
-	return list, rows.Err()
+	return list, err
 }
 
-// DeleteAPIToken revokes one of userID's tokens; another user's token is
-// errNotFound.
-func (s *Store) DeleteAPIToken(ctx context.Context, userID, id int64) error {
-	return s.deleteOwned(ctx, "DELETE FROM api_tokens WHERE id = ? AND user_id = ?", id, userID, "token.revoked")
+func (s *Store) deleteToken(ctx context.Context, k tokenKind, userID, id int64) error {
+	return s.deleteOwned(ctx, "DELETE FROM "+k.table+" WHERE id = ? AND user_id = ?", id, userID, k.event+".revoked")
 }
 
 // deleteOwned deletes row id of userID's with query (which takes the id,

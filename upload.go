@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"io"
@@ -20,80 +19,35 @@ import (
 // add workouts, so a leaked upload URL cannot read or delete anything.
 const uploadTokenPrefix = "fcu_"
 
-// UploadToken is a named upload credential. Only the SHA-256 of the token
-// is stored; the token itself is shown once, at creation.
-type UploadToken struct {
-	ID         int64      `json:"id"`
-	UserID     int64      `json:"-"`
-	Name       string     `json:"name"`
-	CreatedAt  time.Time  `json:"created_at"`
-	LastUsedAt *time.Time `json:"last_used_at"`
-}
+// UploadToken is a named upload credential, shaped and stored like an
+// API token (see tokenKind). Only the SHA-256 of the token is stored; the
+// token itself is shown once, at creation.
+type UploadToken = APIToken
 
 // CreateUploadToken stores an upload token's hash under a name.
 func (s *Store) CreateUploadToken(ctx context.Context, userID int64, name string, tokenHash []byte) (UploadToken, error) {
-	t := UploadToken{UserID: userID, Name: name, CreatedAt: s.now().UTC().Truncate(time.Millisecond)}
-	err := s.Write(ctx, func(tx *Tx) error {
-		res, err := tx.Exec("INSERT INTO upload_tokens (user_id, name, token_hash, created_at) VALUES (?, ?, ?, ?)",
-			userID, name, tokenHash, ms(t.CreatedAt))
-		if err != nil {
-			return err
-		}
-		if t.ID, err = res.LastInsertId(); err != nil {
-			return err
-		}
-		return s.PublishEvent(tx, userTopic(userID), map[string]any{"type": "upload_token.created", "token": t})
-	})
-	return t, err
-}
-
-const uploadTokenColumns = "t.id, t.user_id, t.name, t.created_at, t.last_used_at"
-
-func scanUploadToken(row interface{ Scan(...any) error }, extra ...any) (UploadToken, error) {
-	var t UploadToken
-	var created int64
-	var used sql.NullInt64
-	err := row.Scan(append([]any{&t.ID, &t.UserID, &t.Name, &created, &used}, extra...)...)
-	if errors.Is(err, sql.ErrNoRows) {
-		return t, errNotFound
-	}
-	t.CreatedAt, t.LastUsedAt = fromMS(created), nullMS(used)
-	return t, err
+	return s.createToken(ctx, uploadTokens, userID, name, tokenHash)
 }
 
 // UploadTokenByHash finds an upload token and its user.
 func (s *Store) UploadTokenByHash(ctx context.Context, tokenHash []byte) (UploadToken, User, error) {
-	var u User
-	t, err := scanUploadToken(s.reader.QueryRowContext(ctx,
-		"SELECT "+uploadTokenColumns+", "+userJoinColumns+" FROM upload_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?",
-		tokenHash), u.scanTargets()...)
-	u.CreatedAt = fromMS(u.createdMS)
-	return t, u, err
+	return s.tokenByHash(ctx, uploadTokens, tokenHash)
 }
 
 // UploadTokens lists a user's upload tokens, newest first.
 func (s *Store) UploadTokens(ctx context.Context, userID int64) ([]UploadToken, error) {
-	list, err := queryList(ctx, s.reader, "SELECT "+uploadTokenColumns+" FROM upload_tokens t WHERE t.user_id = ? ORDER BY t.id DESC",
-		[]any{userID}, func(r rowScanner) (UploadToken, error) { return scanUploadToken(r) })
-	if list == nil {
-		list = []UploadToken{}
-	}
-	return list, err
+	return s.listTokens(ctx, uploadTokens, userID)
 }
 
 // TouchUploadToken records that a token was used.
 func (s *Store) TouchUploadToken(ctx context.Context, id int64) error {
-	now := s.now()
-	return s.Write(ctx, func(tx *Tx) error {
-		_, err := tx.Exec("UPDATE upload_tokens SET last_used_at = ? WHERE id = ?", ms(now), id)
-		return err
-	})
+	return s.touchToken(ctx, uploadTokens, id)
 }
 
 // DeleteUploadToken revokes one of userID's upload tokens; another user's
 // token is errNotFound.
 func (s *Store) DeleteUploadToken(ctx context.Context, userID, id int64) error {
-	return s.deleteOwned(ctx, "DELETE FROM upload_tokens WHERE id = ? AND user_id = ?", id, userID, "upload_token.revoked")
+	return s.deleteToken(ctx, uploadTokens, userID, id)
 }
 
 func (s *server) listUploadTokens(w http.ResponseWriter, r *http.Request, p *principal) error {
