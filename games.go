@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -262,6 +263,46 @@ func gameEvents(ctx context.Context, q querier, gameID string) ([]GameEvent, err
 	return list, rows.Err()
 }
 
+// gameStateCache keeps each game's derived state, as of its last event,
+// beside the single writer that appends events, so that an event costs the
+// same at any length of game. Entries are checked against the last_seq in
+// the game's row before use, so a stale one is never used: it is rebuilt
+// from the log. The cache is bounded; when full, an arbitrary game is
+// forgotten and rebuilt from its log if it scores again.
+type gameStateCache struct {
+	mu sync.Mutex
+	m  map[string]GameState
+}
+
+const maxCachedGames = 4096
+
+func (c *gameStateCache) get(gameID string, last int64) (GameState, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	st, ok := c.m[gameID]
+	if !ok || st.Last != last {
+		return GameState{}, false
+	}
+	return st, true
+}
+
+// put keeps st for gameID. st is never changed afterwards: next copies
+// what it changes.
+func (c *gameStateCache) put(gameID string, st GameState) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = map[string]GameState{}
+	}
+	if _, ok := c.m[gameID]; !ok && len(c.m) >= maxCachedGames {
+		for id := range c.m {
+			delete(c.m, id)
+			break
+		}
+	}
+	c.m[gameID] = st
+}
+
 var errNotScorekeeper = errorf(http.StatusForbidden, "not_scorekeeper", "only this game's scorekeepers may change it")
 
 // AppendGameEvent checks ev against the rules and the log, appends it, and
@@ -294,11 +335,19 @@ func (s *Store) AppendGameEvent(ctx context.Context, gameID string, userID int64
 				return err
 			}
 		}
-		events, err := gameEvents(ctx, tx, gameID)
-		if err != nil {
-			return err
+		// The state so far comes from the writer's cache: reading and
+		// replaying the whole log for every event made an event cost more
+		// the longer the game ran. The log is read only when the cache has
+		// no state for this game as of its last event (a cold start, or a
+		// write that did not commit), and for an undo, which needs it.
+		var events []GameEvent
+		state, cached := s.gameStates.get(gameID, g.State.Last)
+		if !cached || ev.Kind == "undo" {
+			if events, err = gameEvents(ctx, tx, gameID); err != nil {
+				return err
+			}
+			state = replay(g.Sport, events)
 		}
-		state := replay(g.Sport, events)
 		if ev.Kind == "undo" {
 			ev.Target = 0
 			for i := len(events) - 1; i >= 0; i-- {
@@ -322,8 +371,20 @@ func (s *Store) AppendGameEvent(ctx context.Context, gameID string, userID int64
 			gameID, ev.Seq, userID, cid, eventJSON(ev)); err != nil {
 			return err
 		}
-		g.State, g.UpdatedAt = replay(g.Sport, append(events, ev)), ev.At
-		return s.writeGame(tx, g, false, &ev)
+		if ev.Kind == "undo" {
+			g.State = replay(g.Sport, append(events, ev))
+		} else {
+			g.State = next(g.Sport, state, ev)
+		}
+		g.UpdatedAt = ev.At
+		if err := s.writeGame(tx, g, false, &ev); err != nil {
+			return err
+		}
+		// Kept before the commit, so that the next event in the same batch
+		// finds it; should this write not commit after all, the game's row
+		// keeps the older last_seq and get misses.
+		s.gameStates.put(gameID, g.State)
+		return nil
 	})
 	return ev, g, dup, err
 }
