@@ -66,11 +66,11 @@ type wsConn struct {
 
 	mu          sync.Mutex
 	queue       [][]byte
-	keys        []string       // each queued frame's conflation key, or ""
-	conflIdx    map[string]int // conflation key -> its frame's index in queue
-	queued      int            // bytes in queue
-	writing     bool           // a writer goroutine runs
-	flushing    bool           // the fan-out writes this socket's queue at the end of its batch
+	keys        []string             // each queued frame's conflation key, or ""
+	conflIdx    map[string]int       // conflation key -> its frame's index in queue
+	queued      int                  // bytes in queue
+	writing     bool                 // a writer goroutine runs
+	flushing    bool                 // the fan-out writes this socket's queue at the end of its batch
 	closed      bool                 // the socket is finished: nothing more is queued or written
 	closeCode   websocket.StatusCode // set with closeReason by closeAfterFlush and closeNow:
 	closeReason string               // the writer sends this close frame, then exits
