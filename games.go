@@ -173,9 +173,19 @@ func scanGame(row interface{ Scan(...any) error }) (Game, error) {
 	return g, json.Unmarshal([]byte(state), &g.State)
 }
 
+// The statements every score event runs in the writer, prepared once
+// there (see preparedWrites).
+var (
+	gameByIDSQL        = prepared("SELECT " + gameColumns + " FROM games WHERE id = ?")
+	isScorekeeperSQL   = prepared("SELECT count(*) FROM game_scorekeepers WHERE game_id = ? AND user_id = ?")
+	gameEventByIDSQL   = prepared("SELECT event FROM game_events WHERE game_id = ? AND by_user = ? AND client_id = ?")
+	insertGameEventSQL = prepared("INSERT INTO game_events (game_id, seq, by_user, client_id, event) VALUES (?, ?, ?, ?, ?)")
+	updateGameStateSQL = prepared("UPDATE games SET state = ?, status = ?, updated_at = ? WHERE id = ?")
+)
+
 // Game reads a game; canScore says whether userID (0 for nobody) keeps score.
 func (s *Store) Game(ctx context.Context, q querier, id string, userID int64) (Game, error) {
-	g, err := scanGame(q.QueryRowContext(ctx, "SELECT "+gameColumns+" FROM games WHERE id = ?", id))
+	g, err := scanGame(q.QueryRowContext(ctx, gameByIDSQL, id))
 	if err != nil {
 		return g, err
 	}
@@ -184,7 +194,7 @@ func (s *Store) Game(ctx context.Context, q querier, id string, userID int64) (G
 			g.CanScore = true
 		} else {
 			var n int
-			q.QueryRowContext(ctx, "SELECT count(*) FROM game_scorekeepers WHERE game_id = ? AND user_id = ?", id, userID).Scan(&n)
+			q.QueryRowContext(ctx, isScorekeeperSQL, id, userID).Scan(&n)
 			g.CanScore = n > 0
 		}
 	}
@@ -231,14 +241,23 @@ func (s *Store) writeGame(tx *Tx, g Game, insert bool, ev *GameEvent) error {
 	if err != nil {
 		return err
 	}
-	update := g.update(ev)
-	if err := s.PublishEvent(tx, gameTopic(g.ID), update); err != nil {
+	return s.publishGame(tx, g, ev)
+}
+
+// publishGame publishes g's update to the game's topic, and to the public
+// feed when the game is public, encoded once for both.
+func (s *Store) publishGame(tx *Tx, g Game, ev *GameEvent) error {
+	update, err := json.Marshal(g.update(ev))
+	if err != nil {
+		return err
+	}
+	if _, _, err := s.AppendMessage(tx, gameTopic(g.ID), update, 0, ""); err != nil {
 		return err
 	}
 	if g.Visibility == "public" {
-		return s.PublishEvent(tx, gamesTopic, update)
+		_, _, err = s.AppendMessage(tx, gamesTopic, update, 0, "")
 	}
-	return nil
+	return err
 }
 
 // gameEvents reads a game's whole log.
@@ -326,7 +345,7 @@ func (s *Store) AppendGameEvent(ctx context.Context, gameID string, userID int64
 		}
 		if clientID != "" {
 			var raw string
-			err := tx.QueryRow("SELECT event FROM game_events WHERE game_id = ? AND by_user = ? AND client_id = ?", gameID, userID, clientID).Scan(&raw)
+			err := tx.QueryRow(gameEventByIDSQL, gameID, userID, clientID).Scan(&raw)
 			if err == nil {
 				dup = true
 				return json.Unmarshal([]byte(raw), &ev)
@@ -367,8 +386,7 @@ func (s *Store) AppendGameEvent(ctx context.Context, gameID string, userID int64
 		if clientID != "" {
 			cid = clientID
 		}
-		if _, err := tx.Exec("INSERT INTO game_events (game_id, seq, by_user, client_id, event) VALUES (?, ?, ?, ?, ?)",
-			gameID, ev.Seq, userID, cid, eventJSON(ev)); err != nil {
+		if _, err := tx.Exec(insertGameEventSQL, gameID, ev.Seq, userID, cid, eventJSON(ev)); err != nil {
 			return err
 		}
 		if ev.Kind == "undo" {
@@ -377,7 +395,12 @@ func (s *Store) AppendGameEvent(ctx context.Context, gameID string, userID int64
 			g.State = next(g.Sport, state, ev)
 		}
 		g.UpdatedAt = ev.At
-		if err := s.writeGame(tx, g, false, &ev); err != nil {
+		// An event changes only what is derived from the log.
+		derived, _ := json.Marshal(g.State)
+		if _, err := tx.Exec(updateGameStateSQL, string(derived), g.State.Status, ms(g.UpdatedAt), g.ID); err != nil {
+			return err
+		}
+		if err := s.publishGame(tx, g, &ev); err != nil {
 			return err
 		}
 		// Kept before the commit, so that the next event in the same batch
