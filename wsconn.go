@@ -166,14 +166,19 @@ func (c *wsConn) readLoop() {
 			c.sendError(nil, "", newFrameError("invalid_json", "binary frames are not understood; send JSON text frames"))
 			continue
 		}
-		switch c.mode {
-		case modeMux:
-			c.handleFrame(data)
-		case modeFitness:
-			c.handleFitnessFrame(data)
-		case modeSports:
-			c.handleSportsFrame(data)
-		}
+		// Handled off the reader's stack, which lives as long as the
+		// socket: decoding, authorizing, reading a snapshot or waiting on a
+		// write would grow it for good (see offStack).
+		offStack(func() {
+			switch c.mode {
+			case modeMux:
+				c.handleFrame(data)
+			case modeFitness:
+				c.handleFitnessFrame(data)
+			case modeSports:
+				c.handleSportsFrame(data)
+			}
+		})
 	}
 }
 
@@ -187,11 +192,11 @@ func (c *wsConn) handleFrame(data []byte) {
 	case opPing:
 		c.send(serverFrame{Op: opPong, ID: f.ID}.encode())
 	case opSub:
-		offStack(func() { c.subscribe(f) })
+		c.subscribe(f)
 	case opUnsub:
 		c.unsubscribe(f)
 	case opPub:
-		offStack(func() { c.publish(f) })
+		c.publish(f)
 	case "":
 		c.sendError(f.ID, f.Topic, newFrameError("invalid_op", `every frame needs an "op": sub, unsub, pub or ping`))
 	default:
@@ -221,7 +226,7 @@ func (c *wsConn) handleFitnessFrame(data []byte) {
 		c.sendError(nil, "", newFrameError("invalid_id", "id must be a string of at most 128 characters or a number"))
 		return
 	}
-	offStack(func() { c.publish(clientFrame{Op: opPub, Topic: userTopic(c.p.User.ID), ID: probe.ID, Data: data}) })
+	c.publish(clientFrame{Op: opPub, Topic: userTopic(c.p.User.ID), ID: probe.ID, Data: data})
 }
 
 // offStack runs fn on a goroutine of its own and waits for it. A socket's
@@ -259,9 +264,7 @@ func (c *wsConn) handleSportsFrame(data []byte) {
 		c.sendError(probe.ID, "", errNoSportsUpdates)
 		return
 	}
-	var ack []byte
-	var err error
-	offStack(func() { ack, err = handler(context.Background(), c, data) })
+	ack, err := handler(context.Background(), c, data)
 	if err != nil {
 		c.sendError(probe.ID, "", c.frameErrorFrom(err))
 		return
@@ -808,11 +811,13 @@ func (c *wsConn) ping() {
 		defer c.pinging.Store(false)
 		ctx, cancel := context.WithTimeout(context.Background(), c.hub.cfg.PongTimeout)
 		defer cancel()
+		written := c.net.written.Load()
 		if err := c.ws.Ping(ctx); err != nil {
-			if !c.net.stuckSince().IsZero() {
-				// The ping is behind data the peer has yet to read: it is
-				// slow, not dead. The hub's tick closes it if that write
-				// makes no progress for WriteTimeout.
+			if c.net.written.Load() != written || !c.net.stuckSince().IsZero() {
+				// The ping is behind data the peer has yet to read, and it
+				// has been taking data meanwhile: it is slow, not dead. The
+				// hub's tick closes it if one write makes no progress for
+				// WriteTimeout.
 				return
 			}
 			c.ws.CloseNow() // dead peer, or already closed
@@ -851,6 +856,7 @@ type frameConn struct {
 	// 0: the hub's once-a-second tick closes a socket stuck in one write
 	// for longer than WriteTimeout, which costs no deadline per write.
 	writeSince atomic.Int64
+	written    atomic.Int64 // bytes of data written, to tell a slow peer from a dead one
 }
 
 // writeChunk bounds one blocking writev, and so how long a ping or pong
@@ -976,6 +982,7 @@ func (c *frameConn) tryWrite(frame []byte) (int, bool) {
 	if err != nil || n <= 0 {
 		return 0, false
 	}
+	c.written.Add(int64(n))
 	if n < len(frame) {
 		c.partial = true
 		return n, false
@@ -1007,6 +1014,7 @@ func (c *frameConn) tryWriteFrames(frames [][]byte, scratch []byte) (int, []byte
 	if err != nil || n <= 0 {
 		return 0, buf
 	}
+	c.written.Add(int64(n))
 	if n < len(buf) {
 		// Did it stop at a frame boundary?
 		end := 0
@@ -1033,7 +1041,8 @@ func (c *frameConn) writeFrames(frames [][]byte) error {
 		c.mu.Lock()
 		c.writeSince.Store(time.Now().UnixNano())
 		bufs := net.Buffers(frames[:n])
-		_, err := bufs.WriteTo(c.Conn)
+		w, err := bufs.WriteTo(c.Conn)
+		c.written.Add(w)
 		c.writeSince.Store(0)
 		if c.partial {
 			c.partial = false

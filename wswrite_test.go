@@ -78,7 +78,7 @@ func TestSlowSocketOutlivesALatePong(t *testing.T) {
 	slow := c.mustDialWS("/ws")
 	slow.ws.SetReadLimit(1 << 20)
 	slow.subscribe(topic, nil)
-	const n = 40 // 10 MB
+	const n = 80 // 20 MB
 	pad := strings.Repeat("x", 256<<10)
 	for i := range n {
 		err := ts.store.Write(context.Background(), func(tx *Tx) error {
