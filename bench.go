@@ -630,9 +630,14 @@ func runBench(ctx context.Context, cfg benchConfig, log io.Writer) (benchReport,
 	// each (the server allows 100).
 	n := int64(cfg.Duration.Seconds() * cfg.Rate)
 	rep.Scheduled = n
+	// Enough senders that they are never what holds the rate back: an
+	// HTTP send waits for its commit, a socket may carry 80 pubs a second.
 	workers := cfg.Publishers
 	if workers <= 0 {
 		workers = max(8, int(cfg.Rate/80)+1)
+		if cfg.Games || cfg.Target == "centrifuge" {
+			workers = max(64, int(cfg.Rate/10))
+		}
 	}
 	var sent, rejected atomic.Int64
 	var seqMu sync.Mutex
