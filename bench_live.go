@@ -214,7 +214,7 @@ func runLiveBench(ctx context.Context, cfg benchConfig, lc liveBenchConfig, out,
 				samples := make([]map[string]any, lc.Batch)
 				for k := range samples {
 					samples[k] = map[string]any{"t": t, "lat": 45 + t*3/earthRadiusM*57.29578, "lon": 7.0, "hr": 140}
-					t += 1 / lc.Rate
+					t++ // a 1 Hz series, however fast it is sent
 				}
 				id := fmt.Sprintf("%s-%d", a.id, n)
 				frame, _ := json.Marshal(map[string]any{"op": "pub", "topic": workoutTopic(a.id), "id": id, "data": map[string]any{"samples": samples}})
