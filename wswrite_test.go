@@ -70,25 +70,45 @@ func TestBehindSpectatorGetsLatestGameState(t *testing.T) {
 // It is slow, not dead, and keeps its socket: when it reads again it gets
 // everything.
 func TestSlowSocketOutlivesALatePong(t *testing.T) {
-	ts := newTestServer(t, config{Hub: hubConfig{PingInterval: time.Second, PongTimeout: 200 * time.Millisecond,
-		WriteTimeout: time.Minute, MaxQueueBytes: 64 << 20}})
+	ts := newTestServer(t, config{Hub: hubConfig{PingInterval: time.Hour, PongTimeout: 100 * time.Millisecond,
+		WriteTimeout: time.Hour, MaxQueueBytes: 64 << 20}})
 	c := newClient(t, ts.URL)
 	ann := c.signUp("ann", "password123")
 	topic := userTopic(ann.ID)
 	slow := c.mustDialWS("/ws")
 	slow.ws.SetReadLimit(1 << 20)
 	slow.subscribe(topic, nil)
-	const n = 80 // 20 MB
+	h := ts.srv.hub
+	h.mu.RLock()
+	var conn *wsConn
+	for c := range h.conns {
+		conn = c
+	}
+	h.mu.RUnlock()
+
+	// Publish until the socket's writer waits on a full kernel buffer.
 	pad := strings.Repeat("x", 256<<10)
-	for i := range n {
+	n := 0
+	for ; n < 200 && conn.net.stuckSince().IsZero(); n++ {
 		err := ts.store.Write(context.Background(), func(tx *Tx) error {
-			return ts.store.PublishEvent(tx, topic, map[string]any{"n": i, "pad": pad})
+			return ts.store.PublishEvent(tx, topic, map[string]any{"n": n, "pad": pad})
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
 	}
-	time.Sleep(3 * time.Second) // pings go out, and wait behind the data
+	if conn.net.stuckSince().IsZero() {
+		time.Sleep(100 * time.Millisecond) // the last frames are still on their way to the writer
+	}
+	if conn.net.stuckSince().IsZero() {
+		t.Fatalf("the writer is not waiting after %d messages", n)
+	}
+	for range 3 { // pings go out, and their pongs cannot come back in time
+		conn.ping()
+		for conn.pinging.Load() {
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
 	for i := range n {
 		var m frame
 		for m.Op != opMsg {
