@@ -34,6 +34,7 @@ type benchConfig struct {
 	Username    string
 	Password    string
 	Token       string // an API token: sign in without a password hash
+	signUpFirst bool   // a new account: sign up before trying to sign in (failed sign-ins are rate limited)
 	DialWorkers int
 	Publishers  int // sockets or HTTP connections the scheduled sends are spread over
 	Settle      time.Duration
@@ -246,9 +247,13 @@ func benchSession(ctx context.Context, cfg benchConfig) (*http.Client, User, err
 		data, err := io.ReadAll(res.Body)
 		return res.StatusCode, data, err
 	}
-	status, data, err := post("/api/login")
-	if err == nil && status != http.StatusOK {
-		status, data, err = post("/api/signup")
+	first, second := "/api/login", "/api/signup"
+	if cfg.signUpFirst {
+		first, second = second, first
+	}
+	status, data, err := post(first)
+	if err == nil && status/100 != 2 {
+		status, data, err = post(second)
 	}
 	if err != nil {
 		return nil, u, err

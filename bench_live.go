@@ -77,7 +77,7 @@ func runLiveBench(ctx context.Context, cfg benchConfig, lc liveBenchConfig, out,
 				}
 				if err := func() error {
 					ac := cfg
-					ac.Username = fmt.Sprintf("%s-a%d", cfg.Username, i)
+					ac.Username, ac.signUpFirst = fmt.Sprintf("%s-a%d", cfg.Username, i), true
 					hc, _, err := benchSession(ctx, ac)
 					if err != nil {
 						return err
