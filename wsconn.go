@@ -859,6 +859,10 @@ type frameConn struct {
 	written    atomic.Int64 // bytes of data written, to tell a slow peer from a dead one
 }
 
+// sendBufferBytes is the kernel send buffer asked for each socket (Linux
+// doubles it): about 200 game updates.
+const sendBufferBytes = 64 << 10
+
 // writeChunk bounds one blocking writev, and so how long a ping or pong
 // can wait behind data.
 const writeChunk = 64 << 10
@@ -1083,6 +1087,13 @@ func (w *framingWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		return nil, nil, err
 	}
 	fc := &frameConn{Conn: conn}
+	// A small kernel send buffer keeps a behind client's backlog in the
+	// socket's own queue, where a game's newer state can replace an older
+	// one, rather than in megabytes of kernel buffer (loopback and fast
+	// links grow it that far), where it can only wait.
+	if tc, ok := conn.(*net.TCPConn); ok {
+		tc.SetWriteBuffer(sendBufferBytes)
+	}
 	if sc, ok := conn.(syscall.Conn); ok {
 		fc.raw, _ = sc.SyscallConn()
 	}
