@@ -36,10 +36,10 @@ type liveBenchConfig struct {
 func runLiveBench(ctx context.Context, cfg benchConfig, lc liveBenchConfig, out, log io.Writer) error {
 	wsBase := "ws" + strings.TrimPrefix(cfg.URL, "http") + "/ws"
 	type athlete struct {
-		id    string
-		hc    *http.Client
-		ws    *websocket.Conn
-		share string
+		id      string
+		hc      *http.Client
+		ws      *websocket.Conn
+		share   string
 		mu      sync.Mutex
 		due     map[string]time.Time
 		lats    []time.Duration
@@ -60,11 +60,39 @@ func runLiveBench(ctx context.Context, cfg benchConfig, lc liveBenchConfig, out,
 		}
 		return json.NewDecoder(res.Body).Decode(into)
 	}
+	var readers sync.WaitGroup
+	// Each athlete reads from the moment its socket opens, so that it
+	// answers the server's pings while the others are being set up.
+	startAcks := func(a *athlete) {
+		readers.Add(1)
+		go func() { // acks
+			defer readers.Done()
+			for {
+				_, data, err := a.ws.Read(context.Background())
+				if err != nil {
+					return
+				}
+				if !bytes.HasPrefix(data, []byte(`{"op":"ack"`)) {
+					continue
+				}
+				now := time.Now()
+				var f struct{ ID string }
+				json.Unmarshal(data, &f)
+				a.mu.Lock()
+				if t, ok := a.due[f.ID]; ok {
+					a.lats = append(a.lats, now.Sub(t))
+					a.acked++
+					a.lastAck = now
+					delete(a.due, f.ID)
+				}
+				a.mu.Unlock()
+			}
+		}()
+	}
 	athletes := make([]*athlete, lc.Athletes)
 	var spectators []*websocket.Conn
 	var specMu sync.Mutex
 	var delivered atomic.Int64
-	var readers sync.WaitGroup
 	started := time.Now()
 	var next atomic.Int64
 	var firstErr atomic.Value
@@ -96,6 +124,7 @@ func runLiveBench(ctx context.Context, cfg benchConfig, lc liveBenchConfig, out,
 						return fmt.Errorf("athlete %d: %w", i, err)
 					}
 					athletes[i] = &athlete{id: l.ID, hc: hc, ws: ws, share: share.Token, due: map[string]time.Time{}}
+					startAcks(athletes[i])
 					return nil
 				}(); err != nil {
 					firstErr.CompareAndSwap(nil, err)
@@ -111,32 +140,6 @@ func runLiveBench(ctx context.Context, cfg benchConfig, lc liveBenchConfig, out,
 			}
 		}
 		return e.(error)
-	}
-	for _, a := range athletes {
-		readers.Add(1)
-		go func() { // acks
-			defer readers.Done()
-			for {
-				_, data, err := a.ws.Read(context.Background())
-				if err != nil {
-					return
-				}
-				if !bytes.HasPrefix(data, []byte(`{"op":"ack"`)) {
-					continue
-				}
-				now := time.Now()
-				var f struct{ ID string }
-				json.Unmarshal(data, &f)
-				a.mu.Lock()
-				if t, ok := a.due[f.ID]; ok {
-					a.lats = append(a.lats, now.Sub(t))
-					a.acked++
-					a.lastAck = now
-					delete(a.due, f.ID)
-				}
-				a.mu.Unlock()
-			}
-		}()
 	}
 	next.Store(0)
 	for range 8 {
