@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -208,11 +209,31 @@ func replay(sport string, events []GameEvent) GameState {
 		}
 		gs.apply(&st, ev)
 	}
-	st.Label = gs.label(st)
+	gs.finish(sport, &st)
+	return st
+}
+
+// next is the state after one more event that is not an undo: the same as
+// replaying the whole log with ev appended, at the cost of one event. st
+// is left untouched (the writer's cache may still hold it), so everything
+// apply changes in place is copied first.
+func next(sport string, st GameState, ev GameEvent) GameState {
+	gs := gameSports[sport]
+	st.Players = slices.Clone(st.Players)
+	st.Sets = slices.Clip(st.Sets) // append copies rather than writing into a shared array
+	st.Last = ev.Seq
+	gs.apply(&st, ev)
+	gs.finish(sport, &st)
+	return st
+}
+
+// finish fills in what is derived from the state rather than the events:
+// the period's label and tennis's called points.
+func (gs gameSport) finish(sport string, st *GameState) {
+	st.Label = gs.label(*st)
 	if sport == "tennis" {
 		st.Points = tennisLabels(st.Game, st.Current == [2]int{6, 6})
 	}
-	return st
 }
 
 func (st *GameState) player(team, name string) *PlayerStats {

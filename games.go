@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -172,9 +173,19 @@ func scanGame(row interface{ Scan(...any) error }) (Game, error) {
 	return g, json.Unmarshal([]byte(state), &g.State)
 }
 
+// The statements every score event runs in the writer, prepared once
+// there (see preparedWrites).
+var (
+	gameByIDSQL        = prepared("SELECT " + gameColumns + " FROM games WHERE id = ?")
+	isScorekeeperSQL   = prepared("SELECT count(*) FROM game_scorekeepers WHERE game_id = ? AND user_id = ?")
+	gameEventByIDSQL   = prepared("SELECT event FROM game_events WHERE game_id = ? AND by_user = ? AND client_id = ?")
+	insertGameEventSQL = prepared("INSERT INTO game_events (game_id, seq, by_user, client_id, event) VALUES (?, ?, ?, ?, ?)")
+	updateGameStateSQL = prepared("UPDATE games SET state = ?, status = ?, updated_at = ? WHERE id = ?")
+)
+
 // Game reads a game; canScore says whether userID (0 for nobody) keeps score.
 func (s *Store) Game(ctx context.Context, q querier, id string, userID int64) (Game, error) {
-	g, err := scanGame(q.QueryRowContext(ctx, "SELECT "+gameColumns+" FROM games WHERE id = ?", id))
+	g, err := scanGame(q.QueryRowContext(ctx, gameByIDSQL, id))
 	if err != nil {
 		return g, err
 	}
@@ -183,7 +194,7 @@ func (s *Store) Game(ctx context.Context, q querier, id string, userID int64) (G
 			g.CanScore = true
 		} else {
 			var n int
-			q.QueryRowContext(ctx, "SELECT count(*) FROM game_scorekeepers WHERE game_id = ? AND user_id = ?", id, userID).Scan(&n)
+			q.QueryRowContext(ctx, isScorekeeperSQL, id, userID).Scan(&n)
 			g.CanScore = n > 0
 		}
 	}
@@ -230,14 +241,23 @@ func (s *Store) writeGame(tx *Tx, g Game, insert bool, ev *GameEvent) error {
 	if err != nil {
 		return err
 	}
-	update := g.update(ev)
-	if err := s.PublishEvent(tx, gameTopic(g.ID), update); err != nil {
+	return s.publishGame(tx, g, ev)
+}
+
+// publishGame publishes g's update to the game's topic, and to the public
+// feed when the game is public, encoded once for both.
+func (s *Store) publishGame(tx *Tx, g Game, ev *GameEvent) error {
+	update, err := json.Marshal(g.update(ev))
+	if err != nil {
+		return err
+	}
+	if _, _, err := s.AppendMessage(tx, gameTopic(g.ID), update, 0, ""); err != nil {
 		return err
 	}
 	if g.Visibility == "public" {
-		return s.PublishEvent(tx, gamesTopic, update)
+		_, _, err = s.AppendMessage(tx, gamesTopic, update, 0, "")
 	}
-	return nil
+	return err
 }
 
 // gameEvents reads a game's whole log.
@@ -260,6 +280,46 @@ func gameEvents(ctx context.Context, q querier, gameID string) ([]GameEvent, err
 		list = append(list, ev)
 	}
 	return list, rows.Err()
+}
+
+// gameStateCache keeps each game's derived state, as of its last event,
+// beside the single writer that appends events, so that an event costs the
+// same at any length of game. Entries are checked against the last_seq in
+// the game's row before use, so a stale one is never used: it is rebuilt
+// from the log. The cache is bounded; when full, an arbitrary game is
+// forgotten and rebuilt from its log if it scores again.
+type gameStateCache struct {
+	mu sync.Mutex
+	m  map[string]GameState
+}
+
+const maxCachedGames = 4096
+
+func (c *gameStateCache) get(gameID string, last int64) (GameState, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	st, ok := c.m[gameID]
+	if !ok || st.Last != last {
+		return GameState{}, false
+	}
+	return st, true
+}
+
+// put keeps st for gameID. st is never changed afterwards: next copies
+// what it changes.
+func (c *gameStateCache) put(gameID string, st GameState) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = map[string]GameState{}
+	}
+	if _, ok := c.m[gameID]; !ok && len(c.m) >= maxCachedGames {
+		for id := range c.m {
+			delete(c.m, id)
+			break
+		}
+	}
+	c.m[gameID] = st
 }
 
 var errNotScorekeeper = errorf(http.StatusForbidden, "not_scorekeeper", "only this game's scorekeepers may change it")
@@ -285,7 +345,7 @@ func (s *Store) AppendGameEvent(ctx context.Context, gameID string, userID int64
 		}
 		if clientID != "" {
 			var raw string
-			err := tx.QueryRow("SELECT event FROM game_events WHERE game_id = ? AND by_user = ? AND client_id = ?", gameID, userID, clientID).Scan(&raw)
+			err := tx.QueryRow(gameEventByIDSQL, gameID, userID, clientID).Scan(&raw)
 			if err == nil {
 				dup = true
 				return json.Unmarshal([]byte(raw), &ev)
@@ -294,11 +354,19 @@ func (s *Store) AppendGameEvent(ctx context.Context, gameID string, userID int64
 				return err
 			}
 		}
-		events, err := gameEvents(ctx, tx, gameID)
-		if err != nil {
-			return err
+		// The state so far comes from the writer's cache: reading and
+		// replaying the whole log for every event made an event cost more
+		// the longer the game ran. The log is read only when the cache has
+		// no state for this game as of its last event (a cold start, or a
+		// write that did not commit), and for an undo, which needs it.
+		var events []GameEvent
+		state, cached := s.gameStates.get(gameID, g.State.Last)
+		if !cached || ev.Kind == "undo" {
+			if events, err = gameEvents(ctx, tx, gameID); err != nil {
+				return err
+			}
+			state = replay(g.Sport, events)
 		}
-		state := replay(g.Sport, events)
 		if ev.Kind == "undo" {
 			ev.Target = 0
 			for i := len(events) - 1; i >= 0; i-- {
@@ -318,12 +386,28 @@ func (s *Store) AppendGameEvent(ctx context.Context, gameID string, userID int64
 		if clientID != "" {
 			cid = clientID
 		}
-		if _, err := tx.Exec("INSERT INTO game_events (game_id, seq, by_user, client_id, event) VALUES (?, ?, ?, ?, ?)",
-			gameID, ev.Seq, userID, cid, eventJSON(ev)); err != nil {
+		if _, err := tx.Exec(insertGameEventSQL, gameID, ev.Seq, userID, cid, eventJSON(ev)); err != nil {
 			return err
 		}
-		g.State, g.UpdatedAt = replay(g.Sport, append(events, ev)), ev.At
-		return s.writeGame(tx, g, false, &ev)
+		if ev.Kind == "undo" {
+			g.State = replay(g.Sport, append(events, ev))
+		} else {
+			g.State = next(g.Sport, state, ev)
+		}
+		g.UpdatedAt = ev.At
+		// An event changes only what is derived from the log.
+		derived, _ := json.Marshal(g.State)
+		if _, err := tx.Exec(updateGameStateSQL, string(derived), g.State.Status, ms(g.UpdatedAt), g.ID); err != nil {
+			return err
+		}
+		if err := s.publishGame(tx, g, &ev); err != nil {
+			return err
+		}
+		// Kept before the commit, so that the next event in the same batch
+		// finds it; should this write not commit after all, the game's row
+		// keeps the older last_seq and get misses.
+		s.gameStates.put(gameID, g.State)
+		return nil
 	})
 	return ev, g, dup, err
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -24,7 +25,7 @@ type hubConfig struct {
 	MaxSubsPerConn  int           // topics one socket may follow. Defaults to 100.
 	MaxQueueBytes   int           // bytes waiting to be written to one socket before it is closed as too slow. Defaults to 1 MiB.
 	ReadLimit       int64         // largest frame a client may send. Defaults to 64 KiB.
-	WriteTimeout    time.Duration // one batch of frames must be written within this. Defaults to 10s.
+	WriteTimeout    time.Duration // a socket stuck this long in one write is closed (checked each second). Defaults to 10s.
 	PingInterval    time.Duration // each socket is pinged this often. Defaults to 30s.
 	PongTimeout     time.Duration // a ping unanswered for this long drops the socket. Defaults to 20s.
 	MsgRate         rate.Limit    // client frames per second per socket. Defaults to 100.
@@ -79,6 +80,7 @@ type hubStats struct {
 	slowClosed, queueBytes  atomic.Int64
 	recovered, notRecovered atomic.Int64
 	published               atomic.Int64
+	conflated               atomic.Int64 // queued game states replaced by a later one
 }
 
 // hub routes committed topic messages to the sockets that follow them.
@@ -122,11 +124,16 @@ type fanoutShard struct {
 	mu     sync.Mutex
 	outbox []*outMsg
 	wake   chan struct{}
+
+	// Used by the shard's goroutine only.
+	flush   []*wsConn // sockets with frames queued during this batch
+	scratch []byte    // the buffer their frames are written from
 }
 
 // outMsg is a committed message framed once for every subscriber.
 type outMsg struct {
 	Message
+	key     string    // conflation key: one game's states replace each other in a behind spectator's queue
 	frame   []byte    // the msg envelope, framed
 	rawOnce sync.Once // the bare data, framed, for seed-path subscribers
 	raw     []byte
@@ -214,7 +221,7 @@ func (h *hub) retention(kind string) Retention {
 // fan-out, so the writer is not held up by it.
 func (h *hub) publish(m Message) {
 	h.stats.published.Add(1)
-	om := &outMsg{Message: m, frame: wsTextFrame(encodeMsgFrame(m))}
+	om := &outMsg{Message: m, frame: wsTextFrame(encodeMsgFrame(m)), key: conflationKey(m)}
 	for _, sh := range h.shards {
 		sh.mu.Lock()
 		sh.outbox = append(sh.outbox, om)
@@ -246,24 +253,71 @@ func (h *hub) fanoutPending(shard int, sh *fanoutShard) {
 	sh.mu.Unlock()
 	n := uint64(len(h.shards))
 	// A lone message is written straight to idle sockets. When messages
-	// have piled up, they are queued instead, so that each socket's writer
-	// sends all of its share in one system call: under load, batching
-	// beats writing each frame as it comes.
-	direct := len(batch) == 1
+	// have piled up, they are queued first and each socket's share is then
+	// written in one system call: under load, batching beats writing each
+	// frame as it comes. Both happen here, without blocking; a socket's
+	// writer goroutine starts only when its kernel buffer is full.
+	var flush *[]*wsConn
+	if len(batch) > 1 {
+		flush = &sh.flush
+	}
 	for _, m := range batch {
 		h.mu.RLock()
 		for c, sub := range h.topics[m.Topic] {
 			if c.id%n != uint64(shard) {
 				continue
 			}
+			key := ""
+			if sub.conflate {
+				key = m.key
+			}
 			if sub.raw {
-				c.deliver(sub, m.Offset, m.rawFrame(), direct)
+				c.deliver(sub, m.Offset, m.rawFrame(), key, flush)
 			} else {
-				c.deliver(sub, m.Offset, m.frame, direct)
+				c.deliver(sub, m.Offset, m.frame, key, flush)
 			}
 		}
 		h.mu.RUnlock()
 	}
+	for i, c := range sh.flush {
+		sh.scratch = c.flush(sh.scratch)
+		sh.flush[i] = nil
+	}
+	sh.flush = sh.flush[:0]
+	if cap(sh.scratch) > 1<<20 {
+		sh.scratch = nil // a burst's buffer is not kept
+	}
+}
+
+// conflationKey says which of a topic's messages supersede each other for
+// a spectator who has fallen behind: every update of one game (each
+// carries the game's whole state), on its own topic or on the games feed.
+func conflationKey(m Message) string {
+	kind, _, _ := parseTopic(m.Topic)
+	switch {
+	case kind == "game":
+		return m.Topic
+	case m.Topic == gamesTopic:
+		if id, ok := jsonStringField(m.Data, `"game":"`); ok {
+			return "games/" + id
+		}
+	}
+	return ""
+}
+
+// jsonStringField finds key (such as `"game":"`) in b and returns the
+// string after it, which must hold no escapes.
+func jsonStringField(b []byte, key string) (string, bool) {
+	i := bytes.Index(b, []byte(key))
+	if i < 0 {
+		return "", false
+	}
+	b = b[i+len(key):]
+	end := bytes.IndexByte(b, '"')
+	if end < 0 || bytes.IndexByte(b[:end], '\\') >= 0 {
+		return "", false
+	}
+	return string(b[:end]), true
 }
 
 // tickLoop is the hub's one shared timer: each second it sends the
@@ -284,16 +338,27 @@ func (h *hub) tickLoop() {
 		case <-t.C:
 		}
 		h.flushPresence()
-		var due []*wsConn
+		var due, stuck []*wsConn
+		now := time.Now()
 		h.mu.RLock()
 		for c := range h.conns {
 			if c.id%slots == tick%slots {
 				due = append(due, c)
 			}
+			limit := h.cfg.WriteTimeout
+			if c.slowClose.Load() {
+				limit += closeWait
+			}
+			if since := c.net.stuckSince(); !since.IsZero() && now.Sub(since) > limit {
+				stuck = append(stuck, c)
+			}
 		}
 		h.mu.RUnlock()
 		for _, c := range due {
 			c.ping()
+		}
+		for _, c := range stuck {
+			c.ws.CloseNow() // its write fails, and the writer lets the socket go
 		}
 	}
 }

@@ -932,7 +932,7 @@ func TestFrameConnPartialWrite(t *testing.T) {
 		t.Fatal("the library wrote in the middle of a frame")
 	default:
 	}
-	if err := fc.writeFrames([][]byte{rest}, 10*time.Second); err != nil {
+	if err := fc.writeFrames([][]byte{rest}); err != nil {
 		t.Fatal(err)
 	}
 	<-libraryWrote

@@ -68,6 +68,7 @@ func newMetrics(store *Store, h *hub) *metrics {
 		counter("fitcast_ws_frames_out_total", "Frames written to clients.", &h.stats.framesOut, nil),
 		counter("fitcast_ws_published_total", "Topic messages fanned out after commit.", &h.stats.published, nil),
 		counter("fitcast_ws_slow_disconnects_total", "Sockets closed because they fell too far behind.", &h.stats.slowClosed, nil),
+		counter("fitcast_ws_conflated_total", "Game states a behind spectator skipped because a later state of the same game replaced them in its queue.", &h.stats.conflated, nil),
 		counter("fitcast_ws_resumes_total", resumeHelp, &h.stats.recovered, prometheus.Labels{"recovered": "true"}),
 		counter("fitcast_ws_resumes_total", resumeHelp, &h.stats.notRecovered, prometheus.Labels{"recovered": "false"}),
 	)

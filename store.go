@@ -50,6 +50,8 @@ type Store struct {
 	// SetPublisher.
 	publish atomic.Pointer[func(Message)]
 
+	gameStates gameStateCache // each game's derived state, kept by the writer (games.go)
+
 	// Counters read by the metrics collector.
 	batches      atomic.Int64
 	writesOK     atomic.Int64

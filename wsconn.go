@@ -35,6 +35,9 @@ type subscription struct {
 	topic  string
 	access access
 	raw    bool // send the message's data alone, not the msg envelope (sports-updates seed path)
+	// conflate: a spectator of games who falls behind gets each game's
+	// latest state in place of every state in between (docs/protocol.md).
+	conflate bool
 
 	// Guarded by the socket's mu.
 	last       int64 // highest offset queued to this socket
@@ -62,13 +65,15 @@ type wsConn struct {
 	violations int // consecutive frames over the rate limit
 	pinging    atomic.Bool
 	abort      atomic.Bool // set by closeNow: the writer stops and sends the close frame
+	slowClose  atomic.Bool // closed as too slow: a write stuck on it gets closeWait more, so that its 4008 can still follow
 
 	mu          sync.Mutex
 	queue       [][]byte
-	queued      int  // bytes in queue
-	headCut     bool // queue[0] is the rest of a frame tryWrite half wrote: it must go out before anything else
-	closeQueued bool // goAway put the close frame itself in the queue (or on the wire): the writer sends no other
-	writing     bool
+	keys        []string             // each queued frame's conflation key, or ""
+	conflIdx    map[string]int       // conflation key -> its frame's index in queue
+	queued      int                  // bytes in queue
+	writing     bool                 // a writer goroutine runs
+	flushing    bool                 // the fan-out writes this socket's queue at the end of its batch
 	closed      bool                 // the socket is finished: nothing more is queued or written
 	closeCode   websocket.StatusCode // set with closeReason by closeAfterFlush and closeNow:
 	closeReason string               // the writer sends this close frame, then exits
@@ -143,7 +148,7 @@ func (s *server) serveWS(mode connMode) http.HandlerFunc {
 			defer s.hub.release(c)
 			switch mode {
 			case modeFitness:
-				c.subscribe(clientFrame{Op: opSub, Topic: userTopic(p.User.ID)})
+				offStack(func() { c.subscribe(clientFrame{Op: opSub, Topic: userTopic(p.User.ID)}) })
 			case modeSports:
 				c.subscribeRaw(gamesTopic)
 			}
@@ -196,14 +201,19 @@ func (c *wsConn) readLoop() {
 			closing = true
 			continue
 		}
-		switch c.mode {
-		case modeMux:
-			c.handleFrame(data)
-		case modeFitness:
-			c.handleFitnessFrame(data)
-		case modeSports:
-			c.handleSportsFrame(data)
-		}
+		// Handled off the reader's stack, which lives as long as the
+		// socket: decoding, authorizing, reading a snapshot or waiting on a
+		// write would grow it for good (see offStack).
+		offStack(func() {
+			switch c.mode {
+			case modeMux:
+				c.handleFrame(data)
+			case modeFitness:
+				c.handleFitnessFrame(data)
+			case modeSports:
+				c.handleSportsFrame(data)
+			}
+		})
 	}
 }
 
@@ -252,6 +262,20 @@ func (c *wsConn) handleFitnessFrame(data []byte) {
 		return
 	}
 	c.publish(clientFrame{Op: opPub, Topic: userTopic(c.p.User.ID), ID: probe.ID, Data: data})
+}
+
+// offStack runs fn on a goroutine of its own and waits for it. A socket's
+// reader goroutine lives as long as the socket, and a stack grown on it
+// stays grown: authorizing, reading a topic's head and snapshot or
+// waiting on a write go deep, and every idle socket would keep the stack
+// they grew. The short-lived goroutine's stack goes when it ends.
+func offStack(fn func()) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		fn()
+	}()
+	<-done
 }
 
 // handleSportsFrame takes a score update on the sports-updates seed path.
@@ -328,7 +352,9 @@ func (c *wsConn) subscribe(f clientFrame) {
 		c.sendError(f.ID, f.Topic, newFrameError("too_many_subscriptions", "this socket follows too many topics; unsubscribe from some"))
 		return
 	}
-	sub := &subscription{topic: f.Topic, access: a, catchingUp: true}
+	kindName, _, _ := parseTopic(f.Topic)
+	sub := &subscription{topic: f.Topic, access: a, catchingUp: true,
+		conflate: a == accessRead && (kindName == "game" || f.Topic == gamesTopic)}
 	c.subs[f.Topic] = sub
 	c.mu.Unlock()
 	c.hub.addSub(f.Topic, c, sub) // from here on, live messages reach sub.pending
@@ -377,7 +403,7 @@ func (c *wsConn) subscribe(f clientFrame) {
 // envelope, no snapshot, no resume; each message's data as it commits,
 // from the moment the subscription exists.
 func (c *wsConn) subscribeRaw(topic string) {
-	sub := &subscription{topic: topic, access: accessRead, raw: true}
+	sub := &subscription{topic: topic, access: accessRead, raw: true, conflate: true}
 	c.mu.Lock()
 	c.subs[topic] = sub
 	c.mu.Unlock()
@@ -553,9 +579,12 @@ func (c *wsConn) sendError(id json.RawMessage, topic string, e *frameError) {
 // deliver hands a live message to one subscription, called by the fan-out
 // goroutine with the message already framed. While the subscription
 // catches up the message waits in pending; afterwards, unless already
-// sent, it is written at once (direct, and the socket is idle and takes
-// it) or queued for the socket's writer.
-func (c *wsConn) deliver(sub *subscription, offset int64, framed []byte, direct bool) {
+// sent, it goes to pushLocked. key is the message's conflation key when
+// the subscription takes the latest state in place of every intermediate
+// one (game spectators), else "". flush is the fan-out's list of sockets
+// to write once its batch of messages is queued, or nil for a lone
+// message, written to an idle socket at once.
+func (c *wsConn) deliver(sub *subscription, offset int64, framed []byte, key string, flush *[]*wsConn) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed {
@@ -574,26 +603,7 @@ func (c *wsConn) deliver(sub *subscription, offset int64, framed []byte, direct 
 		return
 	}
 	sub.last = offset
-	// The common case, an idle socket with room in its kernel buffer, is
-	// written right here: no queue, no goroutine, no deadline.
-	if direct && !c.writing && c.closeReason == "" {
-		n, ok := c.net.tryWrite(framed)
-		if ok {
-			c.hub.stats.framesOut.Add(1)
-			return
-		}
-		if n > 0 {
-			// Half a frame is on the wire: the rest must follow before
-			// anything else, so it is queued whatever the bound.
-			c.queue = append(c.queue, framed[n:])
-			c.headCut = len(c.queue) == 1
-			c.queued += len(framed) - n
-			c.hub.stats.queueBytes.Add(int64(len(framed) - n))
-			c.startWriterLocked()
-			return
-		}
-	}
-	c.enqueueLocked(framed)
+	c.pushLocked(framed, key, flush)
 }
 
 // send queues one JSON frame.
@@ -604,47 +614,162 @@ func (c *wsConn) send(payload []byte) {
 // sendFramed queues one frame already made by wsTextFrame.
 func (c *wsConn) sendFramed(framed []byte) {
 	c.mu.Lock()
-	c.enqueueLocked(framed)
+	c.pushLocked(framed, "", nil)
 	c.mu.Unlock()
 }
 
 // sendLocked queues one JSON frame; c.mu is held.
 func (c *wsConn) sendLocked(payload []byte) {
-	c.enqueueLocked(wsTextFrame(payload))
+	c.pushLocked(wsTextFrame(payload), "", nil)
 }
 
-// enqueueLocked queues a framed message and makes sure a writer runs. A
-// socket whose queue outgrows MaxQueueBytes is closed as too slow instead:
-// publishing never waits on a socket.
-func (c *wsConn) enqueueLocked(framed []byte) {
+// enqueueLocked sends a framed message in its turn.
+func (c *wsConn) enqueueLocked(framed []byte) { c.pushLocked(framed, "", nil) }
+
+// pushLocked sends a framed message in its turn. The common case, an idle
+// socket with room in its kernel buffer, is written right here, without
+// blocking: no queue, no goroutine. Otherwise the frame is queued, for the
+// fan-out to write once its batch is queued (flush), or for the socket's
+// writer goroutine, which runs only while the kernel will not take more.
+//
+// A frame with a conflation key replaces a queued frame with the same key
+// in place while the socket is behind (its writer waits on a full kernel
+// buffer): a spectator who has fallen behind gets a game's latest state,
+// not every state in between. One who keeps up gets every state. A socket whose queue outgrows MaxQueueBytes
+// is closed as too slow: publishing never waits on a socket.
+func (c *wsConn) pushLocked(framed []byte, key string, flush *[]*wsConn) {
 	if c.closed || c.closeReason != "" {
 		return
+	}
+	if key != "" && c.writing { // behind: the kernel would not take more
+		if i, ok := c.conflIdx[key]; ok {
+			c.queued += len(framed) - len(c.queue[i])
+			c.hub.stats.queueBytes.Add(int64(len(framed) - len(c.queue[i])))
+			c.queue[i] = framed
+			c.hub.stats.conflated.Add(1)
+			return
+		}
+	}
+	if flush == nil && !c.writing && !c.flushing && len(c.queue) == 0 {
+		n, ok := c.net.tryWrite(framed)
+		if ok {
+			c.hub.stats.framesOut.Add(1)
+			return
+		}
+		if n > 0 {
+			// Part of the frame is on the wire: the rest must follow
+			// before anything else, so it is queued whatever the bound.
+			c.appendLocked(framed[n:], "")
+			c.startWriterLocked()
+			return
+		}
 	}
 	if c.queued+len(framed) > c.hub.cfg.MaxQueueBytes {
 		c.tooSlowLocked()
 		return
 	}
+	c.appendLocked(framed, key)
+	switch {
+	case c.writing:
+	case flush != nil:
+		if !c.flushing {
+			c.flushing = true
+			*flush = append(*flush, c)
+		}
+	default:
+		c.startWriterLocked()
+	}
+}
+
+func (c *wsConn) appendLocked(framed []byte, key string) {
+	if key != "" {
+		if c.conflIdx == nil {
+			c.conflIdx = map[string]int{}
+		}
+		c.conflIdx[key] = len(c.queue)
+	}
 	c.queue = append(c.queue, framed)
+	c.keys = append(c.keys, key)
 	c.queued += len(framed)
 	c.hub.stats.queueBytes.Add(int64(len(framed)))
-	c.startWriterLocked()
 }
+
+// takeQueueLocked hands over everything queued.
+func (c *wsConn) takeQueueLocked() ([][]byte, int) {
+	batch, n := c.queue, c.queued
+	c.queue, c.keys, c.queued, c.conflIdx = nil, nil, 0, nil
+	return batch, n
+}
+
+// flush writes what the fan-out queued for this socket during its batch,
+// in one system call if the kernel takes it all at once; the rest goes to
+// the socket's writer goroutine. scratch is the fan-out's buffer, returned
+// for reuse.
+func (c *wsConn) flush(scratch []byte) []byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.flushing = false
+	if c.writing || c.closed || c.closeReason != "" || len(c.queue) == 0 {
+		return scratch
+	}
+	n, scratch := c.net.tryWriteFrames(c.queue, scratch)
+	if n == 0 {
+		c.startWriterLocked()
+		return scratch
+	}
+	written, i := n, 0
+	for i < len(c.queue) && n >= len(c.queue[i]) {
+		n -= len(c.queue[i])
+		i++
+	}
+	c.hub.stats.framesOut.Add(int64(i))
+	c.queued -= written
+	c.hub.stats.queueBytes.Add(-int64(written))
+	if i == len(c.queue) {
+		c.queue, c.keys, c.conflIdx = c.queue[:0], c.keys[:0], nil
+		return scratch
+	}
+	c.queue, c.keys = c.queue[i:], c.keys[i:]
+	if n > 0 { // the first frame left went out in part: only its rest remains, and stays
+		c.queue[0], c.keys[0] = c.queue[0][n:], ""
+	}
+	c.conflIdx = nil
+	for j, k := range c.keys {
+		if k != "" {
+			if c.conflIdx == nil {
+				c.conflIdx = map[string]int{}
+			}
+			c.conflIdx[k] = j
+		}
+	}
+	c.startWriterLocked()
+	return scratch
+}
+
+// closeWait is how much longer than WriteTimeout a socket already closed
+// as too slow may stay stuck in a write: if the client reads again within
+// it, the write ends and the 4008 close frame follows, so the client knows
+// to resume. Defaults to 5s, the wait the WebSocket library gives a close
+// frame.
+const closeWait = 5 * time.Second
 
 func (c *wsConn) tooSlowLocked() {
 	c.hub.stats.slowClosed.Add(1)
+	c.slowClose.Store(true)
 	c.closeNowLocked(closeTooSlow, "too slow to keep up; reconnect and resume from your last offset")
 }
 
-// writeLoop writes everything queued, each batch in one system call under
-// one deadline, and exits when the queue is empty. When a close is pending
-// it writes the close frame last (after the queue for closeAfterFlush,
-// after the batch in flight for closeNow), so the client reads why it was
-// closed.
+// writeLoop runs while the kernel will not take a socket's frames at once:
+// it writes everything queued, in chunks of one writev each, and exits
+// when the queue is empty. No deadline is set per write: the hub's tick
+// closes a socket stuck in one write longer than WriteTimeout. When a
+// close is pending it writes the close frame last (after the queue for
+// closeAfterFlush, after the chunk in flight for closeNow), so the client
+// reads why it was closed.
 func (c *wsConn) writeLoop() {
 	for {
 		c.mu.Lock()
-		batch, bytes, headCut := c.queue, c.queued, c.headCut
-		c.queue, c.queued, c.headCut = nil, 0, false
+		batch, bytes := c.takeQueueLocked()
 		if len(batch) == 0 || c.abort.Load() {
 			c.writing = false
 			code, reason := c.closeCode, c.closeReason
@@ -653,19 +778,7 @@ func (c *wsConn) writeLoop() {
 			}
 			c.mu.Unlock()
 			c.hub.stats.queueBytes.Add(-int64(bytes))
-			if reason != "" && c.closeQueued {
-				c.net.Close() // the close frame went out with the queue (see goAway)
-				return
-			}
 			if reason != "" {
-				// closeNow keeps only the rest of a half-written frame
-				// (headCut): finish it, so the close frame can follow.
-				if headCut && len(batch) > 0 {
-					if _, err := c.net.writeFramesN(batch[:1], closeWait); err != nil {
-						c.ws.CloseNow()
-						return
-					}
-				}
 				if c.net.abandonPartial() {
 					c.ws.CloseNow() // a frame was cut short: no close frame can follow it
 				} else {
@@ -677,61 +790,17 @@ func (c *wsConn) writeLoop() {
 		c.mu.Unlock()
 		c.hub.stats.queueBytes.Add(-int64(bytes))
 
-		if n, err := c.net.writeFramesN(batch, c.hub.cfg.WriteTimeout); err != nil {
+		if err := c.net.writeFrames(batch); err != nil {
 			c.mu.Lock()
 			c.closed, c.writing = true, false
 			c.hub.stats.queueBytes.Add(-int64(c.queued))
-			c.queue, c.queued = nil, 0
-			code, reason := c.closeCode, c.closeReason
+			c.takeQueueLocked()
 			c.mu.Unlock()
-			// A socket already being closed as too slow (4008) whose
-			// batch timed out still gets its close frame, so the client
-			// knows to resume: the frame the write stopped in is finished
-			// and the close frame sent, each within a bounded wait
-			// (closeWait, then the library's 5 s). A dead peer, or a
-			// stall with nothing decided, is cut at once as before.
-			// (While a frame is cut, writeFramesN keeps the stream marked
-			// partial, so that no ping slips into the middle of it.)
-			if reason != "" && c.abort.Load() && isTimeout(err) {
-				rest := cutFrameRest(batch, n, headCut)
-				if rest == nil || func() error { _, err := c.net.writeFramesN([][]byte{rest}, closeWait); return err }() == nil {
-					c.ws.Close(code, reason)
-					return
-				}
-			}
-			c.net.abandonPartial() // frees any library write waiting for the cut frame
 			c.ws.CloseNow()
 			return
 		}
 		c.hub.stats.framesOut.Add(int64(len(batch)))
 	}
-}
-
-// closeWait bounds how long a socket being closed gets to take the rest of
-// a frame it was cut off in, before its close frame. Defaults to 5s, the
-// wait the WebSocket library gives the close frame itself.
-const closeWait = 5 * time.Second
-
-// cutFrameRest is what remains unwritten of the frame that a write of
-// batch stopped in after n bytes, or nil when it stopped between frames.
-// headCut says batch[0] is itself the rest of a frame, so stopping before
-// it still leaves a frame unfinished.
-func cutFrameRest(batch [][]byte, n int64, headCut bool) []byte {
-	for i, f := range batch {
-		if n < int64(len(f)) {
-			if n == 0 && !(i == 0 && headCut) {
-				return nil
-			}
-			return f[n:]
-		}
-		n -= int64(len(f))
-	}
-	return nil
-}
-
-func isTimeout(err error) bool {
-	var ne net.Error
-	return errors.As(err, &ne) && ne.Timeout()
 }
 
 // closeAfterFlush closes the socket with code once what is queued has
@@ -746,37 +815,30 @@ func (c *wsConn) closeAfterFlush(code websocket.StatusCode, reason string) {
 	c.startWriterLocked()
 }
 
-// goAway closes the socket at shutdown: frame, a close frame made once by
-// wsCloseFrame for every socket, goes after what is queued, and the
-// connection is closed right after it. An idle socket (the usual case)
-// takes the frame straight onto the wire here, with no goroutine and no
-// wait for the client's answering close frame: RFC 6455 lets the server
-// close the connection first, the client still reads 1001 and why, and
+// goAway closes the socket at shutdown. An idle socket (the usual case)
+// takes frame, a close frame made once by wsCloseFrame for every socket,
+// straight onto the wire here, and its connection is closed at once: no
+// goroutine and no wait for the client's answering close frame. RFC 6455
+// lets the server close first, the client still reads 1001 and why, and
 // thousands of sockets close in one pass instead of each waiting for a
-// round trip and a wakeup of its own. A socket with frames queued closes
-// from its writer once they are out, within the hub's CloseGrace.
+// round trip of its own. A socket with frames queued or a write under way
+// closes from its writer once they are out, within the hub's CloseGrace.
 func (c *wsConn) goAway(frame []byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed || c.closeReason != "" {
 		return
 	}
-	c.closeCode, c.closeReason, c.closeQueued = websocket.StatusGoingAway, "server shutting down", true
 	if !c.writing && len(c.queue) == 0 {
-		n, ok := c.net.tryWrite(frame)
-		if ok {
+		// An idle socket's kernel buffer is empty, so the few bytes go out
+		// whole; if some did not, nothing can follow them anyway.
+		if n, ok := c.net.tryWrite(frame); ok || n > 0 {
 			c.closed = true
 			c.net.Close()
 			return
 		}
-		if n > 0 {
-			frame = frame[n:]
-			c.headCut = true
-		}
 	}
-	c.queue = append(c.queue, frame)
-	c.queued += len(frame)
-	c.hub.stats.queueBytes.Add(int64(len(frame)))
+	c.closeCode, c.closeReason = websocket.StatusGoingAway, "server shutting down; reconnect and resume"
 	c.startWriterLocked()
 }
 
@@ -796,21 +858,13 @@ func (c *wsConn) closeNow(code websocket.StatusCode, reason string) {
 }
 
 func (c *wsConn) closeNowLocked(code websocket.StatusCode, reason string) {
-	if c.closed || c.abort.Load() || c.closeQueued {
-		return // already closing; a shutdown's close frame is queued and its grace bounds the rest
+	if c.closed || c.abort.Load() {
+		return
 	}
 	c.closeCode, c.closeReason = code, reason
 	c.abort.Store(true)
 	c.hub.stats.queueBytes.Add(-int64(c.queued))
-	// Everything queued is dropped but the rest of a frame already half on
-	// the wire: without it no close frame could follow.
-	if c.headCut && len(c.queue) > 0 {
-		c.queue = c.queue[:1]
-		c.queued = len(c.queue[0])
-		c.hub.stats.queueBytes.Add(int64(c.queued))
-	} else {
-		c.queue, c.queued = nil, 0
-	}
+	c.takeQueueLocked()
 	for _, sub := range c.subs {
 		sub.pending = nil
 	}
@@ -834,20 +888,34 @@ func (c *wsConn) ping() {
 		defer c.pinging.Store(false)
 		ctx, cancel := context.WithTimeout(context.Background(), c.hub.cfg.PongTimeout)
 		defer cancel()
+		written := c.net.written.Load()
 		if err := c.ws.Ping(ctx); err != nil {
+			if c.net.written.Load() != written || !c.net.stuckSince().IsZero() {
+				// The ping is behind data the peer has yet to read, and it
+				// has been taking data meanwhile: it is slow, not dead. The
+				// hub's tick closes it if one write makes no progress for
+				// WriteTimeout.
+				return
+			}
 			c.ws.CloseNow() // dead peer, or already closed
 		}
 	}()
 }
 
 // frameConn is the network connection under a server socket. The hub
-// writes its already-framed messages here directly: one frame at a time,
-// without blocking, from the fan-out (tryWrite), or a whole batch in one
-// writev from the socket's writer (writeFrames). The WebSocket library
-// writes only control frames (pings, pongs, close), each as one Write.
-// mu keeps these from interleaving; partial marks a frame tryWrite could
-// only half write, whose rest the writer must send before anyone else
-// writes.
+// writes its already-framed messages here directly: without blocking,
+// from the fan-out (tryWrite, tryWriteFrames), or in bounded chunks, one
+// writev each, from the socket's writer goroutine (writeFrames). The
+// WebSocket library writes only control frames (pings, pongs, close), each
+// as one Write.
+//
+// mu is held by whoever writes to the socket, so frames never interleave;
+// partial marks a frame written only in part, whose rest the writer must
+// send before anyone else writes. Pings and pongs never wait behind data:
+// while another write holds mu they wait in ctl, and whoever holds mu sends
+// them at the next frame boundary (after the chunk being written), ahead
+// of everything still queued. A close frame keeps its place after the data
+// already on its way, so that an error frame sent before it is read first.
 type frameConn struct {
 	net.Conn
 	raw    syscall.RawConn
@@ -857,7 +925,24 @@ type frameConn struct {
 	partial bool
 	broken  bool       // a partial frame was abandoned; the stream is unusable
 	done    *sync.Cond // made on first use: signals that partial has cleared
+
+	ctlMu sync.Mutex
+	ctl   [][]byte // pings and pongs waiting for mu
+
+	// writeSince is when the blocking write in progress began (unix ns), or
+	// 0: the hub's once-a-second tick closes a socket stuck in one write
+	// for longer than WriteTimeout, which costs no deadline per write.
+	writeSince atomic.Int64
+	written    atomic.Int64 // bytes of data written, to tell a slow peer from a dead one
 }
+
+// sendBufferBytes is the kernel send buffer asked for each socket (Linux
+// doubles it): about 200 game updates.
+const sendBufferBytes = 64 << 10
+
+// writeChunk bounds one blocking writev, and so how long a ping or pong
+// can wait behind data.
+const writeChunk = 64 << 10
 
 func (c *frameConn) Read(p []byte) (int, error) {
 	if len(c.prefix) > 0 {
@@ -868,10 +953,24 @@ func (c *frameConn) Read(p []byte) (int, error) {
 	return c.Conn.Read(p)
 }
 
+// isPingPong reports whether a frame the library writes is a ping or pong.
+func isPingPong(p []byte) bool {
+	return len(p) > 0 && (p[0]&0x0f == 0x9 || p[0]&0x0f == 0xa)
+}
+
 // Write is the library's path: one complete control frame per call.
 func (c *frameConn) Write(p []byte) (int, error) {
+	if isPingPong(p) {
+		c.ctlMu.Lock()
+		c.ctl = append(c.ctl, bytes.Clone(p))
+		c.ctlMu.Unlock()
+		if c.mu.TryLock() {
+			c.unlock()
+		} // else the holder sends it when it lets go
+		return len(p), nil
+	}
 	c.mu.Lock()
-	defer c.mu.Unlock()
+	defer c.unlock()
 	for c.partial {
 		c.waitPartialLocked()
 	}
@@ -879,6 +978,47 @@ func (c *frameConn) Write(p []byte) (int, error) {
 		return 0, net.ErrClosed
 	}
 	return c.Conn.Write(p)
+}
+
+// unlock lets go of mu, first sending the pings and pongs that queued
+// while it was held (also those that queue while letting go).
+func (c *frameConn) unlock() {
+	for {
+		if !c.partial && !c.broken {
+			c.ctlMu.Lock()
+			q := c.ctl
+			c.ctl = nil
+			c.ctlMu.Unlock()
+			for _, f := range q {
+				if _, err := c.Conn.Write(f); err != nil {
+					break
+				}
+			}
+		}
+		c.mu.Unlock()
+		c.ctlMu.Lock()
+		waiting := len(c.ctl) > 0
+		c.ctlMu.Unlock()
+		if !waiting || !c.mu.TryLock() {
+			return
+		}
+	}
+}
+
+// unlockNoBlock lets go of mu from the fan-out, which must not block:
+// pings and pongs queued meanwhile are sent from a goroutine of their own.
+func (c *frameConn) unlockNoBlock() {
+	c.mu.Unlock()
+	c.ctlMu.Lock()
+	waiting := len(c.ctl) > 0
+	c.ctlMu.Unlock()
+	if waiting {
+		go func() {
+			if c.mu.TryLock() {
+				c.unlock()
+			}
+		}()
+	}
 }
 
 // abandonPartial gives up on the rest of a partly written frame, when the
@@ -911,8 +1051,8 @@ func (c *frameConn) tryWrite(frame []byte) (int, bool) {
 	if c.raw == nil || !c.mu.TryLock() {
 		return 0, false
 	}
-	defer c.mu.Unlock()
-	if c.partial {
+	defer c.unlockNoBlock()
+	if c.partial || c.broken {
 		return 0, false
 	}
 	var n int
@@ -923,6 +1063,7 @@ func (c *frameConn) tryWrite(frame []byte) (int, bool) {
 	if err != nil || n <= 0 {
 		return 0, false
 	}
+	c.written.Add(int64(n))
 	if n < len(frame) {
 		c.partial = true
 		return n, false
@@ -930,38 +1071,81 @@ func (c *frameConn) tryWrite(frame []byte) (int, bool) {
 	return n, true
 }
 
-// writeFrames writes complete frames (after the rest of a partial one, if
-// any) in one system call, within timeout.
-func (c *frameConn) writeFrames(frames [][]byte, timeout time.Duration) error {
-	_, err := c.writeFramesN(frames, timeout)
-	return err
+// tryWriteFrames writes as many of frames as the socket takes at once, in
+// one system call, copied into scratch; it never blocks. It returns how
+// many bytes went out and scratch for reuse. When that ends inside a
+// frame, partial is set, and the caller queues the rest for writeFrames.
+func (c *frameConn) tryWriteFrames(frames [][]byte, scratch []byte) (int, []byte) {
+	if c.raw == nil || !c.mu.TryLock() {
+		return 0, scratch
+	}
+	defer c.unlockNoBlock()
+	if c.partial || c.broken {
+		return 0, scratch
+	}
+	buf := scratch[:0]
+	for _, f := range frames {
+		buf = append(buf, f...)
+	}
+	var n int
+	err := c.raw.Write(func(fd uintptr) bool {
+		n, _ = syscall.Write(int(fd), buf)
+		return true
+	})
+	if err != nil || n <= 0 {
+		return 0, buf
+	}
+	c.written.Add(int64(n))
+	if n < len(buf) {
+		// Did it stop at a frame boundary?
+		end := 0
+		for _, f := range frames {
+			if end += len(f); end >= n {
+				break
+			}
+		}
+		c.partial = end != n
+	}
+	return n, buf
 }
 
-// writeFramesN is writeFrames, also reporting how many bytes went out, so
-// that a write cut short can tell where in which frame it stopped.
-func (c *frameConn) writeFramesN(frames [][]byte, timeout time.Duration) (int64, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.Conn.SetWriteDeadline(time.Now().Add(timeout))
-	// WriteTo consumes the slice it is given, element by element: it gets
-	// a copy, so that frames still says where each frame began.
-	bufs := append(make(net.Buffers, 0, len(frames)), frames...)
-	n, err := bufs.WriteTo(c.Conn)
-	c.Conn.SetWriteDeadline(time.Time{}) // the library's writes have their own timeouts
-	if err != nil && cutFrameRest(frames, n, c.partial) != nil {
-		// The write stopped inside a frame: the stream stays partial, and
-		// the library's writes wait, until the caller finishes that frame
-		// or abandons it.
-		c.partial = true
-		return n, err
-	}
-	if c.partial {
-		c.partial = false
-		if c.done != nil { // someone is waiting
-			c.done.Broadcast()
+// writeFrames writes complete frames (after the rest of a partial one, if
+// any) in chunks of at most writeChunk bytes, one writev each, sending any
+// waiting pings and pongs between chunks.
+func (c *frameConn) writeFrames(frames [][]byte) error {
+	for len(frames) > 0 {
+		n, size := 0, 0
+		for n < len(frames) && n < 1024 && (n == 0 || size+len(frames[n]) <= writeChunk) {
+			size += len(frames[n])
+			n++
 		}
+		c.mu.Lock()
+		c.writeSince.Store(time.Now().UnixNano())
+		bufs := net.Buffers(frames[:n])
+		w, err := bufs.WriteTo(c.Conn)
+		c.written.Add(w)
+		c.writeSince.Store(0)
+		if c.partial {
+			c.partial = false
+			if c.done != nil { // someone is waiting
+				c.done.Broadcast()
+			}
+		}
+		c.unlock()
+		if err != nil {
+			return err
+		}
+		frames = frames[n:]
 	}
-	return n, err
+	return nil
+}
+
+// stuckSince is when the write in progress began, or zero.
+func (c *frameConn) stuckSince() time.Time {
+	if ns := c.writeSince.Load(); ns != 0 {
+		return time.Unix(0, ns)
+	}
+	return time.Time{}
 }
 
 // framingWriter hands the WebSocket library a frameConn, with small
@@ -980,6 +1164,13 @@ func (w *framingWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		return nil, nil, err
 	}
 	fc := &frameConn{Conn: conn}
+	// A small kernel send buffer keeps a behind client's backlog in the
+	// socket's own queue, where a game's newer state can replace an older
+	// one, rather than in megabytes of kernel buffer (loopback and fast
+	// links grow it that far), where it can only wait.
+	if tc, ok := conn.(*net.TCPConn); ok {
+		tc.SetWriteBuffer(sendBufferBytes)
+	}
 	if sc, ok := conn.(syscall.Conn); ok {
 		fc.raw, _ = sc.SyscallConn()
 	}
