@@ -32,8 +32,15 @@ type serverProcess struct {
 
 func startServerProcess(t *testing.T, db string) *serverProcess {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-addr", "127.0.0.1:0", "-db", db, "-log-level", "warn")
-	cmd.Env = append(os.Environ(), "FITCAST_TEST_AS_SERVER=1")
+	return startServerCommand(t, append(os.Environ(), "FITCAST_TEST_AS_SERVER=1"), "-db", db)
+}
+
+// startServerCommand starts the test binary as a server on a free port
+// with env and the flags given, and waits for the URL it prints.
+func startServerCommand(t *testing.T, env []string, flags ...string) *serverProcess {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], append([]string{"-addr", "127.0.0.1:0", "-log-level", "warn"}, flags...)...)
+	cmd.Env = env
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -58,7 +65,7 @@ func startServerProcess(t *testing.T, db string) *serverProcess {
 	select {
 	case url := <-found:
 		return &serverProcess{cmd: cmd, URL: url}
-	case <-time.After(20 * time.Second):
+	case <-time.After(30 * time.Second):
 		t.Fatal("server process did not start")
 		return nil
 	}

@@ -17,7 +17,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/muktihari/fit/encoder"
 	"github.com/muktihari/fit/profile/filedef"
 	"github.com/muktihari/fit/profile/mesgdef"
 	"github.com/muktihari/fit/profile/typedef"
@@ -782,12 +781,7 @@ func multisportFIT(t *testing.T, start time.Time) []byte {
 	}
 	act.Sessions = append(act.Sessions, part(0, 600, typedef.SportRunning), part(600, 660, typedef.SportTransition), part(660, 1260, typedef.SportCycling))
 	act.Activity = mesgdef.NewActivity(nil).SetTimestamp(start.Add(1260 * time.Second)).SetNumSessions(3)
-	fit := act.ToFIT(nil)
-	var buf bytes.Buffer
-	if err := encoder.New(&buf).Encode(&fit); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
+	return encodeFIT(t, act)
 }
 
 // TestImportMultisportFIT imports a duathlon recorded as one FIT file: it

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"database/sql"
 	"errors"
@@ -9,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"reflect"
 	"runtime"
@@ -150,36 +148,7 @@ func addWorkouts(t *testing.T, c *client, prefix string, n, workers int) {
 // replicates to replica, so that the test can kill it with SIGKILL.
 func startReplicatingProcess(t *testing.T, db, replica string) *serverProcess {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-addr", "127.0.0.1:0", "-db", db, "-log-level", "warn", "-replicate", replica)
-	cmd.Env = childEnv()
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-	})
-	found := make(chan string, 1)
-	go func() {
-		lines := bufio.NewScanner(stdout)
-		for lines.Scan() {
-			if m := servingLine.FindStringSubmatch(lines.Text()); m != nil {
-				found <- m[1]
-			}
-		}
-	}()
-	select {
-	case url := <-found:
-		return &serverProcess{cmd: cmd, URL: url}
-	case <-time.After(30 * time.Second):
-		t.Fatal("server process did not start")
-		return nil
-	}
+	return startServerCommand(t, childEnv(), "-db", db, "-replicate", replica)
 }
 
 // TestReplicateKillRestore writes under load through a real server that
