@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -29,7 +30,58 @@ func browserPath() string {
 	return ""
 }
 
-// newBrowser starts a headless Chromium for one test, sized like a phone.
+// sharedBrowser is the one headless Chromium the browser tests share.
+// Starting a browser costs more than most tests spend in it, so each test
+// gets a browser context of its own inside this one: a fresh profile, with
+// its own cookies, storage, cache and service workers, as a new browser
+// would give it.
+var sharedBrowser struct {
+	once sync.Once
+	ctx  context.Context
+	err  error
+	stop func()
+}
+
+// startSharedBrowser starts the shared Chromium on first use.
+func startSharedBrowser(path string) (context.Context, error) {
+	sharedBrowser.once.Do(func() {
+		dir, err := os.MkdirTemp("", "fitcast-chrome-")
+		if err != nil {
+			sharedBrowser.err = err
+			return
+		}
+		opts := append(chromedp.DefaultExecAllocatorOptions[:],
+			chromedp.ExecPath(path),
+			chromedp.NoSandbox, // CI runs as root
+			chromedp.DisableGPU,
+			chromedp.Flag("disable-quic", true),
+			chromedp.Flag("disable-component-update", true),
+			chromedp.UserDataDir(dir),
+			chromedp.WindowSize(390, 844),
+		)
+		allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+		ctx, cancelCtx := chromedp.NewContext(allocCtx)
+		sharedBrowser.ctx = ctx
+		sharedBrowser.stop = func() {
+			cancelCtx()
+			cancelAlloc()
+			os.RemoveAll(dir)
+		}
+		sharedBrowser.err = chromedp.Do(ctx)
+	})
+	return sharedBrowser.ctx, sharedBrowser.err
+}
+
+// stopSharedBrowser ends the shared Chromium, if a test started it.
+func stopSharedBrowser() {
+	if sharedBrowser.stop != nil {
+		sharedBrowser.stop()
+	}
+}
+
+// newBrowser gives a browser test a fresh profile sized like a phone, and
+// lets it run beside the other browser tests: they spend most of their
+// time waiting on the page, not on the processor.
 // Without a browser the test is skipped, unless FITCAST_E2E=1 (set by CI),
 // where a missing browser is a failure rather than a silent skip.
 func newBrowser(t *testing.T) context.Context {
@@ -41,27 +93,20 @@ func newBrowser(t *testing.T) context.Context {
 		}
 		t.Skip("browser test skipped: no Chromium installed (apt-get install chromium, or set FITCAST_CHROME)")
 	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path),
-		chromedp.NoSandbox, // CI runs as root
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.UserDataDir(filepath.Join(t.TempDir(), "chrome")),
-		chromedp.WindowSize(390, 844),
-	)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelCtx := chromedp.NewContext(allocCtx)
+	shared, err := startSharedBrowser(path)
+	if err != nil {
+		t.Fatalf("start %s: %v", path, err)
+	}
+	ctx, cancelCtx := chromedp.NewContext(shared, chromedp.WithNewBrowserContext())
 	// A guard against a hung browser only, never a pass/fail allowance:
 	// every step waits on an event, and a loaded machine may take long.
 	ctx, cancelTimeout := context.WithTimeout(ctx, 5*time.Minute)
 	t.Cleanup(func() {
 		cancelTimeout()
 		cancelCtx()
-		cancelAlloc()
 	})
 	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start %s: %v", path, err)
+		t.Fatalf("open a browser context: %v", err)
 	}
 	return ctx
 }
@@ -112,6 +157,7 @@ func browserSignIn(base, username string) chromedp.Action[chromedp.Void] {
 // TestBrowserSignUpAndStaySignedIn signs up through the real UI, lands on
 // the dashboard, reloads, and is still signed in.
 func TestBrowserSignUpAndStaySignedIn(t *testing.T) {
+	t.Parallel()
 	ctx := newBrowser(t)
 	app := startApp(t, nil, "-addr", "127.0.0.1:0", "-db", filepath.Join(t.TempDir(), "e2e.db"))
 	defer app.Stop(t)
@@ -162,6 +208,7 @@ func TestBrowserSignUpAndStaySignedIn(t *testing.T) {
 // user. A token created in one appears in the other's list at once,
 // without a reload: the change travels through the hub.
 func TestBrowserLiveUpdatesAcrossTabs(t *testing.T) {
+	t.Parallel()
 	first := newBrowser(t)
 	app := startApp(t, nil, "-addr", "127.0.0.1:0", "-db", filepath.Join(t.TempDir(), "tabs.db"))
 	defer app.Stop(t)
@@ -198,6 +245,7 @@ func TestBrowserLiveUpdatesAcrossTabs(t *testing.T) {
 // TestBrowserLogRunAndStrengthSession logs a run and a strength session
 // through the real form, then finds both in the history and the calendar.
 func TestBrowserLogRunAndStrengthSession(t *testing.T) {
+	t.Parallel()
 	ctx := newBrowser(t)
 	app := startApp(t, nil, "-addr", "127.0.0.1:0", "-db", filepath.Join(t.TempDir(), "log.db"))
 	defer app.Stop(t)
@@ -258,6 +306,7 @@ func TestBrowserLogRunAndStrengthSession(t *testing.T) {
 // TestBrowserGoalRingMoves sets a goal on one tab, logs a workout on
 // another, and watches the first tab's ring fill without a reload.
 func TestBrowserGoalRingMoves(t *testing.T) {
+	t.Parallel()
 	goals := newBrowser(t)
 	app := startApp(t, nil, "-addr", "127.0.0.1:0", "-db", filepath.Join(t.TempDir(), "goal.db"))
 	defer app.Stop(t)
@@ -301,6 +350,7 @@ func TestBrowserGoalRingMoves(t *testing.T) {
 // game and taps the score; a spectator in another browser, not signed in,
 // sees it change on the scoreboard without reloading.
 func TestBrowserScorekeeperAndSpectator(t *testing.T) {
+	t.Parallel()
 	keeper := newBrowser(t)
 	app := startApp(t, nil, "-addr", "127.0.0.1:0", "-db", filepath.Join(t.TempDir(), "game.db"))
 	defer app.Stop(t)
@@ -349,11 +399,13 @@ func TestBrowserScorekeeperAndSpectator(t *testing.T) {
 // with Chromium's location overridden, while a spectator in another
 // browser, not signed in, follows it through the share link to the end.
 func TestBrowserLiveSessionWithSpectator(t *testing.T) {
+	t.Parallel()
 	athlete := newBrowser(t)
 	app := startApp(t, nil, "-addr", "127.0.0.1:0", "-db", filepath.Join(t.TempDir(), "live.db"))
 	defer app.Stop(t)
 	if _, err := chromedp.CallBrowser(athlete, browser.SetPermission, browser.SetPermissionParams{
 		Permission: &browser.PermissionDescriptor{Name: "geolocation"}, Setting: browser.PermissionSettingGranted, Origin: app.URL,
+		BrowserContextID: chromedp.FromContext(athlete).BrowserContextID,
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -371,7 +423,7 @@ func TestBrowserLiveSessionWithSpectator(t *testing.T) {
 	step := func(i int) {
 		browserDo(t, athlete, chromedp.Sleep(700*time.Millisecond))
 		moveTo(45 + float64(i)*0.00009)
-		browserDo(t, athlete, chromedp.Poll[chromedp.Void](fmt.Sprintf(`Number(document.querySelector('.map').dataset.fixes || 0) >= %d`, i+1), chromedp.WithPollingTimeout(0)))
+		browserDo(t, athlete, chromedp.Poll[chromedp.Void](fmt.Sprintf(`Number(document.querySelector('.map').dataset.fixes || 0) >= %d`, i+1), chromedp.WithPollingTimeout(0), chromedp.WithPollingInterval(50*time.Millisecond)))
 	}
 	moveTo(45)
 	browserDo(t, athlete,
@@ -400,7 +452,7 @@ func TestBrowserLiveSessionWithSpectator(t *testing.T) {
 	}
 	// The spectator's distance grows to the whole ~100 m as samples arrive
 	// (every 15 s while no screen of the owner's watches).
-	browserDo(t, spectator, chromedp.Poll[chromedp.Void](`parseFloat(document.querySelector('[data-distance]').textContent) >= 0.08`, chromedp.WithPollingTimeout(0)))
+	browserDo(t, spectator, chromedp.Poll[chromedp.Void](`parseFloat(document.querySelector('[data-distance]').textContent) >= 0.08`, chromedp.WithPollingTimeout(0), chromedp.WithPollingInterval(50*time.Millisecond)))
 
 	// The athlete's laptop, signed in as them, follows the session rather
 	// than record it, and sees it move on.
@@ -415,7 +467,7 @@ func TestBrowserLiveSessionWithSpectator(t *testing.T) {
 	for i := 11; i <= 14; i++ {
 		step(i)
 	}
-	browserDo(t, laptop, chromedp.Poll[chromedp.Void](`parseFloat(document.querySelector('[data-distance]').textContent) >= 0.12`, chromedp.WithPollingTimeout(0)))
+	browserDo(t, laptop, chromedp.Poll[chromedp.Void](`parseFloat(document.querySelector('[data-distance]').textContent) >= 0.12`, chromedp.WithPollingTimeout(0), chromedp.WithPollingInterval(50*time.Millisecond)))
 	if before == browserGet(t, laptop, chromedp.Text(chromedp.CSS(`[data-distance]`))) {
 		t.Fatal("the laptop's distance did not move")
 	}
@@ -437,6 +489,7 @@ func TestBrowserLiveSessionWithSpectator(t *testing.T) {
 // rest timer between them (a spectator sees each set arrive), and an
 // indoor run whose distance is typed in from the treadmill's display.
 func TestBrowserLiveStrengthAndManualEntry(t *testing.T) {
+	t.Parallel()
 	athlete := newBrowser(t)
 	app := startApp(t, nil, "-addr", "127.0.0.1:0", "-db", filepath.Join(t.TempDir(), "gym.db"))
 	defer app.Stop(t)
@@ -493,7 +546,7 @@ func TestBrowserLiveStrengthAndManualEntry(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS(`input[name=manual_dist]`), "1.5"),
 		chromedp.SendKeys(chromedp.CSS(`input[name=manual_hr]`), "140"),
 		chromedp.Click(chromedp.Search(`//button[text()="Record"]`)),
-		chromedp.Poll[chromedp.Void](`document.querySelector('.net').textContent.startsWith('Connected · 0 samples')`, chromedp.WithPollingTimeout(0)),
+		chromedp.Poll[chromedp.Void](`document.querySelector('.net').textContent.startsWith('Connected · 0 samples')`, chromedp.WithPollingTimeout(0), chromedp.WithPollingInterval(50*time.Millisecond)),
 	)
 	if n := browserGet(t, athlete, chromedp.Evaluate[int](`document.querySelectorAll('.leaflet-container').length`)); n != 0 {
 		t.Fatal("an indoor session shows a map")
@@ -514,6 +567,7 @@ func TestBrowserLiveStrengthAndManualEntry(t *testing.T) {
 // the weight unit used, opens a paused run to see its moving and elapsed
 // times, then an imported workout and finds its downloads.
 func TestBrowserImportAndDownload(t *testing.T) {
+	t.Parallel()
 	ctx := newBrowser(t)
 	app := startApp(t, nil, "-addr", "127.0.0.1:0", "-db", filepath.Join(t.TempDir(), "import.db"))
 	defer app.Stop(t)

@@ -35,6 +35,7 @@ func steadyJSON(t0, n int, hr float64) string {
 // and a live session's heart rate changing zone (and colour) on the
 // athlete's phone and on a spectator's screen.
 func TestBrowserTrainingZonesFitnessAndLiveZone(t *testing.T) {
+	t.Parallel()
 	athlete := newBrowser(t)
 	app := startApp(t, nil, "-addr", "127.0.0.1:0", "-db", filepath.Join(t.TempDir(), "training.db"))
 	defer app.Stop(t)
@@ -73,7 +74,7 @@ func TestBrowserTrainingZonesFitnessAndLiveZone(t *testing.T) {
 		t.Fatalf("fitness after a run reads %q", before)
 	}
 	browserFetch[any](t, athlete, "POST", "/api/workouts", `{"sport":"strength","start":"`+time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)+`","duration_s":3600,"rpe":9}`)
-	browserDo(t, athlete, chromedp.Poll[chromedp.Void](`document.querySelector('[data-fitness]').textContent !== `+strconv.Quote(before), chromedp.WithPollingTimeout(15*time.Second)))
+	browserDo(t, athlete, chromedp.Poll[chromedp.Void](`document.querySelector('[data-fitness]').textContent !== `+strconv.Quote(before), chromedp.WithPollingTimeout(15*time.Second), chromedp.WithPollingInterval(50*time.Millisecond)))
 	if still := browserGet(t, athlete, chromedp.Evaluate[bool](`window.notReloaded === true`)); !still {
 		t.Fatal("the fitness page reloaded instead of updating live")
 	}
@@ -96,7 +97,7 @@ func TestBrowserTrainingZonesFitnessAndLiveZone(t *testing.T) {
 	spectator := newBrowser(t)
 	browserDo(t, spectator,
 		chromedp.Navigate(watchURL),
-		chromedp.Poll[chromedp.Void](`document.querySelector('.hr-tile[data-zone="1"]') !== null`, chromedp.WithPollingTimeout(40*time.Second)),
+		chromedp.Poll[chromedp.Void](`document.querySelector('.hr-tile[data-zone="1"]') !== null`, chromedp.WithPollingTimeout(40*time.Second), chromedp.WithPollingInterval(50*time.Millisecond)),
 	)
 	color1 := browserGet(t, spectator, chromedp.Evaluate[string](`getComputedStyle(document.querySelector('.hr-tile')).borderLeftColor`))
 	browserDo(t, athlete,
@@ -104,7 +105,7 @@ func TestBrowserTrainingZonesFitnessAndLiveZone(t *testing.T) {
 		chromedp.Click(chromedp.Search(`//button[text()="Record"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`.hr-tile[data-zone="4"]`)),
 	)
-	browserDo(t, spectator, chromedp.Poll[chromedp.Void](`document.querySelector('.hr-tile[data-zone="4"]') !== null`, chromedp.WithPollingTimeout(40*time.Second)))
+	browserDo(t, spectator, chromedp.Poll[chromedp.Void](`document.querySelector('.hr-tile[data-zone="4"]') !== null`, chromedp.WithPollingTimeout(40*time.Second), chromedp.WithPollingInterval(50*time.Millisecond)))
 	color4 := browserGet(t, spectator, chromedp.Evaluate[string](`getComputedStyle(document.querySelector('.hr-tile')).borderLeftColor`))
 	if color1 != "rgb(148, 163, 184)" || color4 != "rgb(245, 158, 11)" {
 		t.Fatalf("spectator's heart-rate tile colours: zone 1 %q, zone 4 %q", color1, color4)

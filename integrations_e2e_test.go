@@ -15,6 +15,7 @@ import (
 // sends a workout to it the way FitoTrack does, drops a bad file into a
 // watched folder, and finds both on the import page.
 func TestBrowserUploadURLAndWatchedFolder(t *testing.T) {
+	t.Parallel()
 	ctx := newBrowser(t)
 	dir := t.TempDir()
 	app := startApp(t, nil, "-addr", "127.0.0.1:0", "-db", filepath.Join(t.TempDir(), "up.db"), "-watch", "ann="+dir, "-watch-interval", "1s")
@@ -67,6 +68,7 @@ func TestBrowserUploadURLAndWatchedFolder(t *testing.T) {
 // sign-in page offers only "Sign in with ...", which goes through the
 // provider and comes back signed in.
 func TestBrowserSignInWithOpenID(t *testing.T) {
+	t.Parallel()
 	ctx := newBrowser(t)
 	m, err := mockoidc.Run()
 	if err != nil {

@@ -471,6 +471,7 @@ func TestReplicationStatusIsAdminOnly(t *testing.T) {
 // up to date once it has the first changes, and a second account, not an
 // admin, sees no such card.
 func TestBrowserReplicationCard(t *testing.T) {
+	t.Parallel()
 	ctx := newBrowser(t)
 	dir := t.TempDir()
 	replica := "file://" + filepath.Join(dir, "replica")

@@ -27,6 +27,7 @@ func uxApp(t *testing.T) (*runningApp, *client, context.Context) {
 // TestBrowserToastNeverBlocksSave: after "Save as template" a toast shows;
 // a tap on "Save workout" while it shows still saves the workout.
 func TestBrowserToastNeverBlocksSave(t *testing.T) {
+	t.Parallel()
 	app, _, ctx := uxApp(t)
 	browserDo(t, ctx,
 		chromedp.Navigate(app.URL+"/workouts/new"),
@@ -66,6 +67,7 @@ func TestBrowserToastNeverBlocksSave(t *testing.T) {
 // with its partial last kilometre labelled so. A first workout wears no
 // record badges.
 func TestBrowserPaceAndSpeedBySport(t *testing.T) {
+	t.Parallel()
 	app, c, ctx := uxApp(t)
 	var ride, swim, run Workout
 	c.must(201, "POST", "/api/workouts", map[string]any{"sport": "ride", "start": "2026-03-01T08:00:00Z", "duration_s": 1200, "distance_m": 8400, "title": "Commute"}).JSON(&ride)
@@ -120,6 +122,7 @@ func TestBrowserPaceAndSpeedBySport(t *testing.T) {
 // TestBrowserSettingsReachEveryScreen: units and week start changed in one
 // tab show at once in another, without a reload.
 func TestBrowserSettingsReachEveryScreen(t *testing.T) {
+	t.Parallel()
 	app, c, ctx := uxApp(t)
 	c.must(201, "POST", "/api/workouts", map[string]any{"sport": "run", "start": "2026-03-03T08:00:00Z", "duration_s": 1500, "distance_m": 5000, "title": "Tempo"})
 	browserDo(t, ctx,
@@ -163,6 +166,7 @@ func TestBrowserSettingsReachEveryScreen(t *testing.T) {
 // TestBrowserDashboardLiveNowMoves: the dashboard's "Live now" card runs
 // its clock and takes the distance from samples as they arrive.
 func TestBrowserDashboardLiveNowMoves(t *testing.T) {
+	t.Parallel()
 	app, c, ctx := uxApp(t)
 	id := uuid.NewString()
 	c.must(201, "POST", "/api/live", map[string]any{"sport": "ride", "id": id})
@@ -176,7 +180,7 @@ func TestBrowserDashboardLiveNowMoves(t *testing.T) {
 		t.Fatalf("live now card: %q", first)
 	}
 	// The clock moves on its own.
-	browserDo(t, ctx, chromedp.Poll[chromedp.Void](`document.querySelector('[data-live-now]').textContent !== `+jsString(first), chromedp.WithPollingTimeout(0)))
+	browserDo(t, ctx, chromedp.Poll[chromedp.Void](`document.querySelector('[data-live-now]').textContent !== `+jsString(first), chromedp.WithPollingTimeout(0), chromedp.WithPollingInterval(50*time.Millisecond)))
 	// Samples sent by the recording phone move the distance.
 	samples := []map[string]any{}
 	for i := 0; i <= 10; i++ {
@@ -192,6 +196,7 @@ func TestBrowserDashboardLiveNowMoves(t *testing.T) {
 // TestBrowserWeighIns: a weigh-in is logged with its date, listed, edited
 // and deleted on the Goals page; the chart's time axis reads as dates.
 func TestBrowserWeighIns(t *testing.T) {
+	t.Parallel()
 	app, c, ctx := uxApp(t)
 	c.must(201, "POST", "/api/weights", map[string]any{"kg": 82, "at": time.Now().AddDate(0, 0, -20).Format(time.RFC3339)})
 	browserDo(t, ctx,
@@ -231,6 +236,7 @@ func TestBrowserWeighIns(t *testing.T) {
 // TestBrowserStatsAxes: weekly stats put a tick on each week's first day
 // (Sunday here, as the user chose) and name each axis's unit.
 func TestBrowserStatsAxes(t *testing.T) {
+	t.Parallel()
 	app, c, ctx := uxApp(t)
 	c.must(200, "PUT", "/api/settings", map[string]string{"timezone": "UTC", "units": "metric", "week_start": "sunday"})
 	browserDo(t, ctx, chromedp.Reload())
@@ -248,6 +254,7 @@ func TestBrowserStatsAxes(t *testing.T) {
 
 // TestBrowserGPSErrorSaysWhy: a refused location says so, not "GPS: .".
 func TestBrowserGPSErrorSaysWhy(t *testing.T) {
+	t.Parallel()
 	app, _, ctx := uxApp(t)
 	browserDo(t, ctx,
 		chromedp.Navigate(app.URL+"/live"),
@@ -274,6 +281,7 @@ func TestBrowserGPSErrorSaysWhy(t *testing.T) {
 // TestBrowserRallyGameHasNoClock: volleyball has no game clock, so its
 // scoreboard shows none; basketball's shows one.
 func TestBrowserRallyGameHasNoClock(t *testing.T) {
+	t.Parallel()
 	app, c, ctx := uxApp(t)
 	var volley, hoops struct{ ID string }
 	c.must(201, "POST", "/api/games", map[string]any{"sport": "volleyball", "home": "Nets", "away": "Spikes"}).JSON(&volley)

@@ -69,6 +69,7 @@ func (c *proxyCounter) Flush() {
 // Each count runs until the service worker has finished installing, so
 // what it caches counts too.
 func TestBrowserPageWeight(t *testing.T) {
+	t.Parallel()
 	app := startApp(t, nil, "-addr", "127.0.0.1:0", "-db", filepath.Join(t.TempDir(), "weight.db"))
 	defer app.Stop(t)
 	c := newClient(t, app.URL)
