@@ -6,7 +6,7 @@
 import { api } from './api.js';
 import { h, append, toast } from './dom.js';
 import { session as shared } from './session.js';
-import { follow } from './updates.js';
+import { follow, SESSION_MESSAGES } from './updates.js';
 import * as f from './format.js';
 import { sports as catalogSports, exercises as catalogExercises } from './catalog.js';
 import { routeMap } from './map.js';
@@ -126,7 +126,7 @@ async function recording(main, session) {
   follow(main, `workout:${session.id}`, {
     onMsg: (m) => {
       if (m.distance_m != null) live.distance = m.distance_m;
-      if (m.type === 'set') sets?.landed(m.position, m.set); // logged here or on another screen
+      if (m.type === SESSION_MESSAGES.set) sets?.landed(m.position, m.set); // logged here or on another screen
     },
     onPresence: (n, spectators) => {
       queue.ownScreens(n - 1 - spectators); // the owner's sockets but this one

@@ -33,6 +33,15 @@ export const EVENTS = Object.freeze({
   uploadTokens: 'upload_token.',
 });
 
+/**
+ * SESSION_MESSAGES names the messages of a live session's own topic
+ * (workout:<id>, docs/protocol.md), by their "type", spelled here too.
+ */
+export const SESSION_MESSAGES = Object.freeze({
+  samples: 'samples',
+  set: 'set',
+});
+
 /** socket is the tab's one WebSocket (socket.js). */
 export const socket = new Socket();
 

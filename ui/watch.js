@@ -4,7 +4,7 @@
 import { api } from './api.js';
 import { h, append, toast } from './dom.js';
 import { session as shared } from './session.js';
-import { bind, follow, is, EVENTS } from './updates.js';
+import { bind, follow, is, EVENTS, SESSION_MESSAGES } from './updates.js';
 import * as f from './format.js';
 import { catalog } from './catalog.js';
 import { chart } from './track.js';
@@ -51,8 +51,8 @@ export async function followOwnSession(main, session) {
     sports.find((x) => x.key === session.sport), exercises);
   bind(main, null, [EVENTS.liveSamples, EVENTS.liveSet, EVENTS.livePaused, EVENTS.liveLive, EVENTS.liveFinished], (e) => {
     if (e.id !== session.id) return;
-    if (is(e, EVENTS.liveSamples)) board.update({ type: 'samples', samples: e.samples, track: positions(e.samples), elapsed_s: e.elapsed_s, distance_m: e.distance_m });
-    if (is(e, EVENTS.liveSet)) board.update({ type: 'set', position: e.position, set: e.set });
+    if (is(e, EVENTS.liveSamples)) board.update({ type: SESSION_MESSAGES.samples, samples: e.samples, track: positions(e.samples), elapsed_s: e.elapsed_s, distance_m: e.distance_m });
+    if (is(e, EVENTS.liveSet)) board.update({ type: SESSION_MESSAGES.set, position: e.position, set: e.set });
     if (is(e, EVENTS.livePaused)) board.update({ status: 'paused' });
     if (is(e, EVENTS.liveLive)) board.update({ status: 'live' });
     if (is(e, EVENTS.liveFinished)) {
@@ -131,7 +131,7 @@ function liveBoard(main, s, note = null, sport = null, exercises = null) {
   drawChart();
   return {
     update: (m) => {
-      if (m.type === 'samples') {
+      if (m.type === SESSION_MESSAGES.samples) {
         samples.push(...m.samples);
         track = track.concat(m.track);
         elapsed = m.elapsed_s;
@@ -139,7 +139,7 @@ function liveBoard(main, s, note = null, sport = null, exercises = null) {
         drawTrack();
         drawChart();
       }
-      if (m.type === 'set' && m.position >= sets.length) {
+      if (m.type === SESSION_MESSAGES.set && m.position >= sets.length) {
         sets[m.position] = m.set;
         renderSets();
       }
