@@ -132,16 +132,114 @@ func TestServiceWorkerCachesEveryShellFile(t *testing.T) {
 			t.Errorf("sw.js caches %s, which is not embedded", p)
 		}
 	}
-	// And every module the shell imports outright is in the list, so the
-	// app opens offline; page modules load with import() and are kept
-	// once a page has used them.
-	app := string(h.files["/app.js"].body)
-	for _, m := range regexp.MustCompile(`(?m)^import .* from '\.(/[a-z]+\.js)';`).FindAllStringSubmatch(app, -1) {
-		if !strings.Contains(sw, "'"+m[1]+"'") {
-			t.Errorf("app.js imports %s, which is not in sw.js's SHELL list", m[1])
+	// And every module the shell imports outright, and the modules those
+	// import, is in the list, so the app opens offline; page modules load
+	// with import() and are kept once a page has used them.
+	static := regexp.MustCompile(`(?m)^import .* from '\.(/[a-z]+\.js)';`)
+	seen := map[string]bool{"/app.js": true}
+	for queue := []string{"/app.js"}; len(queue) > 0; queue = queue[1:] {
+		f, ok := h.files[queue[0]]
+		if !ok {
+			t.Errorf("the shell imports %s, which is not embedded", queue[0])
+			continue
+		}
+		for _, m := range static.FindAllStringSubmatch(string(f.body), -1) {
+			if seen[m[1]] {
+				continue
+			}
+			seen[m[1]] = true
+			queue = append(queue, m[1])
+			if !strings.Contains(sw, "'"+m[1]+"'") {
+				t.Errorf("%s imports %s, which is not in sw.js's SHELL list", queue[0], m[1])
+			}
 		}
 	}
 	if !strings.Contains(sw, "'/app.js'") || !strings.Contains(sw, "'/index.html'") {
 		t.Error("sw.js's SHELL lacks the app itself")
+	}
+}
+
+// uiModules is every module of the app's own (not vendor/) with the
+// modules it imports, statically or with import().
+func uiModules(t *testing.T) map[string][]string {
+	t.Helper()
+	h, err := newUIHandler()
+	if err != nil {
+		t.Fatal(err)
+	}
+	imports := regexp.MustCompile(`(?m)(?:^import\b[^;]*?\bfrom |^export\b[^;]*?\bfrom |\bimport\()\s*'\.(/[a-z]+\.js)'`)
+	mods := map[string][]string{}
+	for p, f := range h.files {
+		if !strings.HasSuffix(p, ".js") || strings.HasPrefix(p, "/vendor/") || p == "/sw.js" {
+			continue
+		}
+		mods[p] = nil
+		for _, m := range imports.FindAllStringSubmatch(string(f.body), -1) {
+			mods[p] = append(mods[p], m[1])
+		}
+	}
+	return mods
+}
+
+// TestUIModulesImportNoCycle keeps the UI's modules a tree of imports: the
+// shell loads pages, pages share state through session.js, and no module
+// imports one that imports it back (a circle makes what a module sees at
+// load time depend on which was loaded first).
+func TestUIModulesImportNoCycle(t *testing.T) {
+	mods := uiModules(t)
+	if len(mods["/app.js"]) == 0 {
+		t.Fatal("found no imports in app.js; the pattern no longer matches")
+	}
+	state := map[string]int{} // 1 on the path, 2 done
+	var path []string
+	var visit func(m string)
+	visit = func(m string) {
+		switch state[m] {
+		case 1:
+			i := len(path) - 1
+			for path[i] != m {
+				i--
+			}
+			t.Errorf("import cycle: %s -> %s", strings.Join(path[i:], " -> "), m)
+			return
+		case 2:
+			return
+		}
+		if _, ok := mods[m]; !ok {
+			t.Errorf("%s imports %s, which is not embedded", path[len(path)-1], m)
+			state[m] = 2
+			return
+		}
+		state[m] = 1
+		path = append(path, m)
+		for _, d := range mods[m] {
+			visit(d)
+		}
+		path = path[:len(path)-1]
+		state[m] = 2
+	}
+	for m := range mods {
+		visit(m)
+	}
+}
+
+// TestUIColoursLiveInCSS keeps every colour in style.css: the scripts read
+// the ones they paint with from its custom properties (theme.js), so a
+// colour changes in one place.
+func TestUIColoursLiveInCSS(t *testing.T) {
+	h, err := newUIHandler()
+	if err != nil {
+		t.Fatal(err)
+	}
+	colour := regexp.MustCompile(`'#[0-9a-fA-F]{3,8}'|"#[0-9a-fA-F]{3,8}"|\brgba?\(|\bhsla?\(`)
+	for p, f := range h.files {
+		if !strings.HasSuffix(p, ".js") || strings.HasPrefix(p, "/vendor/") {
+			continue
+		}
+		for i, line := range strings.Split(string(f.body), "\n") {
+			if colour.MatchString(line) {
+				t.Errorf("%s:%d has a colour of its own; name it in style.css and read it with theme.js: %s", p, i+1, strings.TrimSpace(line))
+			}
+		}
 	}
 }

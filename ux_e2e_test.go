@@ -297,3 +297,75 @@ func TestBrowserRallyGameHasNoClock(t *testing.T) {
 func jsString(s string) string {
 	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`, "\n", `\n`).Replace(s) + "'"
 }
+
+// TestBrowserLiveUpdateKeepsPlace: a change made on another screen
+// refreshes the card that shows it, and only that card: the page keeps
+// its scroll position, a half-typed filter keeps its text and its focus,
+// and a half-changed picker keeps its choice.
+func TestBrowserLiveUpdateKeepsPlace(t *testing.T) {
+	t.Parallel()
+	app, c, ctx := uxApp(t)
+	start := time.Now().UTC().Add(-48 * time.Hour)
+	for i := 0; i < 40; i++ {
+		c.must(201, "POST", "/api/workouts", map[string]any{"sport": "run", "start": start.Add(-time.Duration(i) * time.Hour).Format(time.RFC3339),
+			"duration_s": 1800, "distance_m": 5000, "title": "Morning run " + string(rune('A'+i%26))})
+	}
+
+	// The history list, scrolled down, with a search half typed.
+	browserDo(t, ctx,
+		chromedp.Navigate(app.URL+"/workouts"),
+		chromedp.Poll[chromedp.Void](`document.querySelectorAll('#workout-list li').length === 30`, chromedp.WithPollingTimeout(0), chromedp.WithPollingInterval(50*time.Millisecond)),
+		chromedp.WaitVisible(chromedp.CSS(`#conn[data-state=online]`)),
+		chromedp.SendKeys(chromedp.CSS(`input[name=q]`), "Hil"),
+		chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, 900); window.notReloaded = true; document.querySelector('form.filters').kept = true`),
+	)
+	before := browserGet(t, ctx, chromedp.Evaluate[float64](`window.scrollY`))
+	if before < 500 {
+		t.Fatalf("the list does not scroll: scrollY %v", before)
+	}
+	c.must(201, "POST", "/api/workouts", map[string]any{"sport": "run", "start": time.Now().UTC().Add(-time.Hour).Format(time.RFC3339),
+		"duration_s": 1200, "distance_m": 4000, "title": "Fresh from the watch"})
+	browserDo(t, ctx, chromedp.WaitVisible(chromedp.Search(`//ul[@id="workout-list"]//strong[text()="Fresh from the watch"]`)))
+	type place struct {
+		ScrollY  float64 `json:"scrollY"`
+		Query    string  `json:"query"`
+		Focused  bool    `json:"focused"`
+		SameForm bool    `json:"sameForm"`
+		Loaded   bool    `json:"loaded"`
+		Rows     int     `json:"rows"`
+	}
+	got := browserGet(t, ctx, chromedp.Evaluate[place](`({scrollY: window.scrollY, query: document.querySelector('input[name=q]').value,
+		focused: document.activeElement === document.querySelector('input[name=q]'), sameForm: document.querySelector('form.filters').kept === true,
+		loaded: window.notReloaded === true, rows: document.querySelectorAll('#workout-list li').length})`))
+	if got.ScrollY != before || got.Query != "Hil" || !got.Focused || !got.SameForm || !got.Loaded || got.Rows != 30 {
+		t.Fatalf("after a live update, the history list page is %+v; want scrollY %v, the search \"Hil\" still typed and focused in the same form, no reload, 30 rows", got, before)
+	}
+
+	// The stats page, scrolled down, its picker changed but not submitted:
+	// a swim logged elsewhere reaches the table by sport.
+	browserDo(t, ctx,
+		chromedp.Navigate(app.URL+"/stats"),
+		chromedp.WaitVisible(chromedp.Search(`//h2[text()="By sport"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#conn[data-state=online]`)),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('select[name=bucket]').value = 'month';
+			window.scrollTo(0, document.body.scrollHeight); window.notReloaded = true; document.querySelector('form.filters').kept = true`),
+	)
+	before = browserGet(t, ctx, chromedp.Evaluate[float64](`window.scrollY`))
+	if before < 200 {
+		t.Fatalf("the stats page does not scroll: scrollY %v", before)
+	}
+	c.must(201, "POST", "/api/workouts", map[string]any{"sport": "swim", "start": time.Now().UTC().Add(-time.Hour).Format(time.RFC3339),
+		"duration_s": 1500, "distance_m": 1000})
+	browserDo(t, ctx, chromedp.WaitVisible(chromedp.Search(`//td[text()="Swim"]`)))
+	type statsPlace struct {
+		ScrollY float64 `json:"scrollY"`
+		Bucket  string  `json:"bucket"`
+		Loaded  bool    `json:"loaded"`
+		Same    bool    `json:"sameForm"`
+	}
+	sp := browserGet(t, ctx, chromedp.Evaluate[statsPlace](`({scrollY: window.scrollY, bucket: document.querySelector('select[name=bucket]').value,
+		loaded: window.notReloaded === true, sameForm: document.querySelector('form.filters').kept === true})`))
+	if sp.ScrollY != before || sp.Bucket != "month" || !sp.Loaded || !sp.Same {
+		t.Fatalf("after a live update, the stats page is %+v; want scrollY %v and the picker still on month", sp, before)
+	}
+}

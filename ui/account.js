@@ -2,7 +2,8 @@
 // API tokens, and accounts for admins).
 import { api } from './api.js';
 import { h, append, toast, when, showFormError, formData } from './dom.js';
-import { app } from './app.js';
+import { session } from './session.js';
+import { bind, EVENTS } from './updates.js';
 import { uploadsCard } from './uploads.js';
 import { ssoSignIn, passwordsOff } from './sso.js';
 import { athleteCard } from './training.js';
@@ -31,8 +32,8 @@ async function submitting(form, fn) {
 
 export function signUpPage(main) {
   if (passwordsOff()) return signInPage(main); // accounts come from single sign-on
-  const first = app.instance.needs_setup;
-  if (app.instance.signup !== 'open') {
+  const first = session.instance.needs_setup;
+  if (session.instance.signup !== 'open') {
     append(main, h('section', { className: 'card auth' },
       h('h1', {}, 'Sign-up is closed'),
       h('p', {}, 'Ask the admin of this fitcast to create an account for you.'),
@@ -52,12 +53,12 @@ export function signUpPage(main) {
     e.preventDefault();
     submitting(form, async () => {
       await api('POST', '/api/signup', formData(form));
-      app.instance.needs_setup = false;
+      session.instance.needs_setup = false;
       // Start in the browser's time zone rather than UTC; Settings can change it.
       const tz = Intl.DateTimeFormat().resolvedOptions().timeZone;
       if (tz) await api('PUT', '/api/settings', { timezone: tz, units: 'metric', week_start: 'monday' }).catch(() => {});
-      await app.refreshMe();
-      app.navigate('/', { replace: true });
+      await session.refreshMe();
+      session.navigate('/', { replace: true });
     });
   });
   append(main, form);
@@ -75,15 +76,15 @@ export function signInPage(main) {
     field('Username', { name: 'username', autocomplete: 'username', required: true, autocapitalize: 'none', spellcheck: 'false' }),
     field('Password', { name: 'password', type: 'password', autocomplete: 'current-password', required: true }),
     h('button', { type: 'submit', className: 'primary' }, 'Sign in'),
-    app.instance.signup === 'open'
+    session.instance.signup === 'open'
       ? h('p', {}, 'New here? ', h('a', { href: '/signup', 'data-link': true }, 'Create an account'))
       : null);
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     submitting(form, async () => {
       await api('POST', '/api/login', formData(form));
-      await app.refreshMe();
-      app.navigate('/', { replace: true });
+      await session.refreshMe();
+      session.navigate('/', { replace: true });
     });
   });
   append(main, form);
@@ -91,7 +92,7 @@ export function signInPage(main) {
 }
 
 export async function settingsPage(main) {
-  let sessions = await sessionsCard();
+  const sessions = await sessionsCard();
   const tokens = await tokensCard();
   const uploads = await uploadsCard();
   const [athlete, gear] = await Promise.all([athleteCard(), gearCard()]);
@@ -108,58 +109,50 @@ export async function settingsPage(main) {
     sessions,
     tokens,
     uploads,
-    app.me.admin ? await usersCard() : null,
-    app.me.admin ? await replicationCard() : null,
-    h('p', { className: 'muted center' }, `fitcast ${app.instance.version}`));
+    session.me.admin ? await usersCard() : null,
+    session.me.admin ? await replicationCard() : null,
+    h('p', { className: 'muted center' }, `fitcast ${session.instance.version}`));
   // Devices and tokens change from other screens too: follow them live.
-  app.onUserEvent(main, async (event) => {
-    if (event.type.startsWith('session.')) {
-      const fresh = await sessionsCard();
-      sessions.replaceWith(fresh);
-      sessions = fresh;
-    } else if (event.type.startsWith('token.')) {
-      await tokens.refresh();
-    } else if (event.type.startsWith('upload_token.')) {
-      await uploads.refresh();
-    }
-  });
+  bind(main, sessions, [EVENTS.sessions], async () => [...(await sessionsCard()).childNodes]);
+  bind(main, tokens, [EVENTS.tokens], () => tokens.refresh());
+  bind(main, uploads, [EVENTS.uploadTokens], () => uploads.refresh());
 }
 
 function accountCard() {
   const out = h('button', { type: 'button' }, 'Sign out');
   out.addEventListener('click', async () => {
     await api('POST', '/api/logout');
-    await app.refreshMe();
-    app.navigate('/login', { replace: true });
+    await session.refreshMe();
+    session.navigate('/login', { replace: true });
   });
   return h('section', { className: 'card' },
     h('h2', {}, 'Account'),
-    h('p', {}, 'Signed in as ', h('strong', {}, app.me.username), app.me.admin ? h('span', { className: 'badge' }, 'admin') : null),
+    h('p', {}, 'Signed in as ', h('strong', {}, session.me.username), session.me.admin ? h('span', { className: 'badge' }, 'admin') : null),
     out);
 }
 
 function displayCard() {
-  const zones = Intl.supportedValuesOf ? Intl.supportedValuesOf('timeZone') : [app.me.timezone];
+  const zones = Intl.supportedValuesOf ? Intl.supportedValuesOf('timeZone') : [session.me.timezone];
   if (!zones.includes('UTC')) zones.unshift('UTC');
   const form = h('form', { className: 'card', novalidate: true },
     h('h2', {}, 'Display'),
     h('label', { className: 'field' }, h('span', {}, 'Time zone'),
-      h('select', { name: 'timezone' }, zones.map((z) => h('option', { value: z, selected: z === app.me.timezone }, z)))),
+      h('select', { name: 'timezone' }, zones.map((z) => h('option', { value: z, selected: z === session.me.timezone }, z)))),
     h('label', { className: 'field' }, h('span', {}, 'Units'),
       h('select', { name: 'units' },
-        h('option', { value: 'metric', selected: app.me.units === 'metric' }, 'Metric (km, kg)'),
-        h('option', { value: 'imperial', selected: app.me.units === 'imperial' }, 'Imperial (mi, lb)'))),
+        h('option', { value: 'metric', selected: session.me.units === 'metric' }, 'Metric (km, kg)'),
+        h('option', { value: 'imperial', selected: session.me.units === 'imperial' }, 'Imperial (mi, lb)'))),
     h('label', { className: 'field' }, h('span', {}, 'Weeks start on'),
       h('select', { name: 'week_start' },
-        h('option', { value: 'monday', selected: app.me.week_start !== 'sunday' }, 'Monday'),
-        h('option', { value: 'sunday', selected: app.me.week_start === 'sunday' }, 'Sunday'))),
+        h('option', { value: 'monday', selected: session.me.week_start !== 'sunday' }, 'Monday'),
+        h('option', { value: 'sunday', selected: session.me.week_start === 'sunday' }, 'Sunday'))),
     h('p', { className: 'muted' }, 'Days, weeks and months are cut in this time zone. Your browser says ',
       Intl.DateTimeFormat().resolvedOptions().timeZone, '.'),
     h('button', { type: 'submit' }, 'Save'));
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     submitting(form, async () => {
-      app.me = await api('PUT', '/api/settings', formData(form));
+      session.me = await api('PUT', '/api/settings', formData(form));
       toast('Saved', 'ok');
     });
   });
@@ -179,7 +172,7 @@ function passwordCard() {
       await api('POST', '/api/me/password', formData(form));
       form.reset();
       toast('Password changed. Other sessions were signed out.', 'ok');
-      app.navigate('/settings', { replace: true });
+      session.navigate('/settings', { replace: true });
     });
   });
   return form;
@@ -201,10 +194,10 @@ async function sessionsCard() {
     revoke.addEventListener('click', async () => {
       await api('DELETE', `/api/sessions/${s.id}`);
       if (s.current) {
-        await app.refreshMe();
-        app.navigate('/login', { replace: true });
+        await session.refreshMe();
+        session.navigate('/login', { replace: true });
       } else {
-        app.navigate('/settings', { replace: true });
+        session.navigate('/settings', { replace: true });
       }
     });
     return h('li', {},

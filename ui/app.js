@@ -1,8 +1,9 @@
-// app.js: the app shell. It knows who is signed in, routes between pages
-// with the History API, and hands each page the <main> element to fill.
-import { api, ApiError } from './api.js';
+// app.js: the app shell. It routes between pages with the History API and
+// hands each page the <main> element to fill; session.js knows who is signed in.
+import { api } from './api.js';
 import { h } from './dom.js';
-import { Socket } from './socket.js';
+import { session, setRouter } from './session.js';
+import { enter, listen, is, EVENTS } from './updates.js';
 
 // Each page's module loads the first time the page is shown, so the
 // sign-in page does not download the workout pages, nor a scoreboard the
@@ -12,7 +13,8 @@ const account = () => import('./account.js');
 const workouts = () => import('./workouts.js');
 const goals = () => import('./goals.js');
 const games = () => import('./games.js');
-const live = () => import('./live.js');
+const record = () => import('./record.js');
+const watch = () => import('./watch.js');
 const data = () => import('./data.js');
 const training = () => import('./training.js');
 const signInPage = page(account, 'signInPage');
@@ -29,45 +31,27 @@ const gamesPage = page(games, 'gamesPage');
 const gamePage = page(games, 'gamePage');
 const keepScorePage = page(games, 'keepScorePage');
 const embedGamePage = page(games, 'embedGamePage');
-const livePage = page(live, 'livePage');
-const watchPage = page(live, 'watchPage');
+const livePage = page(record, 'livePage');
+const watchPage = page(watch, 'watchPage');
 const dataPage = page(data, 'dataPage');
 const fitnessPage = page(training, 'fitnessPage');
 
-export const app = {
-  /** The signed-in user ({id, username, admin}) or null. */
-  me: null,
-  /** What the server told us before sign-in: {signup, needs_setup, version}. */
-  instance: null,
-  /** The tab's one WebSocket; it follows the user's own topic while signed in. */
-  socket: new Socket({ onState: showConnection }),
-  navigate,
-  refreshMe,
-  onUserEvent,
-};
+session.socket.onState = showConnection;
+setRouter(navigate);
 
-// Each page renders into a view of its own inside <main>. A page still
-// loading when the user moves on finishes into its detached view, and what
-// it registers is ignored: only the current view hears the user's topic.
+// What the page on screen asked to run when it goes (a page's render may
+// return such a function). Each page renders into a view of its own inside
+// <main>; a page still loading when the user moves on finishes into its
+// detached view, and what it binds to live updates is ignored (updates.js).
 let currentView = null;
-// Listeners for the user's own topic, {view, fn}, dropped when another page
-// renders; and what the page on screen asked to run when it goes (a page's
-// render may return such a function).
-let userEventListeners = [];
 let pageCleanup = null;
-
-/** onUserEvent calls fn(event) for each change published to the user's
- * topic while view, the page's own, is on screen. */
-function onUserEvent(view, fn) {
-  if (view === currentView) userEventListeners.push({ view, fn });
-}
 
 function showConnection(state) {
   const el = document.getElementById('conn');
   el.dataset.state = state;
   el.title = { connecting: 'Connecting…', online: 'Live: changes appear as they happen', offline: 'Offline: reconnecting…', 'signed-out': 'Signed out' }[state];
   if (state === 'signed-out') {
-    refreshMe().then(() => navigate('/login', { replace: true }));
+    session.refreshMe().then(() => navigate('/login', { replace: true }));
   }
 }
 
@@ -108,45 +92,20 @@ function findRoute(path) {
   return [null, {}];
 }
 
-async function refreshMe() {
-  const before = app.me?.id;
-  try {
-    app.me = await api('GET', '/api/me');
-  } catch (err) {
-    if (!(err instanceof ApiError) || err.status !== 401) throw err;
-    app.me = null;
-  }
-  document.getElementById('nav').hidden = !app.me;
-  document.getElementById('conn').hidden = !app.me;
-  if (before !== app.me?.id) {
-    app.socket.unfollow('user:*');
-    if (app.me) {
-      app.socket.follow(`user:${app.me.id}`, {
-        onMsg: (event) => {
-          if (event.type === 'settings.changed') settingsChanged(event.settings);
-          userEventListeners.forEach((l) => { if (l.view === currentView) l.fn(event); });
-        },
-      });
-    }
-    if (app.socket.ws) app.socket.reconnect(); // as the new user, or as nobody
-  }
-  return app.me;
-}
-
 // Pages where a redraw would lose what the user is doing (a form half
 // filled, a session being recorded): they read the settings as they go.
 const keepOnSettings = /^\/(live|settings|data|workouts\/new|workouts\/[0-9a-f-]{36}\/edit|games\/[a-z0-9]{12}\/keep)$/;
 
 /**
- * settingsChanged applies units, time zone and week start changed on any
- * screen of the user's: every open screen redraws its page in them at once.
+ * Units, time zone and week start changed on any screen of the user's
+ * reach every open screen: it redraws its page in them at once (session.js
+ * has applied them).
  */
-function settingsChanged(settings) {
-  if (!app.me || !settings) return;
-  Object.assign(app.me, settings);
-  document.documentElement.dataset.units = app.me.units;
+listen((event) => {
+  if (!is(event, EVENTS.settingsChanged) || !session.me || !event.settings) return;
+  document.documentElement.dataset.units = session.me.units;
   if (!keepOnSettings.test(location.pathname)) render();
-}
+});
 
 function navigate(path, { replace = false } = {}) {
   if (replace) history.replaceState(null, '', path);
@@ -165,11 +124,11 @@ async function render() {
       h('a', { href: '/', 'data-link': true, className: 'button' }, 'Go to the dashboard')));
     return;
   }
-  if (!route.public && !app.me) {
-    path = app.instance && app.instance.needs_setup ? '/signup' : '/login';
+  if (!route.public && !session.me) {
+    path = session.instance && session.instance.needs_setup ? '/signup' : '/login';
     history.replaceState(null, '', path);
     route = routes[path];
-  } else if (route.public && !route.anyone && app.me) {
+  } else if (route.public && !route.anyone && session.me) {
     path = '/';
     history.replaceState(null, '', path);
     route = routes[path];
@@ -182,7 +141,7 @@ async function render() {
   const view = h('div', { className: 'view' });
   main.replaceChildren(view);
   currentView = view;
-  userEventListeners = [];
+  enter(view);
   if (pageCleanup) pageCleanup();
   pageCleanup = null;
   try {
@@ -207,8 +166,8 @@ window.addEventListener('popstate', render);
 
 async function start() {
   try {
-    [app.instance] = await Promise.all([api('GET', '/api/instance'), refreshMe()]);
-    if (app.me) document.documentElement.dataset.units = app.me.units;
+    [session.instance] = await Promise.all([api('GET', '/api/instance'), session.refreshMe()]);
+    if (session.me) document.documentElement.dataset.units = session.me.units;
   } catch (err) {
     document.getElementById('main').replaceChildren(h('section', { className: 'card error' },
       h('h1', {}, 'Cannot reach fitcast'), h('p', {}, err.message)));

@@ -3,7 +3,8 @@
 // over the socket, so the bar moves even for an archive of years.
 import { api, upload } from './api.js';
 import { h, append, toast } from './dom.js';
-import { app } from './app.js';
+import { session } from './session.js';
+import { bind, EVENTS } from './updates.js';
 import * as f from './format.js';
 
 const ACCEPT = '.fit,.gpx,.tcx,.gz,.zip,.csv';
@@ -19,7 +20,7 @@ export async function dataPage(main) {
   // says, and the account's unit setting is the default.
   const unit = h('select', { name: 'weight_unit' },
     h('option', { value: 'kg' }, 'kilograms'), h('option', { value: 'lb' }, 'pounds'));
-  unit.value = app.me?.units === 'imperial' ? 'lb' : 'kg';
+  unit.value = session.me?.units === 'imperial' ? 'lb' : 'kg';
   const unitField = h('label', { className: 'field inline' }, h('span', {}, 'Strong CSV weights are in'), unit);
   const progress = h('div', { className: 'import-progress', hidden: true });
   const history = h('ul', { className: 'rows' });
@@ -68,10 +69,10 @@ export async function dataPage(main) {
     zone.classList.remove('over');
     start([...e.dataTransfer.files]);
   });
-  app.onUserEvent(main, (e) => {
-    if (e.type === 'import.progress' && current && e.id === current.id) current.render(e);
+  bind(main, progress, [EVENTS.importProgress], (e) => {
+    if (current && e.id === current.id) current.render(e);
     // Uploads from apps and watched folders are imports too: list them as they end.
-    else if (e.type === 'import.progress' && e.status === 'done') refreshHistory();
+    else if (e.status === 'done') refreshHistory();
   });
 
   async function refreshHistory() {

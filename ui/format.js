@@ -1,12 +1,12 @@
 // format.js: numbers and times as the user wants to see them. Everything
 // arrives in SI units and UTC; the user's settings decide the rest.
-import { app } from './app.js';
+import { session } from './session.js';
 
 const KM = 1000;
 const MILE = 1609.344;
 
-const imperial = () => app.me?.units === 'imperial';
-const zone = () => app.me?.timezone || undefined;
+const imperial = () => session.me?.units === 'imperial';
+const zone = () => session.me?.timezone || undefined;
 
 /** distance formats metres as "12.34 km" or "7.67 mi". */
 export function distance(m) {

@@ -3,9 +3,10 @@
 // scorekeeper's page, built for one thumb on a touchline.
 import { api } from './api.js';
 import { h, append, toast, showFormError, formData } from './dom.js';
-import { app } from './app.js';
+import { session } from './session.js';
 import * as f from './format.js';
 import { icon } from './icons.js';
+import { color } from './theme.js';
 
 const SPORTS = {
   soccer: { name: 'Soccer', actions: [['goal', 'Goal', 1]] },
@@ -75,12 +76,12 @@ function eventText(g, ev) {
 /** follow keeps game up to date from its topic; it returns a cleanup. */
 function follow(id, onGame, onEvent, onPresence) {
   const topic = `game:${id}`;
-  app.socket.follow(topic, {
+  session.socket.follow(topic, {
     onSnapshot: (s) => onGame(s),
     onMsg: (u) => { if (u.deleted) toast('This game was deleted'); else { onGame(u); if (u.event) onEvent(u.event); } },
     onPresence,
   });
-  return () => app.socket.unfollow(topic);
+  return () => session.socket.unfollow(topic);
 }
 
 // The topic's updates carry the game's fields under the names the API
@@ -199,7 +200,7 @@ export async function keepScorePage(main, { id }) {
         ? h('button', { type: 'button', onclick: () => send({ kind: 'status', status: 'live' }) }, 'Reopen')
         : h('button', { type: 'button', onclick: () => confirm('End the game?') && send({ kind: 'status', status: 'finished' }) }, 'Final whistle')),
     h('p', { className: 'center' }, h('a', { href: `/games/${id}`, 'data-link': true }, 'Spectator view →'),
-      game.owner_id === app.me.id ? h('button', { type: 'button', className: 'small', onclick: async () => {
+      game.owner_id === session.me.id ? h('button', { type: 'button', className: 'small', onclick: async () => {
         const username = prompt('Username of the co-scorekeeper to invite');
         if (!username) return;
         try {
@@ -223,7 +224,7 @@ function gameRow(g) {
 export async function gamesPage(main) {
   const lists = h('div');
   const render = async () => {
-    const [feed, mine] = await Promise.all([api('GET', '/api/games'), app.me ? api('GET', '/api/games?mine=1') : []]);
+    const [feed, mine] = await Promise.all([api('GET', '/api/games'), session.me ? api('GET', '/api/games?mine=1') : []]);
     const section = (title, items) => items.length ? h('section', { className: 'card' }, h('h2', {}, title), h('ul', { className: 'rows' }, items.map(gameRow))) : null;
     lists.replaceChildren(...[
       section('Live now', feed.filter((g) => g.state.status === 'live')),
@@ -235,9 +236,9 @@ export async function gamesPage(main) {
   };
   await render();
   append(main, h('h1', { className: 'page-title' }, 'Games'), lists);
-  if (app.me) append(main, newGameForm());
-  app.socket.follow('games', { onMsg: render });
-  return () => app.socket.unfollow('games');
+  if (session.me) append(main, newGameForm());
+  session.socket.follow('games', { onMsg: render });
+  return () => session.socket.unfollow('games');
 }
 
 function newGameForm() {
@@ -247,8 +248,8 @@ function newGameForm() {
     h('div', { className: 'grid2' },
       h('label', { className: 'field' }, h('span', {}, 'Home'), h('input', { name: 'home', required: true, maxlength: 100 })),
       h('label', { className: 'field' }, h('span', {}, 'Away'), h('input', { name: 'away', required: true, maxlength: 100 })),
-      h('label', { className: 'field' }, h('span', {}, 'Home colour'), h('input', { name: 'home_color', type: 'color', value: '#0f766e' })),
-      h('label', { className: 'field' }, h('span', {}, 'Away colour'), h('input', { name: 'away_color', type: 'color', value: '#e11d48' }))),
+      h('label', { className: 'field' }, h('span', {}, 'Home colour'), h('input', { name: 'home_color', type: 'color', value: color('team-home') })),
+      h('label', { className: 'field' }, h('span', {}, 'Away colour'), h('input', { name: 'away_color', type: 'color', value: color('team-away') }))),
     h('label', { className: 'field' }, h('span', {}, 'Who can watch'), h('select', { name: 'visibility' },
       h('option', { value: 'public' }, 'Anyone (listed here)'), h('option', { value: 'unlisted' }, 'Anyone with the link'), h('option', { value: 'private' }, 'Only scorekeepers'))),
     h('div', { className: 'grid2' },
@@ -268,7 +269,7 @@ function newGameForm() {
       const g = await api('POST', '/api/games', { sport: d.sport, home: d.home, away: d.away, home_color: d.home_color, away_color: d.away_color,
         visibility: d.visibility, venue: d.venue, home_roster: roster.home, away_roster: roster.away,
         scheduled_at: d.scheduled_at ? f.fromLocalInput(d.scheduled_at) : undefined });
-      app.navigate(`/games/${g.id}/keep`);
+      session.navigate(`/games/${g.id}/keep`);
     } catch (err) {
       showFormError(form, err);
     }

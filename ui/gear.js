@@ -4,13 +4,14 @@
 import { api } from './api.js';
 import { h, append, toast, showFormError, formData } from './dom.js';
 import * as f from './format.js';
+import { sports as catalogSports } from './catalog.js';
 
 const KINDS = { shoes: '👟', bike: '🚲', other: '🎒' };
 
 /** gearCard is the settings page's gear list with an add form. */
 export async function gearCard() {
   const card = h('section', { className: 'card', id: 'gear' });
-  const sports = await api('GET', '/api/sports');
+  const sports = await catalogSports();
   const render = async () => {
     const list = await api('GET', '/api/gear');
     const form = h('form', { className: 'gear-form' },

@@ -3,14 +3,17 @@
 // another screen moves the rings at once.
 import { api } from './api.js';
 import { h, append, toast, showFormError, formData } from './dom.js';
-import { app } from './app.js';
+import { session } from './session.js';
+import { catalog, sports as catalogSports } from './catalog.js';
+import { bind, EVENTS } from './updates.js';
 import * as f from './format.js';
 import { workoutList } from './workouts.js';
-import { liveNow } from './live.js';
+import { liveNow } from './watch.js';
 import { fitnessSummary } from './training.js';
 import { gearAlerts } from './gear.js';
 import { icon, sportIcon } from './icons.js';
 import { uplot } from './lazy.js';
+import { color } from './theme.js';
 import { weightCard, weightChart } from './weights.js';
 
 const NS = 'http://www.w3.org/2000/svg';
@@ -121,7 +124,7 @@ async function editGoal(g) {
 // ---- Goals page -----------------------------------------------------------
 
 export async function goalsPage(main) {
-  const [goals, sports, exercises] = await Promise.all([api('GET', '/api/goals'), api('GET', '/api/sports'), api('GET', '/api/exercises')]);
+  const [goals, { sports, exercises }] = await Promise.all([api('GET', '/api/goals'), catalog()]);
   const list = h('div', { className: 'goals' });
   const render = (gs) => {
     const active = gs.filter((g) => g.status !== 'archived');
@@ -131,9 +134,7 @@ export async function goalsPage(main) {
   };
   render(goals);
   append(main, h('h1', { className: 'page-title' }, 'Goals'), h('section', { className: 'card' }, list), goalForm(sports, exercises), await weightCard(main));
-  app.onUserEvent(main, async (e) => {
-    if (/^(workout|goal|weight)\./.test(e.type)) render(await api('GET', '/api/goals'));
-  });
+  bind(main, list, [EVENTS.workouts, EVENTS.goals, EVENTS.weights], async () => render(await api('GET', '/api/goals')));
 }
 
 function goalForm(sports, exercises) {
@@ -208,7 +209,7 @@ export async function statsPage(main) {
   const bucket = params.get('bucket') || 'week';
   const q = new URLSearchParams({ bucket });
   for (const k of ['from', 'to', 'sport']) if (params.get(k)) q.set(k, params.get(k));
-  const [stats, sports, weights] = await Promise.all([api('GET', '/api/stats?' + q), api('GET', '/api/sports'), api('GET', '/api/weights')]);
+  const sports = await catalogSports();
   const picker = h('form', { className: 'filters card' },
     h('select', { name: 'bucket', 'aria-label': 'Per' }, ['week', 'month', 'year'].map((b) => h('option', { value: b, selected: b === bucket }, `Per ${b}`))),
     h('select', { name: 'sport', 'aria-label': 'Sport' }, h('option', { value: '' }, 'All sports'),
@@ -220,13 +221,23 @@ export async function statsPage(main) {
     e.preventDefault();
     const next = new URLSearchParams();
     for (const [k, v] of Object.entries(formData(picker))) if (v) next.set(k, v);
-    app.navigate('/stats?' + next);
+    session.navigate('/stats?' + next);
   });
+  // The charts and tables follow the user's workouts and weigh-ins; the
+  // picker, maybe half changed, stays as it is.
+  const cards = h('div', {}, await statsCards(q, bucket, sports));
+  append(main, h('h1', { className: 'page-title' }, 'Stats'), picker, cards);
+  bind(main, cards, [EVENTS.workouts, EVENTS.weights], () => statsCards(q, bucket, sports));
+}
+
+// statsCards are the stats page's charts and tables for query q.
+async function statsCards(q, bucket, sports) {
+  const [stats, weights] = await Promise.all([api('GET', '/api/stats?' + q), api('GET', '/api/weights')]);
   const b = stats.buckets;
   const xs = b.map((x) => Date.parse(x.start) / 1000);
   const step = xs.length > 1 ? xs[1] - xs[0] : 7 * 86400;
   // Bucket starts are midnight in the user's zone: label them there.
-  const zone = app.me?.timezone || undefined;
+  const zone = session.me?.timezone || undefined;
   const dateFmt = new Intl.DateTimeFormat(undefined, bucket === 'year' ? { year: 'numeric', timeZone: zone }
     : { month: 'short', day: bucket === 'week' ? 'numeric' : undefined, year: bucket === 'month' ? '2-digit' : undefined, timeZone: zone });
   const width = Math.min(840, document.getElementById('main').clientWidth - 72);
@@ -237,9 +248,9 @@ export async function statsPage(main) {
   const seriesFor = (label, unit, values, stroke, fmt) => ({ label, unit, values, stroke, fmt });
   const uPlot = await uplot();
   const charts = [
-    seriesFor('Distance', f.distanceUnit(), b.map((x) => +f.fromMetres(x.totals.distance_m).toFixed(2)), '#2563eb', (v) => `${v} ${f.distanceUnit()}`),
-    seriesFor('Time', 'hours', b.map((x) => +(x.totals.duration_s / 3600).toFixed(2)), '#0f766e', (v) => `${v} h`),
-    seriesFor('Workouts', 'workouts', b.map((x) => x.totals.count), '#e11d48', (v) => f.plural(v, 'workout')),
+    seriesFor('Distance', f.distanceUnit(), b.map((x) => +f.fromMetres(x.totals.distance_m).toFixed(2)), color('chart-distance'), (v) => `${v} ${f.distanceUnit()}`),
+    seriesFor('Time', 'hours', b.map((x) => +(x.totals.duration_s / 3600).toFixed(2)), color('chart-time'), (v) => `${v} h`),
+    seriesFor('Workouts', 'workouts', b.map((x) => x.totals.count), color('chart-count'), (v) => f.plural(v, 'workout')),
   ].map((s) => {
     const el = h('div', { className: 'chart stats-chart' });
     el.plot = new uPlot({
@@ -263,16 +274,12 @@ export async function statsPage(main) {
     totals[sport].distance_m += t.distance_m;
   }
   const name = (k) => sports.find((s) => s.key === k)?.name || k;
-  append(main, 
-    h('h1', { className: 'page-title' }, 'Stats'), picker, ...charts,
+  return [...charts,
     h('section', { className: 'card' }, h('h2', {}, 'By sport'),
       h('table', {}, h('thead', {}, h('tr', {}, h('th', {}, 'Sport'), h('th', {}, 'Workouts'), h('th', {}, 'Time'), h('th', {}, 'Distance'))),
         h('tbody', {}, Object.entries(totals).sort((a, c) => c[1].duration_s - a[1].duration_s).map(([k, t]) =>
           h('tr', {}, h('td', {}, name(k)), h('td', {}, String(t.count)), h('td', {}, f.duration(t.duration_s)), h('td', {}, t.distance_m ? f.distance(t.distance_m) : '—')))))),
-    h('section', { className: 'card' }, h('h2', {}, 'Body weight'), (await weightChart(weights)) || h('p', { className: 'muted' }, 'No weigh-ins yet; log them on the Goals page.')));
-  app.onUserEvent(main, (e) => {
-    if (/^(workout|weight)\./.test(e.type)) app.navigate(location.pathname + location.search, { replace: true });
-  });
+    h('section', { className: 'card' }, h('h2', {}, 'Body weight'), (await weightChart(weights)) || h('p', { className: 'muted' }, 'No weigh-ins yet; log them on the Goals page.'))];
 }
 
 // ---- Dashboard -----------------------------------------------------------
@@ -280,13 +287,32 @@ export async function statsPage(main) {
 export async function dashboardPage(main) {
   const hour = new Date().getHours();
   const greeting = hour < 12 ? 'Good morning' : hour < 18 ? 'Good afternoon' : 'Good evening';
-  const [d, live, sports, worn, fitness] = await Promise.all([api('GET', '/api/dashboard'), liveNow(main), api('GET', '/api/sports'), gearAlerts(), fitnessSummary()]);
+  // Everything below the greeting follows the user's topic: a workout,
+  // goal or weigh-in saved anywhere, or a session starting or ending,
+  // redraws these cards and nothing else.
+  const cards = h('div', {});
+  let stop = await dashboardCards(main, cards);
+  append(main,
+    h('div', { className: 'page-head' },
+      h('h1', { className: 'page-title' }, `${greeting}, ${session.me.username}`),
+      h('a', { href: '/workouts/new', 'data-link': true, className: 'button primary-small' }, '+ Log workout')),
+    cards);
+  bind(main, null, [EVENTS.workouts, EVENTS.goals, EVENTS.weights, EVENTS.liveStarted, EVENTS.liveFinished], async () => {
+    const before = stop;
+    stop = await dashboardCards(main, cards);
+    before?.();
+  });
+  return () => stop?.();
+}
+
+// dashboardCards fills box with the dashboard's cards, fetched afresh, in
+// one step once all are in; it returns what stops the live-now clock.
+async function dashboardCards(view, box) {
+  const [d, live, sports, worn, fitness] = await Promise.all([api('GET', '/api/dashboard'), liveNow(view), catalogSports(), gearAlerts(), fitnessSummary()]);
   const sportTotals = Object.entries(d.week.sports);
   const sportName = (k) => sports.find((s) => s.key === k)?.name || k.replace(/_/g, ' ');
-  append(main, 
-    h('div', { className: 'page-head' },
-      h('h1', { className: 'page-title' }, `${greeting}, ${app.me.username}`),
-      h('a', { href: '/workouts/new', 'data-link': true, className: 'button primary-small' }, '+ Log workout')),
+  const recent = await workoutList(d.recent);
+  box.replaceChildren(...[
     live?.el,
     worn,
     h('section', { className: 'card' },
@@ -304,17 +330,14 @@ export async function dashboardPage(main) {
     d.new_records.length ? h('section', { className: 'card' }, h('h2', {}, icon('trophy'), ' Records just set'),
       h('ul', { className: 'rows' }, d.new_records.map((r) => h('li', {},
         h('a', { href: `/workouts/${r.workout_id}`, 'data-link': true }, r.name),
-        h('span', { className: 'muted' }, r.unit === 's' ? f.duration(r.value) : r.unit === 'kg' ? f.weight(r.value) : f.distance(r.value)))))) : null);
-  const recent = await workoutList(d.recent);
-  append(main, recent
-    ? h('section', { className: 'card' }, h('h2', {}, 'Recent workouts'), recent, h('a', { href: '/workouts', 'data-link': true }, 'All workouts →'))
-    : h('section', { className: 'card empty' },
-      h('div', { className: 'empty-art', 'aria-hidden': 'true' }, sportIcon('run')),
-      h('h2', {}, 'Nothing logged yet'),
-      h('p', {}, 'Log your first workout and it shows up here, on every screen you have open.'),
-      h('a', { href: '/workouts/new', 'data-link': true, className: 'button' }, 'Log a workout')));
-  app.onUserEvent(main, (e) => {
-    if (/^(workout|goal|weight)\.|^live\.(started|finished)/.test(e.type)) app.navigate('/', { replace: true });
-  });
+        h('span', { className: 'muted' }, r.unit === 's' ? f.duration(r.value) : r.unit === 'kg' ? f.weight(r.value) : f.distance(r.value)))))) : null,
+    recent
+      ? h('section', { className: 'card' }, h('h2', {}, 'Recent workouts'), recent, h('a', { href: '/workouts', 'data-link': true }, 'All workouts →'))
+      : h('section', { className: 'card empty' },
+        h('div', { className: 'empty-art', 'aria-hidden': 'true' }, sportIcon('run')),
+        h('h2', {}, 'Nothing logged yet'),
+        h('p', {}, 'Log your first workout and it shows up here, on every screen you have open.'),
+        h('a', { href: '/workouts/new', 'data-link': true, className: 'button' }, 'Log a workout')),
+  ].filter(Boolean));
   return live?.stop;
 }

@@ -1,10 +1,12 @@
 // track.js: a workout's time series as a chart (uPlot) and a route map
-// (Leaflet). Both take the column shape of GET /api/workouts/{id}/samples,
+// (Leaflet, through map.js). Both take the column shape of GET /api/workouts/{id}/samples,
 // and both load their library only when first drawn (lazy.js).
 import { h } from './dom.js';
 import * as f from './format.js';
-import { app } from './app.js';
+import { session } from './session.js';
 import { leaflet, uplot } from './lazy.js';
+import { routeMap } from './map.js';
+import { color } from './theme.js';
 
 const has = (col) => col && col.some((v) => v != null);
 
@@ -42,23 +44,23 @@ export async function chart(cols, width, sport) {
   const axes = [{ label: 'Time (h:mm:ss)', labelSize: 16, values: (u, vals) => vals.map((v) => f.duration(v)), stroke: 'currentColor' }];
   const scales = { x: { time: false } };
   if (has(cols.hr)) {
-    series.push({ label: 'Heart rate', stroke: '#e11d48', width: 1.5, scale: 'bpm', value: (u, v) => (v == null ? '—' : `${Math.round(v)} bpm`) });
+    series.push({ label: 'Heart rate', stroke: color('chart-hr'), width: 1.5, scale: 'bpm', value: (u, v) => (v == null ? '—' : `${Math.round(v)} bpm`) });
     data.push(cols.hr);
-    axes.push({ scale: 'bpm', label: 'bpm', labelSize: 16, stroke: '#e11d48', size: 40 });
+    axes.push({ scale: 'bpm', label: 'bpm', labelSize: 16, stroke: color('chart-hr'), size: 40 });
   }
   if (has(cols.dist)) {
     const name = f.rateName(sport);
-    series.push({ label: name, stroke: '#2563eb', width: 1.5, scale: 'rate', value: (u, v) => f.rateFormat(sport, v) });
+    series.push({ label: name, stroke: color('chart-rate'), width: 1.5, scale: 'rate', value: (u, v) => f.rateFormat(sport, v) });
     data.push(rateColumn(cols, sport));
-    axes.push({ scale: 'rate', side: 1, label: `${name} (${f.rateAxisUnit(sport)})`, labelSize: 16, stroke: '#2563eb', size: 50, grid: { show: false },
+    axes.push({ scale: 'rate', side: 1, label: `${name} (${f.rateAxisUnit(sport)})`, labelSize: 16, stroke: color('chart-rate'), size: 50, grid: { show: false },
       values: (u, vals) => vals.map((v) => f.rateFormat(sport, v, { unit: false })) });
     if (f.isPace(sport)) scales.rate = { dir: -1 }; // a faster pace is higher
   }
   if (has(cols.alt)) {
-    const feet = app.me?.units === 'imperial';
-    series.push({ label: 'Elevation', stroke: '#16a34a', fill: 'rgba(22,163,74,.12)', width: 1, scale: 'm', value: (u, v) => (v == null ? '—' : f.elevation(v)) });
+    const feet = session.me?.units === 'imperial';
+    series.push({ label: 'Elevation', stroke: color('chart-elevation'), fill: color('chart-elevation-fill'), width: 1, scale: 'm', value: (u, v) => (v == null ? '—' : f.elevation(v)) });
     data.push(cols.alt);
-    if (!has(cols.hr)) axes.push({ scale: 'm', label: feet ? 'ft' : 'm', labelSize: 16, stroke: '#16a34a', size: 44, values: (u, vals) => vals.map((v) => String(Math.round(feet ? v * 3.28084 : v))) });
+    if (!has(cols.hr)) axes.push({ scale: 'm', label: feet ? 'ft' : 'm', labelSize: 16, stroke: color('chart-elevation'), size: 44, values: (u, vals) => vals.map((v) => String(Math.round(feet ? v * 3.28084 : v))) });
   }
   if (data.length === 1) return null;
   const uPlot = await uplot();
@@ -73,19 +75,6 @@ export async function chart(cols, width, sport) {
 }
 
 /**
- * tileLayer is the map's background as this fitcast is set up (-tiles):
- * OpenStreetMap unless the self-hoster chose another tile server, with
- * that server's credit.
- */
-export function tileLayer(L) {
-  const tiles = app.instance?.tiles || {};
-  return L.tileLayer(tiles.url || 'https://tile.openstreetmap.org/{z}/{x}/{y}.png', {
-    maxZoom: 19,
-    attribution: tiles.attribution ?? '© OpenStreetMap contributors',
-  });
-}
-
-/**
  * map draws the route on the map tiles. When tiles cannot load (no
  * network, blocked) the route still shows on the plain background.
  */
@@ -97,13 +86,8 @@ export function map(cols) {
   if (points.length < 2) return null;
   const el = h('div', { className: 'map', role: 'img', 'aria-label': 'Route map' });
   // Leaflet measures its container, so it is built once the element is in the page.
-  leaflet().then((L) => requestAnimationFrame(() => {
-    const m = L.map(el, { zoomControl: true, attributionControl: true });
-    tileLayer(L).addTo(m);
-    const line = L.polyline(points, { color: '#0f766e', weight: 4 }).addTo(m);
-    L.circleMarker(points[0], { radius: 6, color: '#16a34a', fillOpacity: 1 }).addTo(m);
-    L.circleMarker(points[points.length - 1], { radius: 6, color: '#e11d48', fillOpacity: 1 }).addTo(m);
-    m.fitBounds(line.getBounds(), { padding: [16, 16] });
+  leaflet().then(() => requestAnimationFrame(async () => {
+    (await routeMap(el, { weight: 4 })).show(points, { ends: true });
   }));
   return el;
 }

@@ -2,9 +2,11 @@
 // load and power; the fitness, fatigue and form chart with the power
 // curve; the athlete's settings; and the current zone on the live pages.
 import { uplot } from './lazy.js';
+import { color, zoneColor } from './theme.js';
 import { api } from './api.js';
 import { h, append, toast, showFormError } from './dom.js';
-import { app } from './app.js';
+import { session } from './session.js';
+import { bind, EVENTS } from './updates.js';
 import * as f from './format.js';
 
 // uPlot is loaded (lazy.js) by the entry points that draw a chart, before
@@ -12,8 +14,6 @@ import * as f from './format.js';
 let uPlot;
 
 /** Zone colours, easy to hard: heart rate has five zones, power seven. */
-export const HR_COLORS = ['#94a3b8', '#3b82f6', '#22c55e', '#f59e0b', '#ef4444'];
-const POWER_COLORS = ['#94a3b8', '#3b82f6', '#22c55e', '#eab308', '#f97316', '#ef4444', '#a855f7'];
 const HR_NAMES = ['Recovery', 'Endurance', 'Tempo', 'Threshold', 'Maximum'];
 const POWER_NAMES = ['Active recovery', 'Endurance', 'Tempo', 'Threshold', 'VO2max', 'Anaerobic', 'Neuromuscular'];
 const METHODS = { trimp: 'TRIMP from heart rate', tss: 'TSS from power', rpe: 'from duration and effort (RPE)' };
@@ -35,7 +35,7 @@ export function showZone(tile, valueEl, hr, bounds) {
   valueEl.textContent = hr ? `${Math.round(hr)} bpm` : '—';
   if (hr && z >= 0) {
     tile.dataset.zone = String(z + 1);
-    tile.style.setProperty('--zone', HR_COLORS[z]);
+    tile.style.setProperty('--zone', zoneColor('hr', z));
     valueEl.append(h('span', { className: 'zone-tag' }, ` Z${z + 1}`));
     tile.title = `Zone ${z + 1}: ${HR_NAMES[z]}`;
   } else {
@@ -45,18 +45,18 @@ export function showZone(tile, valueEl, hr, bounds) {
 }
 
 /** zoneBar draws seconds per zone as one stacked bar with a legend. */
-function zoneBar(label, seconds, bounds, unit, colors, names) {
+function zoneBar(label, seconds, bounds, unit, kind, names) {
   const total = seconds.reduce((a, b) => a + b, 0) || 1;
   const bar = h('div', { className: 'zone-bar', role: 'img', 'aria-label': `${label}: ` + seconds.map((s, i) => `zone ${i + 1} ${f.duration(s)}`).join(', ') });
   const legend = h('ol', { className: 'zone-legend' });
   seconds.forEach((s, i) => {
     const seg = h('span', { className: 'zone-seg', 'data-zone': String(i + 1), title: `Z${i + 1} ${names[i]}: ${f.duration(s)}` });
     seg.style.flexGrow = String(s / total);
-    seg.style.background = colors[i];
+    seg.style.background = zoneColor(kind, i);
     if (s > 0) bar.append(seg);
     const upper = bounds[i + 1] != null ? `${bounds[i]}–${bounds[i + 1] - 1}` : `${bounds[i]}+`;
     const dot = h('span', { className: 'zone-dot' });
-    dot.style.background = colors[i];
+    dot.style.background = zoneColor(kind, i);
     legend.append(h('li', {}, dot, h('span', {}, `Z${i + 1} ${names[i]}`), h('small', { className: 'muted' }, `${upper} ${unit}`),
       h('strong', {}, `${f.duration(s)} · ${Math.round((100 * s) / total)}%`)));
   });
@@ -104,10 +104,10 @@ export async function trainingSection(w, cols) {
       h('div', { className: 'stat' }, h('small', {}, 'Normalised power'), h('strong', { 'data-np': true }, `${Math.round(w.normalized_power)} W`)),
       w.intensity ? h('div', { className: 'stat' }, h('small', {}, 'Intensity'), h('strong', {}, w.intensity.toFixed(2))) : null));
   }
-  if (w.hr_zones) parts.push(zoneBar(w.hr_zones_estimated ? 'Heart-rate zones (estimated)' : 'Heart-rate zones', w.hr_zones, w.hr_zone_bounds, 'bpm', HR_COLORS, HR_NAMES));
-  if (w.power_zones) parts.push(zoneBar('Power zones', w.power_zones, w.power_zone_bounds, 'W', POWER_COLORS, POWER_NAMES));
-  if (cols && has(cols.power)) parts.push(h('h3', {}, 'Power'), lineChart(cols, 'power', 'Power', 'W', '#7c3aed', width));
-  if (cols && has(cols.cadence)) parts.push(h('h3', {}, 'Cadence'), lineChart(cols, 'cadence', 'Cadence', 'rpm', '#0891b2', width));
+  if (w.hr_zones) parts.push(zoneBar(w.hr_zones_estimated ? 'Heart-rate zones (estimated)' : 'Heart-rate zones', w.hr_zones, w.hr_zone_bounds, 'bpm', 'hr', HR_NAMES));
+  if (w.power_zones) parts.push(zoneBar('Power zones', w.power_zones, w.power_zone_bounds, 'W', 'power', POWER_NAMES));
+  if (cols && has(cols.power)) parts.push(h('h3', {}, 'Power'), lineChart(cols, 'power', 'Power', 'W', color('chart-power'), width));
+  if (cols && has(cols.cadence)) parts.push(h('h3', {}, 'Cadence'), lineChart(cols, 'cadence', 'Cadence', 'rpm', color('chart-cadence'), width));
   if (w.power_bests?.length) {
     const held = new Set(w.power_records || []);
     parts.push(h('h3', {}, 'Best powers'), h('table', { className: 'power-bests' },
@@ -147,7 +147,7 @@ export async function fitnessPage(main) {
   let plot = null;
   const load = async () => {
     const to = new Date();
-    const toDay = new Intl.DateTimeFormat('en-CA', { timeZone: app.me.timezone }).format(to);
+    const toDay = new Intl.DateTimeFormat('en-CA', { timeZone: session.me.timezone }).format(to);
     const from = new Date(Date.parse(toDay) - (days - 1) * 864e5).toISOString().slice(0, 10);
     const [rep, curve] = await Promise.all([api('GET', `/api/fitness?from=${from}&to=${toDay}`), api('GET', '/api/power-curve')]);
     const last = rep.days[rep.days.length - 1];
@@ -161,10 +161,10 @@ export async function fitnessPage(main) {
     else {
       plot = new uPlot({
         width, height: 260,
-        series: [{}, { label: 'Fitness', stroke: '#2563eb', width: 2 }, { label: 'Fatigue', stroke: '#db2777', width: 1.5 },
-          { label: 'Form', stroke: '#16a34a', width: 1.5, fill: 'rgba(22,163,74,.08)' },
-          { label: 'Load', scale: 'load', stroke: '#94a3b8', fill: 'rgba(148,163,184,.5)', paths: uPlot.paths.bars({ size: [0.8, 8] }), points: { show: false } }],
-        axes: [{ stroke: 'currentColor' }, { stroke: 'currentColor', size: 40 }, { scale: 'load', side: 1, stroke: '#94a3b8', grid: { show: false }, size: 40 }],
+        series: [{}, { label: 'Fitness', stroke: color('chart-fitness'), width: 2 }, { label: 'Fatigue', stroke: color('chart-fatigue'), width: 1.5 },
+          { label: 'Form', stroke: color('chart-form'), width: 1.5, fill: color('chart-form-fill') },
+          { label: 'Load', scale: 'load', stroke: color('chart-load'), fill: color('chart-load-fill'), paths: uPlot.paths.bars({ size: [0.8, 8] }), points: { show: false } }],
+        axes: [{ stroke: 'currentColor' }, { stroke: 'currentColor', size: 40 }, { scale: 'load', side: 1, stroke: color('chart-load'), grid: { show: false }, size: 40 }],
         scales: { load: { range: (u, min, max) => [0, (max || 1) * 3] } }, // bars in the lower third, beneath the lines
         legend: { live: true },
       }, data, chartBox);
@@ -179,16 +179,14 @@ export async function fitnessPage(main) {
   };
   await load();
   // Any workout saved anywhere moves the chart.
-  app.onUserEvent(main, (e) => {
-    if (e.type === 'training.updated' || e.type === 'workout.deleted') load();
-  });
+  bind(main, null, [EVENTS.trainingUpdated, EVENTS.workoutDeleted], load);
 }
 
 function powerCurve(curve, width) {
   const el = h('div', { className: 'chart power-curve' });
   new uPlot({
     width, height: 200,
-    series: [{ label: 'Duration', value: (u, v) => (v == null ? '—' : f.duration(v)) }, { label: 'Best power', stroke: '#7c3aed', width: 2, value: (u, v) => (v == null ? '—' : `${v} W`) }],
+    series: [{ label: 'Duration', value: (u, v) => (v == null ? '—' : f.duration(v)) }, { label: 'Best power', stroke: color('chart-power'), width: 2, value: (u, v) => (v == null ? '—' : `${v} W`) }],
     // Ticks at the curve's own durations that fit: 5 s, 1 min, 5, 20, 60 min.
     axes: [{ splits: () => [5, 60, 300, 1200, 3600].filter((d) => curve.some((p) => p.duration_s >= d)),
       values: (u, vals) => vals.map((v) => f.duration(v)), stroke: 'currentColor' }, { stroke: 'currentColor', size: 44 }],
@@ -229,7 +227,7 @@ export async function athleteCard() {
   const card = h('section', { className: 'card', id: 'athlete' });
   const render = async () => {
     const a = await api('GET', '/api/athlete');
-    const today = new Intl.DateTimeFormat('en-CA', { timeZone: app.me.timezone }).format(new Date());
+    const today = new Intl.DateTimeFormat('en-CA', { timeZone: session.me.timezone }).format(new Date());
     const from = h('input', { type: 'date', name: 'from', value: today, required: true });
     const form = h('form', { className: 'athlete-form' });
     for (const [key, label, unit] of FIELDS) {
@@ -268,7 +266,7 @@ export async function athleteCard() {
     });
     const zones = a.zones.hr ? h('p', {}, 'Heart-rate zones from ', a.zones.hr.map((b, i) => {
       const s = h('span', { className: 'zone-chip' }, `Z${i + 1} ${b}`);
-      s.style.background = HR_COLORS[i];
+      s.style.background = zoneColor('hr', i);
       return s;
     }), a.zones_estimated ? h('small', { className: 'muted' }, ' (estimated)') : null) : h('p', { className: 'muted' }, 'Zones appear once a workout has heart rate, or once you enter your maximum.');
     const history = a.history.length ? h('details', {}, h('summary', {}, 'History'), h('ul', { className: 'rows' }, a.history.map((e) =>

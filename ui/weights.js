@@ -3,9 +3,11 @@
 // time axis labelled with dates. Every open screen follows the changes.
 import { api } from './api.js';
 import { h, toast, showFormError, formData } from './dom.js';
-import { app } from './app.js';
+import { session } from './session.js';
+import { bind, EVENTS } from './updates.js';
 import * as f from './format.js';
 import { uplot } from './lazy.js';
+import { color } from './theme.js';
 
 const SHOWN = 8; // weigh-ins listed before "Show all"
 
@@ -52,7 +54,7 @@ export async function weightCard(view) {
     return row;
   }
 
-  app.onUserEvent(view, (e) => { if (e.type.startsWith('weight.')) refresh(); });
+  bind(view, card, [EVENTS.weights], refresh);
   await refresh();
   return card;
 }
@@ -95,7 +97,7 @@ export async function weightChart(weights) {
   const uPlot = await uplot();
   const el = h('div', { className: 'chart weight-chart' });
   const width = Math.min(840, document.getElementById('main').clientWidth - 72);
-  const dayFmt = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short', timeZone: app.me?.timezone || undefined });
+  const dayFmt = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short', timeZone: session.me?.timezone || undefined });
   const xs = weights.map((w) => Date.parse(w.at) / 1000);
   el.plot = new uPlot({
     width, height: 180,
@@ -104,7 +106,7 @@ export async function weightChart(weights) {
       x: { time: true, range: (u, min, max) => (max - min < 7 * 86400 ? [max - 7 * 86400, max + 86400] : [min, max]) },
     },
     series: [{ label: 'Date', value: (u, v) => (v == null ? '—' : f.day(new Date(v * 1000).toISOString())) },
-      { label: 'Weight', stroke: '#0f766e', width: 2, points: { show: true }, value: (u, v) => (v == null ? '—' : f.weight(v)) }],
+      { label: 'Weight', stroke: color('chart-weight'), width: 2, points: { show: true }, value: (u, v) => (v == null ? '—' : f.weight(v)) }],
     axes: [
       { stroke: 'currentColor', space: 60, incrs: [86400, 2 * 86400, 7 * 86400, 14 * 86400, 30 * 86400, 91 * 86400, 182 * 86400, 365 * 86400],
         values: (u, vals) => vals.map((v) => dayFmt.format(new Date(v * 1000))) },

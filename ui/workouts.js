@@ -2,20 +2,19 @@
 // workout's page with chart and map, records, and the public page.
 import { api } from './api.js';
 import { h, append, toast, showFormError, formData } from './dom.js';
-import { app } from './app.js';
+import { session } from './session.js';
+import { catalog as sharedCatalog } from './catalog.js';
+import { bind, EVENTS } from './updates.js';
 import * as f from './format.js';
 import { chart, map, hasRoute } from './track.js';
 import { trainingSection } from './training.js';
 import { gearPicker, gearLine } from './gear.js';
 import { icon as svgIcon, sportIcon } from './icons.js';
 
-let catalog = null; // {sports, exercises}, loaded once per page view
+let catalog = null; // {sports, exercises} (catalog.js), as the page on screen read them
 
 async function loadCatalog() {
-  if (!catalog) {
-    const [sports, exercises] = await Promise.all([api('GET', '/api/sports'), api('GET', '/api/exercises')]);
-    catalog = { sports, exercises };
-  }
+  catalog = await sharedCatalog();
   return catalog;
 }
 
@@ -66,16 +65,30 @@ export async function workoutsPage(main) {
     tabs);
   const body = h('div');
   append(main, body);
-  if (view === 'calendar') await calendarView(body);
-  else if (view === 'year') await yearView(body);
-  else if (view === 'records') await recordsView(body);
-  else await listView(body);
-  app.onUserEvent(main, (e) => {
-    if (e.type.startsWith('workout.')) app.navigate(location.pathname + location.search, { replace: true });
+  // A workout saved or deleted on any screen redraws the view's cards; the
+  // list's filters, maybe half typed, stay as they are.
+  let card = body;
+  let draw;
+  if (view === 'calendar') draw = calendarView;
+  else if (view === 'year') draw = yearView;
+  else if (view === 'records') draw = recordsView;
+  else {
+    card = h('div');
+    await listFilters(body);
+    body.append(card);
+    draw = listView;
+  }
+  await draw(card);
+  bind(main, card, [EVENTS.workouts], async () => {
+    const fresh = h('div');
+    await draw(fresh, card.querySelectorAll('#workout-list > li').length); // as many rows as were loaded
+    return [...fresh.childNodes];
   });
 }
 
-async function listView(body) {
+// listFilters is the history list's filter form; it shows the list its
+// query asks for (listView reads the query from the address).
+async function listFilters(body) {
   const params = new URLSearchParams(location.search);
   const filters = h('form', { className: 'filters card' },
     h('select', { name: 'sport', 'aria-label': 'Sport' },
@@ -89,12 +102,17 @@ async function listView(body) {
     e.preventDefault();
     const q = new URLSearchParams({ view: 'list' });
     for (const [k, v] of Object.entries(formData(filters))) if (v) q.set(k, v);
-    app.navigate('/workouts?' + q);
+    session.navigate('/workouts?' + q);
   });
+  body.append(filters);
+}
+
+async function listView(body, shown = 0) {
+  const params = new URLSearchParams(location.search);
   const list = h('ul', { className: 'rows card', id: 'workout-list' });
   const more = h('button', { type: 'button', hidden: true }, 'Load more');
-  body.append(filters, list, more);
-  const query = new URLSearchParams({ limit: 30 });
+  body.append(list, more);
+  const query = new URLSearchParams({ limit: Math.min(200, Math.max(30, shown)) });
   for (const k of ['sport', 'q', 'from', 'to']) if (params.get(k)) query.set(k, params.get(k));
   if (query.get('to')) query.set('to', f.fromLocalInput(query.get('to') + 'T23:59').slice(0, 19) + 'Z');
   if (query.get('from')) query.set('from', f.fromLocalInput(query.get('from') + 'T00:00').slice(0, 19) + 'Z');
@@ -118,7 +136,7 @@ async function calendarView(body) {
   const first = new Date(Date.UTC(y, m - 1, 1));
   const daysIn = new Date(Date.UTC(y, m, 0)).getUTCDate();
   // Weeks start on the user's day (Settings), Monday unless they chose Sunday.
-  const sunday = app.me?.week_start === 'sunday';
+  const sunday = session.me?.week_start === 'sunday';
   const lead = sunday ? first.getUTCDay() : (first.getUTCDay() + 6) % 7;
   const dayNames = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
   if (sunday) dayNames.unshift(dayNames.pop());
@@ -153,7 +171,7 @@ async function yearView(body) {
   const byDate = Object.fromEntries(data.days.map((d) => [d.date, d]));
   const max = Math.max(1, ...data.days.map((d) => d.duration_s));
   const jan1 = new Date(Date.UTC(year, 0, 1));
-  const lead = app.me?.week_start === 'sunday' ? jan1.getUTCDay() : (jan1.getUTCDay() + 6) % 7; // weeks start on the user's day
+  const lead = session.me?.week_start === 'sunday' ? jan1.getUTCDay() : (jan1.getUTCDay() + 6) % 7; // weeks start on the user's day
   const cells = [];
   for (let i = 0; i < lead; i++) cells.push(h('span', { className: 'heat-cell none' }));
   for (let d = new Date(jan1); d.getUTCFullYear() === year; d.setUTCDate(d.getUTCDate() + 1)) {
@@ -384,7 +402,7 @@ export async function workoutFormPage(main, { id } = {}) {
     try {
       const saved = existing ? await api('PUT', `/api/workouts/${existing.id}`, body) : await api('POST', '/api/workouts', body);
       toast('Saved', 'ok');
-      app.navigate(`/workouts/${saved.id}`, { replace: true });
+      session.navigate(`/workouts/${saved.id}`, { replace: true });
     } catch (err) {
       showFormError(form, err.field === 'duration_s' ? Object.assign(err, { field: 'h' }) : err);
     } finally {
@@ -491,7 +509,7 @@ export async function workoutDetailPage(main, { id }) {
     if (!confirm('Delete this workout? This cannot be undone.')) return;
     await api('DELETE', `/api/workouts/${w.id}`);
     toast('Workout deleted');
-    app.navigate('/workouts', { replace: true });
+    session.navigate('/workouts', { replace: true });
   } }, 'Delete');
 
   append(main, 
