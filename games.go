@@ -650,7 +650,7 @@ func (s *server) undoGameEvent(w http.ResponseWriter, r *http.Request, p *princi
 // score updates on the sports-updates seed path.
 func (s *server) registerGameTopics() {
 	h := s.hub
-	h.kinds["game"] = &topicKind{
+	h.registerKind("game", &topicKind{
 		needsID: true,
 		authorize: func(ctx context.Context, p *principal, id, share string) (access, error) {
 			var uid int64
@@ -694,8 +694,10 @@ func (s *server) registerGameTopics() {
 		},
 		presence:  true,
 		retention: Retention{MaxAge: 30 * 24 * time.Hour, MaxCount: 0},
-	}
-	h.kinds["games"].snapshot = func(ctx context.Context, q querier, id string) (any, error) {
+	})
+	// The games feed's state: up to 100 public games being played, the
+	// latest updated first.
+	liveGames := func(ctx context.Context, q querier, id string) (any, error) {
 		rows, err := q.QueryContext(ctx, "SELECT "+gameColumns+" FROM games WHERE visibility = 'public' AND status = 'live' ORDER BY updated_at DESC LIMIT 100")
 		if err != nil {
 			return nil, err
@@ -711,6 +713,13 @@ func (s *server) registerGameTopics() {
 		}
 		return map[string]any{"games": live}, rows.Err()
 	}
+	h.registerKind(gamesTopic, &topicKind{
+		authorize: func(ctx context.Context, p *principal, id, share string) (access, error) {
+			return accessRead, nil // updates come from the games API, never from pub
+		},
+		snapshot:  liveGames,
+		retention: Retention{MaxAge: 2 * 24 * time.Hour, MaxCount: defaultRetentionCount},
+	})
 	h.sportsHandler = func(ctx context.Context, c *wsConn, data json.RawMessage) ([]byte, error) {
 		var in eventInput
 		if err := json.Unmarshal(data, &in); err != nil || in.Game == "" {

@@ -615,7 +615,7 @@ func (s *server) watchLive(w http.ResponseWriter, r *http.Request) error {
 // registerLiveTopics lets sockets follow a live session: its owner (who
 // may also send samples on it) and spectators with a good link.
 func (s *server) registerLiveTopics() {
-	s.hub.kinds["workout"] = &topicKind{
+	s.hub.registerKind("workout", &topicKind{
 		needsID: true,
 		authorize: func(ctx context.Context, p *principal, id, share string) (access, error) {
 			l, err := liveByID(ctx, s.store.reader, id)
@@ -655,5 +655,5 @@ func (s *server) registerLiveTopics() {
 		},
 		presence:  true,
 		retention: Retention{MaxAge: 2 * 24 * time.Hour, MaxCount: 0},
-	}
+	})
 }
