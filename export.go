@@ -422,7 +422,7 @@ func (s *Store) restoreAccount(ctx context.Context, u User, doc exportDoc) error
 				return err
 			}
 		}
-		return s.PublishEvent(tx, userTopic(u.ID), map[string]any{"type": "account.restored"})
+		return s.PublishEvent(tx, userTopic(u.ID), map[string]any{"type": EventAccountRestored})
 	})
 }
 

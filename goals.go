@@ -256,9 +256,9 @@ func (s *Store) SaveGoal(ctx context.Context, userID int64, g Goal) (Goal, error
 	now := s.now().UTC().Truncate(time.Millisecond)
 	sports, _ := json.Marshal(g.Sports)
 	err := s.Write(ctx, func(tx *Tx) error {
-		event := "goal.updated"
+		event := EventGoalUpdated
 		if g.ID == 0 {
-			g.CreatedAt, event = now, "goal.created"
+			g.CreatedAt, event = now, EventGoalCreated
 			res, err := tx.Exec(`INSERT INTO goals (user_id, title, kind, metric, sports, exercise, basis, target, period, start_date, end_date, status, created_at, updated_at)
 				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, userID, g.Title, g.Kind, g.Metric, string(sports), g.Exercise, g.Basis,
 				g.Target, g.Period, g.StartDate, g.EndDate, g.Status, ms(now), ms(now))
@@ -290,7 +290,7 @@ func (s *Store) SaveGoal(ctx context.Context, userID int64, g Goal) (Goal, error
 
 // DeleteGoal removes one of the user's goals.
 func (s *Store) DeleteGoal(ctx context.Context, userID, id int64) error {
-	return s.deleteOwned(ctx, "DELETE FROM goals WHERE id = ? AND user_id = ?", id, userID, "goal.deleted")
+	return s.deleteOwned(ctx, "DELETE FROM goals WHERE id = ? AND user_id = ?", id, userID, EventGoalDeleted)
 }
 
 // volumeRow is what volume goals and stats add up from a workout.

@@ -76,7 +76,7 @@ type spectatorSample struct {
 // liveView is what a spectator gets: the session's numbers, its samples
 // without positions, and the track released so far.
 type liveView struct {
-	Type      string            `json:"type"`
+	Type      Event             `json:"type"`
 	ID        string            `json:"id"`
 	Sport     string            `json:"sport"`
 	Start     time.Time         `json:"start"`
@@ -111,7 +111,7 @@ func (s *Store) StartLive(ctx context.Context, userID int64, sport, id string) (
 		if err := setWorkoutGear(tx, userID, id, sport, s.now(), nil); err != nil {
 			return err
 		}
-		return s.PublishEvent(tx, userTopic(userID), map[string]any{"type": "live.started", "id": id, "sport": sport})
+		return s.PublishEvent(tx, userTopic(userID), map[string]any{"type": EventLiveStarted, "id": id, "sport": sport})
 	})
 	if err != nil {
 		return LiveSession{}, err
@@ -227,11 +227,11 @@ func (s *Store) IngestLive(ctx context.Context, userID int64, id string, samples
 		if len(accepted) == 0 {
 			return nil
 		}
-		if err := s.PublishEvent(tx, userTopic(userID), map[string]any{"type": "live.samples", "id": id, "samples": accepted,
+		if err := s.PublishEvent(tx, userTopic(userID), map[string]any{"type": EventLiveSamples, "id": id, "samples": accepted,
 			"elapsed_s": l.ElapsedS, "distance_m": l.DistanceM}); err != nil {
 			return err
 		}
-		view := liveView{Type: "samples", ID: id, Sport: l.Sport, Start: l.Start, Status: l.Status, ElapsedS: l.ElapsedS, DistanceM: l.DistanceM,
+		view := liveView{Type: EventViewSamples, ID: id, Sport: l.Sport, Start: l.Start, Status: l.Status, ElapsedS: l.ElapsedS, DistanceM: l.DistanceM,
 			Samples: spectatorSamples(accepted), Track: track}
 		if view.Track == nil {
 			view.Track = [][3]float64{}
@@ -261,7 +261,7 @@ func spectatorView(ctx context.Context, q querier, id string) (liveView, error) 
 	if err != nil {
 		return liveView{}, err
 	}
-	v := liveView{Type: "snapshot", ID: id, Sport: l.Sport, Start: l.Start, Status: l.Status, ElapsedS: l.ElapsedS, DistanceM: l.DistanceM,
+	v := liveView{Type: EventViewSnapshot, ID: id, Sport: l.Sport, Start: l.Start, Status: l.Status, ElapsedS: l.ElapsedS, DistanceM: l.DistanceM,
 		Samples: []spectatorSample{}, Track: [][3]float64{}}
 	all, err := samplesOf(ctx, q, id)
 	if err != nil {
@@ -342,14 +342,14 @@ func (s *Store) SetLiveStatus(ctx context.Context, userID int64, id, status stri
 			if err := s.refreshTraining(tx, userID, id); err != nil {
 				return err
 			}
-			if err := s.PublishEvent(tx, userTopic(userID), map[string]any{"type": "workout.updated", "id": id}); err != nil {
+			if err := s.PublishEvent(tx, userTopic(userID), map[string]any{"type": EventWorkoutUpdated, "id": id}); err != nil {
 				return err
 			}
 		}
-		if err := s.PublishEvent(tx, userTopic(userID), map[string]any{"type": "live." + status, "id": id}); err != nil {
+		if err := s.PublishEvent(tx, userTopic(userID), map[string]any{"type": liveStatusEvent(status), "id": id}); err != nil {
 			return err
 		}
-		return s.PublishEvent(tx, workoutTopic(id), map[string]any{"type": "status", "id": id, "status": status, "elapsed_s": l.ElapsedS, "distance_m": l.DistanceM})
+		return s.PublishEvent(tx, workoutTopic(id), map[string]any{"type": EventViewStatus, "id": id, "status": status, "elapsed_s": l.ElapsedS, "distance_m": l.DistanceM})
 	})
 	if err != nil {
 		return LiveSession{}, err
@@ -390,10 +390,10 @@ func (s *Store) AddLiveSet(ctx context.Context, userID int64, id string, positio
 			return err
 		}
 		added = true
-		if err := s.PublishEvent(tx, userTopic(userID), map[string]any{"type": "live.set", "id": id, "position": n, "set": set}); err != nil {
+		if err := s.PublishEvent(tx, userTopic(userID), map[string]any{"type": EventLiveSet, "id": id, "position": n, "set": set}); err != nil {
 			return err
 		}
-		return s.PublishEvent(tx, workoutTopic(id), map[string]any{"type": "set", "id": id, "position": n, "set": set})
+		return s.PublishEvent(tx, workoutTopic(id), map[string]any{"type": EventViewSet, "id": id, "position": n, "set": set})
 	})
 	return added, err
 }

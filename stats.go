@@ -64,7 +64,7 @@ func (s *server) addWeight(w http.ResponseWriter, r *http.Request, p *principal)
 		if wt.ID, err = res.LastInsertId(); err != nil {
 			return err
 		}
-		return s.store.PublishEvent(tx, userTopic(p.User.ID), map[string]any{"type": "weight.created", "weight": wt})
+		return s.store.PublishEvent(tx, userTopic(p.User.ID), map[string]any{"type": EventWeightCreated, "weight": wt})
 	})
 	if err != nil {
 		return err
@@ -92,7 +92,7 @@ func (s *server) updateWeight(w http.ResponseWriter, r *http.Request, p *princip
 		if n, _ := res.RowsAffected(); n == 0 {
 			return errNotFound
 		}
-		return s.store.PublishEvent(tx, userTopic(p.User.ID), map[string]any{"type": "weight.updated", "weight": wt})
+		return s.store.PublishEvent(tx, userTopic(p.User.ID), map[string]any{"type": EventWeightUpdated, "weight": wt})
 	})
 	if err != nil {
 		return err
@@ -132,7 +132,7 @@ func (s *server) deleteWeight(w http.ResponseWriter, r *http.Request, p *princip
 	if err != nil {
 		return err
 	}
-	if err := s.store.deleteOwned(r.Context(), "DELETE FROM weights WHERE id = ? AND user_id = ?", id, p.User.ID, "weight.deleted"); err != nil {
+	if err := s.store.deleteOwned(r.Context(), "DELETE FROM weights WHERE id = ? AND user_id = ?", id, p.User.ID, EventWeightDeleted); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
