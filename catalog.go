@@ -262,7 +262,7 @@ func (s *Store) CreateCustomSport(ctx context.Context, userID int64, sp Sport) e
 		if err != nil {
 			return err
 		}
-		return s.PublishEvent(tx, userTopic(userID), map[string]any{"type": "sport.created", "sport": sp})
+		return s.PublishEvent(tx, userTopic(userID), map[string]any{"type": EventSportCreated, "sport": sp})
 	})
 }
 
@@ -311,6 +311,6 @@ func (s *Store) CreateCustomExercise(ctx context.Context, userID int64, ex Exerc
 		if err != nil {
 			return err
 		}
-		return s.PublishEvent(tx, userTopic(userID), map[string]any{"type": "exercise.created", "exercise": ex})
+		return s.PublishEvent(tx, userTopic(userID), map[string]any{"type": EventExerciseCreated, "exercise": ex})
 	})
 }

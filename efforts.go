@@ -2,21 +2,6 @@ package main
 
 import "math"
 
-// Sample is one point of a workout's time series. Every field but T is
-// optional: a treadmill run has no position, a phone without a strap no
-// heart rate.
-type Sample struct {
-	T       float64  `json:"t"` // seconds since the workout's start
-	Lat     *float64 `json:"lat,omitempty"`
-	Lon     *float64 `json:"lon,omitempty"`
-	Alt     *float64 `json:"alt,omitempty"`     // metres
-	Dist    *float64 `json:"dist,omitempty"`    // metres since the start
-	HR      *float64 `json:"hr,omitempty"`      // beats per minute
-	Cadence *float64 `json:"cadence,omitempty"` // steps or revolutions per minute
-	Power   *float64 `json:"power,omitempty"`   // watts
-	Speed   *float64 `json:"speed,omitempty"`   // metres per second
-}
-
 // effortDistances are the distances whose fastest times count as records,
 // with their names.
 var effortDistances = []struct {

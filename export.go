@@ -12,7 +12,6 @@ import (
 	"io"
 	"net/http"
 	"path"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -95,8 +94,7 @@ func (s *Store) writeExport(ctx context.Context, u User, w io.Writer) error {
 	}
 	defer tx.Rollback()
 	zw := zip.NewWriter(w)
-	doc := exportDoc{Format: exportFormat, Version: exportVersion, ExportedAt: s.now().UTC().Truncate(time.Millisecond),
-		Account: exportAccount{Username: u.Username, UserSettings: u.UserSettings}}
+	doc := newExportDoc(u, s.now())
 	if doc.Sports, err = queryList(ctx, tx, "SELECT key, name, kind FROM custom_sports WHERE user_id = ? ORDER BY key", []any{u.ID},
 		func(r rowScanner) (Sport, error) {
 			sp := Sport{Custom: true}
@@ -117,7 +115,7 @@ func (s *Store) writeExport(ctx context.Context, u User, w io.Writer) error {
 	}
 	sheet := &bytes.Buffer{}
 	cw := csv.NewWriter(sheet)
-	cw.Write([]string{"id", "start", "sport", "title", "duration_s", "distance_m", "elevation_m", "calories", "avg_hr", "max_hr", "rpe", "sets", "notes"})
+	cw.Write(workoutCSVHeader)
 	for _, wo := range workouts {
 		if wo.Sets, err = setsOf(ctx, tx, wo.ID); err != nil {
 			return err
@@ -125,14 +123,13 @@ func (s *Store) writeExport(ctx context.Context, u User, w io.Writer) error {
 		if wo.Gear, err = workoutGear(ctx, tx, wo.ID); err != nil {
 			return err
 		}
-		wo.ShareToken = "" // a public link belongs to this server, not to the data
-		ew := exportWorkout{Workout: wo}
+		ew := exportedWorkout(wo)
 		if wo.Samples > 0 {
 			samples, err := samplesOf(ctx, tx, wo.ID)
 			if err != nil {
 				return err
 			}
-			ew.SamplesFile = "samples/" + wo.ID + ".json"
+			ew.SamplesFile = exportSamplesPath(wo.ID)
 			if err := zipJSON(zw, ew.SamplesFile, storedColumns(samples)); err != nil {
 				return err
 			}
@@ -145,7 +142,7 @@ func (s *Store) writeExport(ctx context.Context, u User, w io.Writer) error {
 			if data, err = originalBytes(name, data); err != nil {
 				return err
 			}
-			ew.OriginalFile = "originals/" + wo.ID + "/" + path.Base(name)
+			ew.OriginalFile = exportOriginalPath(wo.ID, name)
 			f, err := zw.CreateHeader(&zip.FileHeader{Name: ew.OriginalFile, Method: zip.Store, Modified: wo.Start})
 			if err != nil {
 				return err
@@ -157,8 +154,7 @@ func (s *Store) writeExport(ctx context.Context, u User, w io.Writer) error {
 			return err
 		}
 		doc.Workouts = append(doc.Workouts, ew)
-		cw.Write([]string{wo.ID, wo.Start.Format(time.RFC3339), wo.Sport, wo.Title, num(&wo.DurationS), num(wo.DistanceM), num(wo.ElevationM),
-			num(wo.Calories), num(wo.AvgHR), num(wo.MaxHR), intOrEmpty(wo.RPE), strconv.Itoa(len(wo.Sets)), wo.Notes})
+		cw.Write(workoutCSVRow(ew.Workout))
 	}
 	cw.Flush()
 	if f, err := zw.Create("workouts.csv"); err != nil {
@@ -201,8 +197,7 @@ func (s *Store) writeExport(ctx context.Context, u User, w io.Writer) error {
 		if err != nil {
 			return err
 		}
-		g.CanScore = false
-		doc.Games = append(doc.Games, exportGame{Game: g, Events: events})
+		doc.Games = append(doc.Games, exportedGame(g, events))
 	}
 	if doc.Gear, err = queryList(ctx, tx, gearQuery+` WHERE g.user_id = ? GROUP BY g.id ORDER BY g.id`, []any{u.ID}, scanGear); err != nil {
 		return err
@@ -222,20 +217,6 @@ func zipJSON(zw *zip.Writer, name string, v any) error {
 		return err
 	}
 	return json.NewEncoder(f).Encode(v)
-}
-
-func num(v *float64) string {
-	if v == nil {
-		return ""
-	}
-	return strconv.FormatFloat(*v, 'f', -1, 64)
-}
-
-func intOrEmpty(v *int) string {
-	if v == nil {
-		return ""
-	}
-	return strconv.Itoa(*v)
 }
 
 func (s *server) export(w http.ResponseWriter, r *http.Request, p *principal) error {
@@ -422,7 +403,7 @@ func (s *Store) restoreAccount(ctx context.Context, u User, doc exportDoc) error
 				return err
 			}
 		}
-		return s.PublishEvent(tx, userTopic(u.ID), map[string]any{"type": "account.restored"})
+		return s.PublishEvent(tx, userTopic(u.ID), map[string]any{"type": EventAccountRestored})
 	})
 }
 

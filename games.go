@@ -650,7 +650,7 @@ func (s *server) undoGameEvent(w http.ResponseWriter, r *http.Request, p *princi
 // score updates on the sports-updates seed path.
 func (s *server) registerGameTopics() {
 	h := s.hub
-	h.kinds["game"] = &topicKind{
+	h.registerKind("game", &topicKind{
 		needsID: true,
 		authorize: func(ctx context.Context, p *principal, id, share string) (access, error) {
 			var uid int64
@@ -664,13 +664,7 @@ func (s *server) registerGameTopics() {
 			if err != nil {
 				return accessNone, err
 			}
-			switch {
-			case g.CanScore:
-				return accessWrite, nil
-			case g.visibleTo(p):
-				return accessRead, nil
-			}
-			return accessNone, nil
+			return gameAccess(g, p), nil
 		},
 		snapshot: func(ctx context.Context, q querier, id string) (any, error) {
 			g, err := s.store.Game(ctx, q, id, 0)
@@ -680,22 +674,19 @@ func (s *server) registerGameTopics() {
 			return g.update(nil), nil
 		},
 		publish: func(ctx context.Context, p *principal, id string, data json.RawMessage, clientID string) error {
-			var in eventInput
-			if err := json.Unmarshal(data, &in); err != nil {
-				return newFrameError("invalid_data", "an event looks like {\"kind\":\"score\",\"team\":\"home\",\"points\":1}")
+			ev, err := decodeGamePub(data)
+			if err != nil {
+				return err
 			}
-			var err error
-			if in.Kind == "undo" {
-				_, _, _, err = s.store.AppendGameEvent(ctx, id, p.User.ID, GameEvent{Kind: "undo"}, clientID)
-			} else {
-				_, _, _, err = s.store.AppendGameEvent(ctx, id, p.User.ID, in.event(), clientID)
-			}
+			_, _, _, err = s.store.AppendGameEvent(ctx, id, p.User.ID, ev, clientID)
 			return err
 		},
 		presence:  true,
 		retention: Retention{MaxAge: 30 * 24 * time.Hour, MaxCount: 0},
-	}
-	h.kinds["games"].snapshot = func(ctx context.Context, q querier, id string) (any, error) {
+	})
+	// The games feed's state: up to 100 public games being played, the
+	// latest updated first.
+	liveGames := func(ctx context.Context, q querier, id string) (any, error) {
 		rows, err := q.QueryContext(ctx, "SELECT "+gameColumns+" FROM games WHERE visibility = 'public' AND status = 'live' ORDER BY updated_at DESC LIMIT 100")
 		if err != nil {
 			return nil, err
@@ -711,28 +702,22 @@ func (s *server) registerGameTopics() {
 		}
 		return map[string]any{"games": live}, rows.Err()
 	}
+	h.registerKind(gamesTopic, &topicKind{
+		authorize: func(ctx context.Context, p *principal, id, share string) (access, error) {
+			return accessRead, nil // updates come from the games API, never from pub
+		},
+		snapshot:  liveGames,
+		retention: Retention{MaxAge: 2 * 24 * time.Hour, MaxCount: defaultRetentionCount},
+	})
 	h.sportsHandler = func(ctx context.Context, c *wsConn, data json.RawMessage) ([]byte, error) {
-		var in eventInput
-		if err := json.Unmarshal(data, &in); err != nil || in.Game == "" {
-			return nil, newFrameError("invalid_data", `updates look like {"game":"<id>","kind":"score","team":"home","points":1}`)
-		}
-		if !validClientID(in.ID) {
-			return nil, newFrameError("invalid_id", "id must be a string of at most 128 characters or a number")
-		}
-		ev := in.event()
-		if in.Kind == "undo" {
-			ev = GameEvent{Kind: "undo"}
+		in, ev, err := parseSportsUpdate(data)
+		if err != nil {
+			return nil, err
 		}
 		got, g, dup, err := s.store.AppendGameEvent(ctx, in.Game, c.p.User.ID, ev, clientIDKey(in.ID))
 		if err != nil {
 			return nil, err
 		}
-		// The answer is, like every frame on this path, one object about one game.
-		ack := g.update(&got)
-		return json.Marshal(struct {
-			gameUpdate
-			Ack       json.RawMessage `json:"ack,omitempty"`
-			Duplicate bool            `json:"duplicate,omitempty"`
-		}{ack, in.ID, dup})
+		return sportsAck(g, got, in.ID, dup)
 	}
 }

@@ -85,79 +85,23 @@ type goalInput struct {
 	Status    string   `json:"status"`
 }
 
-// validate checks a goal against the user's catalogue and time zone.
+// validateGoal checks a goal against the rules (goal_rules.go), the
+// user's catalogue and time zone.
 func (s *Store) validateGoal(ctx context.Context, u User, in goalInput) (Goal, error) {
-	g := Goal{Title: in.Title, Kind: in.Kind, Metric: in.Metric, Sports: in.Sports, Exercise: in.Exercise, Basis: in.Basis,
-		Period: in.Period, StartDate: in.StartDate, EndDate: in.EndDate, Status: in.Status}
-	if g.Sports == nil {
-		g.Sports = []string{}
-	}
-	if g.Status == "" {
-		g.Status = "active"
-	}
-	if g.Status != "active" && g.Status != "paused" && g.Status != "archived" {
-		return g, invalidField("status", "must be active, paused or archived")
-	}
-	if err := checkText("title", g.Title, maxTitleLen); err != nil {
+	g, days, err := goalBasics(in, userLocation(u))
+	if err != nil {
 		return g, err
-	}
-	if in.Target == nil {
-		return g, invalidField("target", "is required")
-	}
-	g.Target = *in.Target
-	if math.IsNaN(g.Target) || math.IsInf(g.Target, 0) || g.Target <= 0 {
-		return g, invalidField("target", "must be a positive number")
-	}
-	loc := userLocation(u)
-	days := 0.0
-	switch g.Period {
-	case periodWeek:
-		days = 7
-	case periodMonth:
-		days = 31
-	case periodYear:
-		days = 366
-	case periodCustom:
-		from, err1 := localDay(g.StartDate, loc)
-		to, err2 := localDay(g.EndDate, loc)
-		if err1 != nil {
-			return g, invalidField("start_date", "must be a date such as 2026-12-01")
-		}
-		if err2 != nil {
-			return g, invalidField("end_date", "must be a date such as 2026-12-31")
-		}
-		if to.Before(from) {
-			return g, invalidField("end_date", "must not be before start_date")
-		}
-		if to.Sub(from) > 10*366*24*time.Hour {
-			return g, invalidField("end_date", "a goal spans at most ten years")
-		}
-		days = math.Round(to.Sub(from).Hours()/24) + 1
-	case "":
-		if g.Kind == goalVolume {
-			return g, invalidField("period", "must be week, month, year or custom")
-		}
-	default:
-		return g, invalidField("period", "must be week, month, year or custom")
-	}
-	if g.Period != periodCustom {
-		g.StartDate, g.EndDate = "", ""
 	}
 	switch g.Kind {
 	case goalVolume:
-		perDay, ok := volumeMetrics[g.Metric]
-		if !ok {
-			return g, invalidField("metric", "must be workouts, distance, duration, elevation or calories")
-		}
-		if g.Target > perDay*days {
-			return g, invalidField("target", "is more than anyone could do in that period")
+		if err := volumeGoalRule(&g, days); err != nil {
+			return g, err
 		}
 		for i, key := range g.Sports {
 			if _, err := s.Sport(ctx, s.reader, u.ID, key); err != nil {
 				return g, invalidField("sports", "sports[%d]: unknown sport %q", i, key)
 			}
 		}
-		g.Exercise, g.Basis = "", ""
 	case goalLift:
 		known, err := exerciseKnown(ctx, s.reader, u.ID, g.Exercise)
 		if err != nil {
@@ -166,18 +110,13 @@ func (s *Store) validateGoal(ctx context.Context, u User, in goalInput) (Goal, e
 		if !known {
 			return g, invalidField("exercise", "unknown exercise %q", g.Exercise)
 		}
-		if g.Basis != "weight" && g.Basis != "e1rm" {
-			return g, invalidField("basis", "must be weight or e1rm")
+		if err := liftGoalRule(&g); err != nil {
+			return g, err
 		}
-		if g.Target > maxWeightKg {
-			return g, invalidField("target", "must be at most %d kg", maxWeightKg)
-		}
-		g.Metric, g.Sports = "", []string{}
 	case goalBodyWeight:
-		if g.Target < 20 || g.Target > 500 {
-			return g, invalidField("target", "must be a body weight between 20 and 500 kg")
+		if err := bodyWeightGoalRule(&g); err != nil {
+			return g, err
 		}
-		g.Metric, g.Sports, g.Exercise, g.Basis = "", []string{}, "", ""
 	default:
 		return g, invalidField("kind", "must be volume, lift or body_weight")
 	}
@@ -256,9 +195,9 @@ func (s *Store) SaveGoal(ctx context.Context, userID int64, g Goal) (Goal, error
 	now := s.now().UTC().Truncate(time.Millisecond)
 	sports, _ := json.Marshal(g.Sports)
 	err := s.Write(ctx, func(tx *Tx) error {
-		event := "goal.updated"
+		event := EventGoalUpdated
 		if g.ID == 0 {
-			g.CreatedAt, event = now, "goal.created"
+			g.CreatedAt, event = now, EventGoalCreated
 			res, err := tx.Exec(`INSERT INTO goals (user_id, title, kind, metric, sports, exercise, basis, target, period, start_date, end_date, status, created_at, updated_at)
 				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, userID, g.Title, g.Kind, g.Metric, string(sports), g.Exercise, g.Basis,
 				g.Target, g.Period, g.StartDate, g.EndDate, g.Status, ms(now), ms(now))
@@ -290,7 +229,7 @@ func (s *Store) SaveGoal(ctx context.Context, userID int64, g Goal) (Goal, error
 
 // DeleteGoal removes one of the user's goals.
 func (s *Store) DeleteGoal(ctx context.Context, userID, id int64) error {
-	return s.deleteOwned(ctx, "DELETE FROM goals WHERE id = ? AND user_id = ?", id, userID, "goal.deleted")
+	return s.deleteOwned(ctx, "DELETE FROM goals WHERE id = ? AND user_id = ?", id, userID, EventGoalDeleted)
 }
 
 // volumeRow is what volume goals and stats add up from a workout.

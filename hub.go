@@ -158,7 +158,6 @@ func newHub(cfg hubConfig, store *Store, log *slog.Logger) *hub {
 		presenceDirty: map[string]struct{}{},
 		stop:          make(chan struct{}),
 	}
-	h.registerCoreTopics()
 	store.SetPublisher(h.publish)
 	for range runtime.GOMAXPROCS(0) {
 		sh := &fanoutShard{wake: make(chan struct{}, 1)}

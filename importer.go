@@ -541,7 +541,7 @@ func (s *Store) saveImport(ctx context.Context, userID int64, sum importSummary)
 			sum.ID, userID); err != nil {
 			return err
 		}
-		event := map[string]any{"type": "import.progress", "id": sum.ID, "status": sum.Status, "total": sum.Total, "done": sum.Done,
+		event := map[string]any{"type": EventImportProgress, "id": sum.ID, "status": sum.Status, "total": sum.Total, "done": sum.Done,
 			"imported": sum.Imported, "duplicates": sum.Duplicates, "failed": sum.Failed}
 		return s.PublishEvent(tx, userTopic(userID), event)
 	})

@@ -76,7 +76,7 @@ type spectatorSample struct {
 // liveView is what a spectator gets: the session's numbers, its samples
 // without positions, and the track released so far.
 type liveView struct {
-	Type      string            `json:"type"`
+	Type      Event             `json:"type"`
 	ID        string            `json:"id"`
 	Sport     string            `json:"sport"`
 	Start     time.Time         `json:"start"`
@@ -111,7 +111,7 @@ func (s *Store) StartLive(ctx context.Context, userID int64, sport, id string) (
 		if err := setWorkoutGear(tx, userID, id, sport, s.now(), nil); err != nil {
 			return err
 		}
-		return s.PublishEvent(tx, userTopic(userID), map[string]any{"type": "live.started", "id": id, "sport": sport})
+		return s.PublishEvent(tx, userTopic(userID), map[string]any{"type": EventLiveStarted, "id": id, "sport": sport})
 	})
 	if err != nil {
 		return LiveSession{}, err
@@ -165,64 +165,40 @@ func (s *Store) IngestLive(ctx context.Context, userID int64, id string, samples
 		var accepted []Sample
 		startT := l.lastT
 		for _, sm := range samples {
-			if sm.T <= l.lastT {
-				// Stored already (a resent batch), or older than what is: only
-				// the first is harmless.
+			switch resendFate(sm.T, l.lastT, func(t float64) bool {
 				var exists int
-				tx.QueryRow("SELECT count(*) FROM samples WHERE workout_id = ? AND t = ?", id, sm.T).Scan(&exists)
-				if exists > 0 {
-					res.Duplicates++
-				} else {
-					res.OutOfOrder++
-				}
+				tx.QueryRow("SELECT count(*) FROM samples WHERE workout_id = ? AND t = ?", id, t).Scan(&exists)
+				return exists > 0
+			}) {
+			case sampleDuplicate:
+				res.Duplicates++
+				continue
+			case sampleOutOfOrder:
+				res.OutOfOrder++
 				continue
 			}
-			if sm.Lat != nil && l.lastLat.Valid {
-				step := haversine(l.lastLat.Float64, l.lastLon.Float64, *sm.Lat, *sm.Lon)
-				if dt := sm.T - l.lastPosT.Float64; dt <= 0 || step/dt > maxLiveSpeed {
-					sm.Lat, sm.Lon = nil, nil
-					res.Jumps++
-				}
-			}
-			switch {
-			case sm.Dist != nil:
-				l.DistanceM = math.Max(l.DistanceM, *sm.Dist)
-			case sm.Lat != nil && l.lastLat.Valid:
-				l.DistanceM += haversine(l.lastLat.Float64, l.lastLon.Float64, *sm.Lat, *sm.Lon)
-			}
-			d := l.DistanceM
-			sm.Dist = &d
-			if sm.Lat != nil {
-				l.lastLat = sql.NullFloat64{Float64: *sm.Lat, Valid: true}
-				l.lastLon = sql.NullFloat64{Float64: *sm.Lon, Valid: true}
-				l.lastPosT = sql.NullFloat64{Float64: sm.T, Valid: true}
+			var jumped bool
+			if sm, jumped = advanceLive(&l, sm); jumped {
+				res.Jumps++
 			}
 			if _, err := tx.Exec(insertLiveSampleSQL,
 				id, sm.T, sm.Lat, sm.Lon, sm.Alt, sm.Dist, sm.HR, sm.Cadence, sm.Power, sm.Speed); err != nil {
 				return err
 			}
-			l.lastT, l.ElapsedS = sm.T, sm.T
 			accepted = append(accepted, sm)
 		}
 		res.Accepted, res.ElapsedS, res.DistanceM = len(accepted), l.ElapsedS, l.DistanceM
-		res.shareExpired = l.ShareToken != "" && l.ShareExpires != nil && !l.ShareExpires.After(s.now())
-		// The track spectators may see: positions between privacy_m from
-		// the start and privacy_m behind the latest point, released as the
-		// athlete moves on.
-		upTo := l.DistanceM - l.PrivacyM
+		res.shareExpired = shareLinkExpired(&l, s.now())
+		// The track spectators may see (see privacyRelease).
+		upTo, from := privacyRelease(l.DistanceM, l.PrivacyM, l.releasedM)
 		var track [][3]float64
-		switch {
-		case upTo <= l.releasedM:
-		case l.PrivacyM == 0:
+		switch from {
+		case releaseFromBatch:
 			// Nothing is held back, so what is released is this batch's
 			// own positions beyond the last release: no need to read.
-			for _, sm := range accepted {
-				if sm.Lat != nil && *sm.Dist > l.releasedM && *sm.Dist <= upTo {
-					track = append(track, [3]float64{sm.T, *sm.Lat, *sm.Lon})
-				}
-			}
+			track = batchTrack(accepted, l.releasedM, upTo)
 			l.releasedM = upTo
-		default:
+		case releaseFromStore:
 			rows, err := tx.Query(releasedTrackSQL, id, l.releasedM, upTo, l.PrivacyM)
 			if err != nil {
 				return err
@@ -242,10 +218,8 @@ func (s *Store) IngestLive(ctx context.Context, userID int64, id string, samples
 			return err
 		}
 		// The workout row (its place in history and stats) follows once a
-		// minute: it is three B-tree pages to rewrite with its indexes, a
-		// third of what each batch would otherwise commit. Finishing and
-		// pausing bring it up to date.
-		if len(accepted) > 0 && (startT < 0 || math.Floor(l.ElapsedS/60) != math.Floor(startT/60)) {
+		// minute (see workoutRowDue).
+		if workoutRowDue(len(accepted), startT, l.ElapsedS) {
 			if err := updateLiveWorkout(tx, l, s.now()); err != nil {
 				return err
 			}
@@ -253,11 +227,11 @@ func (s *Store) IngestLive(ctx context.Context, userID int64, id string, samples
 		if len(accepted) == 0 {
 			return nil
 		}
-		if err := s.PublishEvent(tx, userTopic(userID), map[string]any{"type": "live.samples", "id": id, "samples": accepted,
+		if err := s.PublishEvent(tx, userTopic(userID), map[string]any{"type": EventLiveSamples, "id": id, "samples": accepted,
 			"elapsed_s": l.ElapsedS, "distance_m": l.DistanceM}); err != nil {
 			return err
 		}
-		view := liveView{Type: "samples", ID: id, Sport: l.Sport, Start: l.Start, Status: l.Status, ElapsedS: l.ElapsedS, DistanceM: l.DistanceM,
+		view := liveView{Type: EventViewSamples, ID: id, Sport: l.Sport, Start: l.Start, Status: l.Status, ElapsedS: l.ElapsedS, DistanceM: l.DistanceM,
 			Samples: spectatorSamples(accepted), Track: track}
 		if view.Track == nil {
 			view.Track = [][3]float64{}
@@ -287,7 +261,7 @@ func spectatorView(ctx context.Context, q querier, id string) (liveView, error) 
 	if err != nil {
 		return liveView{}, err
 	}
-	v := liveView{Type: "snapshot", ID: id, Sport: l.Sport, Start: l.Start, Status: l.Status, ElapsedS: l.ElapsedS, DistanceM: l.DistanceM,
+	v := liveView{Type: EventViewSnapshot, ID: id, Sport: l.Sport, Start: l.Start, Status: l.Status, ElapsedS: l.ElapsedS, DistanceM: l.DistanceM,
 		Samples: []spectatorSample{}, Track: [][3]float64{}}
 	all, err := samplesOf(ctx, q, id)
 	if err != nil {
@@ -301,7 +275,7 @@ func spectatorView(ctx context.Context, q querier, id string) (liveView, error) 
 		return v, err
 	}
 	for _, sm := range all {
-		if sm.Lat != nil && sm.Dist != nil && *sm.Dist >= l.PrivacyM && *sm.Dist <= l.releasedM {
+		if spectatorSees(sm, l.PrivacyM, l.releasedM) {
 			v.Track = append(v.Track, [3]float64{sm.T, *sm.Lat, *sm.Lon})
 		}
 	}
@@ -368,14 +342,14 @@ func (s *Store) SetLiveStatus(ctx context.Context, userID int64, id, status stri
 			if err := s.refreshTraining(tx, userID, id); err != nil {
 				return err
 			}
-			if err := s.PublishEvent(tx, userTopic(userID), map[string]any{"type": "workout.updated", "id": id}); err != nil {
+			if err := s.PublishEvent(tx, userTopic(userID), map[string]any{"type": EventWorkoutUpdated, "id": id}); err != nil {
 				return err
 			}
 		}
-		if err := s.PublishEvent(tx, userTopic(userID), map[string]any{"type": "live." + status, "id": id}); err != nil {
+		if err := s.PublishEvent(tx, userTopic(userID), map[string]any{"type": liveStatusEvent(status), "id": id}); err != nil {
 			return err
 		}
-		return s.PublishEvent(tx, workoutTopic(id), map[string]any{"type": "status", "id": id, "status": status, "elapsed_s": l.ElapsedS, "distance_m": l.DistanceM})
+		return s.PublishEvent(tx, workoutTopic(id), map[string]any{"type": EventViewStatus, "id": id, "status": status, "elapsed_s": l.ElapsedS, "distance_m": l.DistanceM})
 	})
 	if err != nil {
 		return LiveSession{}, err
@@ -416,10 +390,10 @@ func (s *Store) AddLiveSet(ctx context.Context, userID int64, id string, positio
 			return err
 		}
 		added = true
-		if err := s.PublishEvent(tx, userTopic(userID), map[string]any{"type": "live.set", "id": id, "position": n, "set": set}); err != nil {
+		if err := s.PublishEvent(tx, userTopic(userID), map[string]any{"type": EventLiveSet, "id": id, "position": n, "set": set}); err != nil {
 			return err
 		}
-		return s.PublishEvent(tx, workoutTopic(id), map[string]any{"type": "set", "id": id, "position": n, "set": set})
+		return s.PublishEvent(tx, workoutTopic(id), map[string]any{"type": EventViewSet, "id": id, "position": n, "set": set})
 	})
 	return added, err
 }
@@ -641,7 +615,7 @@ func (s *server) watchLive(w http.ResponseWriter, r *http.Request) error {
 // registerLiveTopics lets sockets follow a live session: its owner (who
 // may also send samples on it) and spectators with a good link.
 func (s *server) registerLiveTopics() {
-	s.hub.kinds["workout"] = &topicKind{
+	s.hub.registerKind("workout", &topicKind{
 		needsID: true,
 		authorize: func(ctx context.Context, p *principal, id, share string) (access, error) {
 			l, err := liveByID(ctx, s.store.reader, id)
@@ -681,5 +655,5 @@ func (s *server) registerLiveTopics() {
 		},
 		presence:  true,
 		retention: Retention{MaxAge: 2 * 24 * time.Hour, MaxCount: 0},
-	}
+	})
 }

@@ -84,6 +84,7 @@ func newServer(cfg config, store *Store, log *slog.Logger) (*server, error) {
 	if err := store.interruptImports(); err != nil {
 		return nil, err
 	}
+	s.registerUserTopics()
 	s.registerGameTopics()
 	s.registerLiveTopics()
 	s.routes()

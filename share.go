@@ -20,7 +20,7 @@ func (s *Store) ShareWorkout(ctx context.Context, userID int64, id string, showM
 		if n, _ := res.RowsAffected(); n == 0 {
 			return errNotFound
 		}
-		return s.PublishEvent(tx, userTopic(userID), map[string]any{"type": "workout.updated", "id": id})
+		return s.PublishEvent(tx, userTopic(userID), map[string]any{"type": EventWorkoutUpdated, "id": id})
 	})
 	return token, err
 }
@@ -35,7 +35,7 @@ func (s *Store) UnshareWorkout(ctx context.Context, userID int64, id string) err
 		if n, _ := res.RowsAffected(); n == 0 {
 			return errNotFound
 		}
-		return s.PublishEvent(tx, userTopic(userID), map[string]any{"type": "workout.updated", "id": id})
+		return s.PublishEvent(tx, userTopic(userID), map[string]any{"type": EventWorkoutUpdated, "id": id})
 	})
 }
 

@@ -66,7 +66,7 @@ func (s *Store) SaveGear(ctx context.Context, userID, id int64, g Gear) (Gear, e
 				return errNotFound
 			}
 		}
-		return s.PublishEvent(tx, userTopic(userID), map[string]any{"type": "gear.updated", "id": id})
+		return s.PublishEvent(tx, userTopic(userID), map[string]any{"type": EventGearUpdated, "id": id})
 	})
 	if err != nil {
 		return Gear{}, err
@@ -84,7 +84,7 @@ func (s *Store) DeleteGear(ctx context.Context, userID, id int64) error {
 		if n, _ := res.RowsAffected(); n == 0 {
 			return errNotFound
 		}
-		return s.PublishEvent(tx, userTopic(userID), map[string]any{"type": "gear.deleted", "id": id})
+		return s.PublishEvent(tx, userTopic(userID), map[string]any{"type": EventGearDeleted, "id": id})
 	})
 }
 

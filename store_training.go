@@ -233,7 +233,7 @@ func (s *Store) refreshTraining(tx *Tx, userID int64, workoutID string) error {
 	if err != nil {
 		return err
 	}
-	return s.PublishEvent(tx, userTopic(userID), map[string]any{"type": "training.updated", "id": workoutID})
+	return s.PublishEvent(tx, userTopic(userID), map[string]any{"type": EventTrainingUpdated, "id": workoutID})
 }
 
 // rederive recomputes zones and loads of the user's workouts matching
@@ -357,7 +357,7 @@ func (s *Store) SetAthleteSetting(ctx context.Context, userID int64, e settingEn
 		if err != nil {
 			return err
 		}
-		return s.PublishEvent(tx, userTopic(userID), map[string]any{"type": "training.updated", "setting": e.Key})
+		return s.PublishEvent(tx, userTopic(userID), map[string]any{"type": EventTrainingUpdated, "setting": e.Key})
 	})
 }
 

@@ -144,7 +144,7 @@ func (s *Store) SetSettings(ctx context.Context, userID int64, set UserSettings)
 		if _, err := tx.Exec("UPDATE users SET timezone = ?, units = ?, week_start = ? WHERE id = ?", set.Timezone, set.Units, set.WeekStart, userID); err != nil {
 			return err
 		}
-		return s.PublishEvent(tx, userTopic(userID), map[string]any{"type": "settings.changed", "settings": set})
+		return s.PublishEvent(tx, userTopic(userID), map[string]any{"type": EventSettingsChanged, "settings": set})
 	})
 }
 
@@ -162,7 +162,7 @@ func (s *Store) SetPassword(ctx context.Context, userID int64, passwordHash stri
 		if _, err = tx.Exec("DELETE FROM sessions WHERE user_id = ? AND id != ?", userID, keepSession); err != nil {
 			return err
 		}
-		return s.PublishEvent(tx, userTopic(userID), map[string]any{"type": "password.changed", "kept_session": keepSession})
+		return s.PublishEvent(tx, userTopic(userID), map[string]any{"type": EventPasswordChanged, "kept_session": keepSession})
 	})
 }
 
@@ -182,7 +182,7 @@ func (s *Store) CreateSession(ctx context.Context, userID int64, tokenHash []byt
 		if sess.ID, err = res.LastInsertId(); err != nil {
 			return err
 		}
-		return s.PublishEvent(tx, userTopic(userID), map[string]any{"type": "session.created", "session": sess})
+		return s.PublishEvent(tx, userTopic(userID), map[string]any{"type": EventSessionCreated, "session": sess})
 	})
 	return sess, err
 }
@@ -240,20 +240,20 @@ func (s *Store) Sessions(ctx context.Context, userID int64) ([]Session, error) {
 // DeleteSession signs out one of userID's sessions; another user's session
 // is reported as errNotFound, exactly like one that does not exist.
 func (s *Store) DeleteSession(ctx context.Context, userID, id int64) error {
-	return s.deleteOwned(ctx, "DELETE FROM sessions WHERE id = ? AND user_id = ?", id, userID, "session.revoked")
+	return s.deleteOwned(ctx, "DELETE FROM sessions WHERE id = ? AND user_id = ?", id, userID, EventSessionRevoked)
 }
 
 // tokenKind is a table of named secrets a user holds, stored as hashes:
 // API tokens and upload tokens have the same shape and the same queries,
 // and differ only in what the secret lets its holder do.
 type tokenKind struct {
-	table string // api_tokens or upload_tokens
-	event string // the user topic's event prefix: "token" (token.created, token.revoked) or "upload_token"
+	table            string // api_tokens or upload_tokens
+	created, revoked Event  // the user topic's events for a token made and one revoked
 }
 
 var (
-	apiTokens    = tokenKind{table: "api_tokens", event: "token"}
-	uploadTokens = tokenKind{table: "upload_tokens", event: "upload_token"}
+	apiTokens    = tokenKind{table: "api_tokens", created: EventTokenCreated, revoked: EventTokenRevoked}
+	uploadTokens = tokenKind{table: "upload_tokens", created: EventUploadTokenCreated, revoked: EventUploadTokenRevoked}
 )
 
 // CreateAPIToken stores a token hash under a name.
@@ -293,7 +293,7 @@ func (s *Store) createToken(ctx context.Context, k tokenKind, userID int64, name
 		if t.ID, err = res.LastInsertId(); err != nil {
 			return err
 		}
-		return s.PublishEvent(tx, userTopic(userID), map[string]any{"type": k.event + ".created", "token": t})
+		return s.PublishEvent(tx, userTopic(userID), map[string]any{"type": k.created, "token": t})
 	})
 	return t, err
 }
@@ -339,13 +339,13 @@ func (s *Store) listTokens(ctx context.Context, k tokenKind, userID int64) ([]AP
 }
 
 func (s *Store) deleteToken(ctx context.Context, k tokenKind, userID, id int64) error {
-	return s.deleteOwned(ctx, "DELETE FROM "+k.table+" WHERE id = ? AND user_id = ?", id, userID, k.event+".revoked")
+	return s.deleteOwned(ctx, "DELETE FROM "+k.table+" WHERE id = ? AND user_id = ?", id, userID, k.revoked)
 }
 
 // deleteOwned deletes row id of userID's with query (which takes the id,
 // then the user id), reports a missing row and someone else's row alike as
 // errNotFound, and tells the user's other screens with event.
-func (s *Store) deleteOwned(ctx context.Context, query string, id, userID int64, event string) error {
+func (s *Store) deleteOwned(ctx context.Context, query string, id, userID int64, event Event) error {
 	return s.Write(ctx, func(tx *Tx) error {
 		res, err := tx.Exec(query, id, userID)
 		if err != nil {

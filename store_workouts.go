@@ -104,7 +104,7 @@ func (s *Store) CreateWorkout(ctx context.Context, userID int64, w Workout) (Wor
 			return err
 		}
 		created = true
-		if err := s.PublishEvent(tx, userTopic(userID), map[string]any{"type": "workout.created", "id": w.ID}); err != nil {
+		if err := s.PublishEvent(tx, userTopic(userID), map[string]any{"type": EventWorkoutCreated, "id": w.ID}); err != nil {
 			return err
 		}
 		return s.refreshTraining(tx, userID, w.ID)
@@ -143,7 +143,7 @@ func (s *Store) UpdateWorkout(ctx context.Context, userID int64, w Workout) (Wor
 		if err := s.refreshEfforts(tx, userID, w.ID, w.Sport); err != nil {
 			return err
 		}
-		if err := s.PublishEvent(tx, userTopic(userID), map[string]any{"type": "workout.updated", "id": w.ID}); err != nil {
+		if err := s.PublishEvent(tx, userTopic(userID), map[string]any{"type": EventWorkoutUpdated, "id": w.ID}); err != nil {
 			return err
 		}
 		return s.refreshTraining(tx, userID, w.ID)
@@ -164,7 +164,7 @@ func (s *Store) DeleteWorkout(ctx context.Context, userID int64, id string) erro
 		if n, _ := res.RowsAffected(); n == 0 {
 			return errNotFound
 		}
-		if err := s.PublishEvent(tx, userTopic(userID), map[string]any{"type": "workout.deleted", "id": id}); err != nil {
+		if err := s.PublishEvent(tx, userTopic(userID), map[string]any{"type": EventWorkoutDeleted, "id": id}); err != nil {
 			return err
 		}
 		return s.refreshTraining(tx, userID, id) // the estimates may have rested on it
@@ -279,7 +279,7 @@ func (s *Store) AddSamples(ctx context.Context, userID int64, workoutID string, 
 		if err := s.refreshEfforts(tx, userID, workoutID, sport); err != nil {
 			return err
 		}
-		if err := s.PublishEvent(tx, userTopic(userID), map[string]any{"type": "workout.samples", "id": workoutID, "added": len(samples)}); err != nil {
+		if err := s.PublishEvent(tx, userTopic(userID), map[string]any{"type": EventWorkoutSamples, "id": workoutID, "added": len(samples)}); err != nil {
 			return err
 		}
 		return s.refreshTraining(tx, userID, workoutID)

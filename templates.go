@@ -58,14 +58,14 @@ func (s *Store) CreateTemplate(ctx context.Context, userID int64, t Template) (T
 		if t.ID, err = res.LastInsertId(); err != nil {
 			return err
 		}
-		return s.PublishEvent(tx, userTopic(userID), map[string]any{"type": "template.created", "id": t.ID})
+		return s.PublishEvent(tx, userTopic(userID), map[string]any{"type": EventTemplateCreated, "id": t.ID})
 	})
 	return t, err
 }
 
 // DeleteTemplate removes one of the user's routines.
 func (s *Store) DeleteTemplate(ctx context.Context, userID, id int64) error {
-	return s.deleteOwned(ctx, "DELETE FROM templates WHERE id = ? AND user_id = ?", id, userID, "template.deleted")
+	return s.deleteOwned(ctx, "DELETE FROM templates WHERE id = ? AND user_id = ?", id, userID, EventTemplateDeleted)
 }
 
 func (s *server) listTemplates(w http.ResponseWriter, r *http.Request, p *principal) error {

@@ -27,8 +27,7 @@ type querier interface {
 }
 
 // topicKind is everything the hub needs to know about one kind of topic.
-// Each feature registers its kinds (users here; workouts and games in
-// their own files).
+// Each feature registers its kinds with registerKind.
 type topicKind struct {
 	// needsID says whether topics of this kind are "kind:id" or a bare "kind".
 	needsID bool
@@ -65,9 +64,21 @@ func userTopic(userID int64) string { return "user:" + strconv.FormatInt(userID,
 // gamesTopic is the public feed of live game updates.
 const gamesTopic = "games"
 
-// registerCoreTopics registers the kinds that exist from the start.
-func (h *hub) registerCoreTopics() {
-	h.kinds["user"] = &topicKind{
+// registerKind adds a kind of topic to the hub. Each feature registers
+// the kinds it owns, once, from its own register function called when the
+// server is set up (users here, games in games.go, live workouts in
+// live.go); registering a name twice is a programming error.
+func (h *hub) registerKind(name string, k *topicKind) {
+	if _, dup := h.kinds[name]; dup {
+		panic("topic kind " + name + " registered twice")
+	}
+	h.kinds[name] = k
+}
+
+// registerUserTopics lets each signed-in socket follow its user's own
+// topic, which every change to their data is published on.
+func (s *server) registerUserTopics() {
+	s.hub.registerKind("user", &topicKind{
 		needsID: true,
 		authorize: func(ctx context.Context, p *principal, id, share string) (access, error) {
 			if p != nil && id == strconv.FormatInt(p.User.ID, 10) {
@@ -83,18 +94,7 @@ func (h *hub) registerCoreTopics() {
 			return map[string]any{"user": u}, nil
 		},
 		retention: Retention{MaxAge: defaultRetentionAge, MaxCount: defaultRetentionCount},
-	}
-	h.kinds["games"] = &topicKind{
-		authorize: func(ctx context.Context, p *principal, id, share string) (access, error) {
-			return accessRead, nil // updates come from the games API, never from pub
-		},
-		snapshot: func(ctx context.Context, q querier, id string) (any, error) {
-			// The games feature adds the live games here; until a game
-			// exists there is nothing live.
-			return map[string]any{"games": []any{}}, nil
-		},
-		retention: Retention{MaxAge: 2 * 24 * time.Hour, MaxCount: defaultRetentionCount},
-	}
+	})
 }
 
 // parseRetention reads -retention: comma-separated kind=age/count items,
