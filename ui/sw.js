@@ -1,14 +1,14 @@
 // sw.js: makes fitcast installable and lets the app shell open offline.
 // The shell is fetched from the network first, so a new release shows up at
 // once; the cache is only the fallback. The API and sockets are never cached.
-const CACHE = 'fitcast-shell-v14';
+const CACHE = 'fitcast-shell-v15';
 // The shell: what every page needs to open. A page's own module, and the
 // map and chart libraries, are kept once the page has fetched them (the
 // fetch handler below), so a first visit to the sign-in page downloads
 // neither the workout pages nor the libraries, and a page visited once
 // opens offline.
 const SHELL = [
-  '/index.html', '/app.js', '/api.js', '/dom.js', '/session.js', '/updates.js', '/catalog.js', '/socket.js', '/format.js',
+  '/index.html', '/app.js', '/api.js', '/dom.js', '/session.js', '/updates.js', '/events.js', '/catalog.js', '/socket.js', '/format.js',
   '/icons.js', '/lazy.js', '/style.css',
   '/manifest.webmanifest', '/icons/icon.svg', '/icons/icon-192.png',
 ];

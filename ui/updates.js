@@ -4,51 +4,63 @@
 // page (the scroll position, a half-typed field) stays as it is. follow()
 // is the same for a topic of its own (a game, a session being watched):
 // it ends when its page goes.
+import { Events } from './events.js';
 import { Socket } from './socket.js';
 
 /**
- * EVENTS names the events of the user's topic this UI acts on, as the
- * server sends them (the "type" of each event; docs/protocol.md). They are
- * spelled here and nowhere else in the UI. A name ending in "." stands for
- * the family of events that start with it.
+ * EVENTS names the events of the user's topic this UI acts on, and the
+ * families it binds cards to, from the one list of names the server uses
+ * (events.js, mirrored by events.go; docs/protocol.md). A family is the
+ * list of the events it holds.
  */
 export const EVENTS = Object.freeze({
-  settingsChanged: 'settings.changed',
-  importProgress: 'import.progress',
-  trainingUpdated: 'training.updated',
-  workoutDeleted: 'workout.deleted',
-  sportCreated: 'sport.created',
-  exerciseCreated: 'exercise.created',
-  liveStarted: 'live.started',
-  liveSamples: 'live.samples',
-  liveSet: 'live.set',
-  livePaused: 'live.paused',
-  liveLive: 'live.live',
-  liveFinished: 'live.finished',
-  workouts: 'workout.',
-  goals: 'goal.',
-  weights: 'weight.',
-  sessions: 'session.',
-  tokens: 'token.',
-  uploadTokens: 'upload_token.',
+  settingsChanged: Events.SettingsChanged,
+  importProgress: Events.ImportProgress,
+  trainingUpdated: Events.TrainingUpdated,
+  workoutDeleted: Events.WorkoutDeleted,
+  sportCreated: Events.SportCreated,
+  exerciseCreated: Events.ExerciseCreated,
+  liveStarted: Events.LiveStarted,
+  liveSamples: Events.LiveSamples,
+  liveSet: Events.LiveSet,
+  livePaused: Events.LivePaused,
+  liveLive: Events.LiveResumed,
+  liveFinished: Events.LiveFinished,
+  workouts: family('Workout'),
+  goals: family('Goal'),
+  weights: family('Weight'),
+  sessions: family('Session'),
+  tokens: family('Token'),
+  uploadTokens: family('UploadToken'),
 });
 
 /**
  * SESSION_MESSAGES names the messages of a live session's own topic
- * (workout:<id>, docs/protocol.md), by their "type", spelled here too.
+ * (workout:<id>, docs/protocol.md) that the UI reads, by their "type".
  */
 export const SESSION_MESSAGES = Object.freeze({
-  samples: 'samples',
-  set: 'set',
+  samples: Events.ViewSamples,
+  set: Events.ViewSet,
 });
+
+/**
+ * family lists the event names whose keys in Events start with one of
+ * prefixes followed by a capital (so 'Token' is not 'TokenX' of another
+ * family: UploadToken events start with 'Upload').
+ */
+function family(...prefixes) {
+  return Object.freeze(Object.entries(Events)
+    .filter(([key]) => prefixes.some((p) => key === p || (key.startsWith(p) && /^[A-Z]/.test(key.slice(p.length)))))
+    .map(([, name]) => name));
+}
 
 /** socket is the tab's one WebSocket (socket.js). */
 export const socket = new Socket();
 
-/** is reports whether event is one of names (EVENTS values). */
+/** is reports whether event is one of names (EVENTS values: names or families). */
 export function is(event, ...names) {
   const type = event?.type || '';
-  return names.some((n) => (n.endsWith('.') ? type.startsWith(n) : type === n));
+  return names.flat().includes(type);
 }
 
 // The view on screen: only its bindings hear events. Bindings of a view
