@@ -92,7 +92,7 @@ type liveView struct {
 // StartLive begins recording: a workout that grows as samples arrive.
 func (s *Store) StartLive(ctx context.Context, userID int64, sport, id string) (LiveSession, error) {
 	err := s.Write(ctx, func(tx *Tx) error {
-		if _, err := s.Sport(ctx, tx, userID, sport); err != nil {
+		if _, err := sportIn(ctx, tx, userID, sport); err != nil {
 			return invalidField("sport", "unknown sport %q", sport)
 		}
 		var n int
@@ -631,7 +631,7 @@ func (s *server) watchLive(w http.ResponseWriter, r *http.Request) error {
 	}
 	// The sport's name and measure, so the spectator's page reads the
 	// session as its owner's does (speed for a ride, pace for a run).
-	sport, _ := s.store.Sport(r.Context(), s.store.reader, l.userID, l.Sport)
+	sport, _ := s.store.Sport(r.Context(), l.userID, l.Sport)
 	if sport.Name == "" {
 		sport.Name = l.Sport
 	}

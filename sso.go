@@ -137,21 +137,6 @@ type ssoIdentity struct {
 	Issuer, Subject string
 }
 
-// UserByIdentity finds the account linked to an identity.
-func (s *Store) UserByIdentity(ctx context.Context, issuer, subject string) (User, error) {
-	return scanUser(s.reader.QueryRowContext(ctx, "SELECT "+userJoinColumns+
-		" FROM user_identities i JOIN users u ON u.id = i.user_id WHERE i.issuer = ? AND i.subject = ?", issuer, subject))
-}
-
-// LinkIdentity links an identity to an account.
-func (s *Store) LinkIdentity(ctx context.Context, issuer, subject string, userID int64) error {
-	return s.Write(ctx, func(tx *Tx) error {
-		_, err := tx.Exec("INSERT OR IGNORE INTO user_identities (issuer, subject, user_id, created_at) VALUES (?, ?, ?, ?)",
-			issuer, subject, userID, ms(s.now()))
-		return err
-	})
-}
-
 var errPasswordsOff = errorf(http.StatusForbidden, "passwords_disabled", "sign-in with a password is turned off on this fitcast; use single sign-on")
 
 // passwords wraps a handler that takes or sets a local password, so that

@@ -24,32 +24,6 @@ const uploadTokenPrefix = "fcu_"
 // token itself is shown once, at creation.
 type UploadToken = APIToken
 
-// CreateUploadToken stores an upload token's hash under a name.
-func (s *Store) CreateUploadToken(ctx context.Context, userID int64, name string, tokenHash []byte) (UploadToken, error) {
-	return s.createToken(ctx, uploadTokens, userID, name, tokenHash)
-}
-
-// UploadTokenByHash finds an upload token and its user.
-func (s *Store) UploadTokenByHash(ctx context.Context, tokenHash []byte) (UploadToken, User, error) {
-	return s.tokenByHash(ctx, uploadTokens, tokenHash)
-}
-
-// UploadTokens lists a user's upload tokens, newest first.
-func (s *Store) UploadTokens(ctx context.Context, userID int64) ([]UploadToken, error) {
-	return s.listTokens(ctx, uploadTokens, userID)
-}
-
-// TouchUploadToken records that a token was used.
-func (s *Store) TouchUploadToken(ctx context.Context, id int64) error {
-	return s.touchToken(ctx, uploadTokens, id)
-}
-
-// DeleteUploadToken revokes one of userID's upload tokens; another user's
-// token is errNotFound.
-func (s *Store) DeleteUploadToken(ctx context.Context, userID, id int64) error {
-	return s.deleteToken(ctx, uploadTokens, userID, id)
-}
-
 func (s *server) listUploadTokens(w http.ResponseWriter, r *http.Request, p *principal) error {
 	list, err := s.store.UploadTokens(r.Context(), p.User.ID)
 	if err != nil {
@@ -335,14 +309,8 @@ func (s *server) importNow(ctx context.Context, u User, it importItem) (importSu
 // newImport records an import that is about to run.
 func (s *server) newImport(ctx context.Context, userID int64, status string) (importSummary, error) {
 	sum := importSummary{Status: status, Results: []importResult{}, CreatedAt: s.now().UTC().Truncate(time.Millisecond)}
-	err := s.store.Write(ctx, func(tx *Tx) error {
-		res, err := tx.Exec("INSERT INTO imports (user_id, status, created_at) VALUES (?, ?, ?)", userID, status, ms(sum.CreatedAt))
-		if err != nil {
-			return err
-		}
-		sum.ID, err = res.LastInsertId()
-		return err
-	})
+	var err error
+	sum.ID, err = s.store.CreateImport(ctx, userID, status, sum.CreatedAt)
 	return sum, err
 }
 

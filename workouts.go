@@ -247,7 +247,7 @@ func (s *server) getWorkout(w http.ResponseWriter, r *http.Request, p *principal
 		if err != nil {
 			return err
 		}
-		sport, _ := s.store.Sport(r.Context(), s.store.reader, p.User.ID, wo.Sport)
+		sport, _ := s.store.Sport(r.Context(), p.User.ID, wo.Sport)
 		if sp := splits(samples, splitUnit(sport.Measure, p.User.Units)); sp != nil {
 			d.Splits = sp
 		}
@@ -255,7 +255,7 @@ func (s *server) getWorkout(w http.ResponseWriter, r *http.Request, p *principal
 	if d.Records, err = s.store.RecordsHeldBy(r.Context(), p.User.ID, wo); err != nil {
 		return err
 	}
-	if err := s.store.reader.QueryRowContext(r.Context(), "SELECT count(*) > 0 FROM workout_files WHERE workout_id = ?", wo.ID).Scan(&d.HasOriginal); err != nil {
+	if d.HasOriginal, err = s.store.HasOriginal(r.Context(), wo.ID); err != nil {
 		return err
 	}
 	if d.workoutTraining, err = s.store.WorkoutTraining(r.Context(), p.User, wo.ID); err != nil {
