@@ -398,3 +398,8 @@ func (s *Store) TouchUploadToken(ctx context.Context, id int64) error {
 func (s *Store) DeleteUploadToken(ctx context.Context, userID, id int64) error {
 	return s.deleteToken(ctx, uploadTokens, userID, id)
 }
+
+// userIn reads a user by id through q, for a topic's snapshot.
+func userIn(ctx context.Context, q querier, id string) (User, error) {
+	return scanUser(q.QueryRowContext(ctx, "SELECT "+userColumns+" FROM users WHERE id = ?", id))
+}

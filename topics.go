@@ -68,7 +68,7 @@ func (h *hub) registerCoreTopics() {
 			return accessNone, nil
 		},
 		snapshot: func(ctx context.Context, q querier, id string) (any, error) {
-			u, err := scanUser(q.QueryRowContext(ctx, "SELECT "+userColumns+" FROM users WHERE id = ?", id))
+			u, err := userIn(ctx, q, id)
 			if err != nil {
 				return nil, err
 			}

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"net"
@@ -428,7 +427,7 @@ func (c *wsConn) readHead(topic string) (TopicHead, any, error) {
 	kindName, id, _ := parseTopic(topic)
 	kind := c.hub.kinds[kindName]
 	ctx := context.Background()
-	tx, err := c.hub.store.reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	tx, err := c.hub.store.BeginRead(ctx)
 	if err != nil {
 		return TopicHead{}, nil, err
 	}
