@@ -147,7 +147,7 @@ func (s *server) createSport(w http.ResponseWriter, r *http.Request, p *principa
 	}
 	if err := s.store.CreateCustomSport(r.Context(), p.User.ID, sp); err != nil {
 		if err == errConflict {
-			return &apiError{Status: http.StatusConflict, Code: "conflict", Field: "name", Message: "a sport with that name exists"}
+			return &apiError{Code: codeConflict, Field: "name", Message: "a sport with that name exists"}
 		}
 		return err
 	}
@@ -179,7 +179,7 @@ func (s *server) createExercise(w http.ResponseWriter, r *http.Request, p *princ
 	}
 	if err := s.store.CreateCustomExercise(r.Context(), p.User.ID, ex); err != nil {
 		if err == errConflict {
-			return &apiError{Status: http.StatusConflict, Code: "conflict", Field: "name", Message: "an exercise with that name exists"}
+			return &apiError{Code: codeConflict, Field: "name", Message: "an exercise with that name exists"}
 		}
 		return err
 	}

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"net/http"
 	"regexp"
 	"slices"
 	"sort"
@@ -1195,7 +1194,7 @@ func writeGPX(w Workout, samples []Sample) ([]byte, error) {
 		points = append(points, p)
 	}
 	if len(points) == 0 {
-		return nil, errorf(http.StatusNotFound, "no_track", "this workout has no GPS track to export")
+		return nil, errorf(codeNoTrack, "this workout has no GPS track to export")
 	}
 	title := w.Title
 	if title == "" {

@@ -170,7 +170,7 @@ func (s *server) gameFor(r *http.Request) (Game, *principal, error) {
 	p, err := s.authenticate(r)
 	if err != nil {
 		var ae *apiError
-		if !errors.As(err, &ae) || ae.Code != "unauthorized" {
+		if !errors.As(err, &ae) || ae.Code != codeUnauthorized {
 			return Game{}, nil, err
 		}
 		p = nil

@@ -502,7 +502,7 @@ func (s *server) goalHistory(w http.ResponseWriter, r *http.Request, p *principa
 		return err
 	}
 	if g.Kind != goalVolume {
-		return errorf(http.StatusBadRequest, "no_history", "only volume goals have periods")
+		return errorf(codeNoHistory, "only volume goals have periods")
 	}
 	hist, err := s.volumeHistory(r.Context(), p.User, g, s.now())
 	if err != nil {

@@ -571,7 +571,7 @@ func (s *server) uploadImport(w http.ResponseWriter, r *http.Request, p *princip
 	r.Body = http.MaxBytesReader(w, r.Body, limits.MaxArchive+1<<20)
 	mr, err := r.MultipartReader()
 	if err != nil {
-		return errorf(http.StatusBadRequest, "invalid_upload", "send files as multipart/form-data, e.g. curl -F file=@run.fit")
+		return errorf(codeInvalidUpload, "send files as multipart/form-data, e.g. curl -F file=@run.fit")
 	}
 	// Uploads wait beside the database, on a disk sized for data, rather
 	// than in a /tmp that may be memory.
@@ -590,9 +590,9 @@ func (s *server) uploadImport(w http.ResponseWriter, r *http.Request, p *princip
 			os.RemoveAll(dir)
 			var tooBig *http.MaxBytesError
 			if errors.As(err, &tooBig) {
-				return errorf(http.StatusRequestEntityTooLarge, "too_large", "an upload may hold at most %d MB; import in parts", limits.MaxArchive>>20)
+				return errorf(codeTooLarge, "an upload may hold at most %d MB; import in parts", limits.MaxArchive>>20)
 			}
-			return errorf(http.StatusBadRequest, "invalid_upload", "the upload is not valid multipart/form-data: %v", err)
+			return errorf(codeInvalidUpload, "the upload is not valid multipart/form-data: %v", err)
 		}
 		if part.FileName() == "" {
 			// weight_unit says the unit of strength CSVs that do not say
@@ -611,14 +611,14 @@ func (s *server) uploadImport(w http.ResponseWriter, r *http.Request, p *princip
 		}
 		if len(sources) == maxImportFiles {
 			os.RemoveAll(dir)
-			return errorf(http.StatusBadRequest, "too_many_files", "at most %d files at once; zip them, or import in parts", maxImportFiles)
+			return errorf(codeTooManyFiles, "at most %d files at once; zip them, or import in parts", maxImportFiles)
 		}
 		src := importSource{Name: path.Base(strings.ReplaceAll(part.FileName(), `\`, "/")), Path: filepath.Join(dir, fmt.Sprint(len(sources)))}
 		if err := saveUpload(src.Path, part); err != nil {
 			os.RemoveAll(dir)
 			var tooBig *http.MaxBytesError
 			if errors.As(err, &tooBig) {
-				return errorf(http.StatusRequestEntityTooLarge, "too_large", "an upload may hold at most %d MB; import in parts", limits.MaxArchive>>20)
+				return errorf(codeTooLarge, "an upload may hold at most %d MB; import in parts", limits.MaxArchive>>20)
 			}
 			return err
 		}
@@ -626,7 +626,7 @@ func (s *server) uploadImport(w http.ResponseWriter, r *http.Request, p *princip
 	}
 	if len(sources) == 0 {
 		os.RemoveAll(dir)
-		return errorf(http.StatusBadRequest, "invalid_upload", "the upload holds no files")
+		return errorf(codeInvalidUpload, "the upload holds no files")
 	}
 	sum, err := s.startImport(p.User, sources, dir, weightUnit)
 	if err != nil {

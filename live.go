@@ -73,7 +73,7 @@ func (s *Store) StartLive(ctx context.Context, userID int64, sport, id string) (
 			return invalidField("sport", "unknown sport %q", sport)
 		}
 		if workoutExists(tx, id) {
-			return &apiError{Status: http.StatusConflict, Code: "conflict", Field: "id", Message: "id: already used"}
+			return &apiError{Code: codeConflict, Field: "id", Message: "id: already used"}
 		}
 		if err := insertLiveSession(tx, userID, id, sport, s.now()); err != nil {
 			return err
@@ -120,7 +120,7 @@ func (s *Store) IngestLive(ctx context.Context, userID int64, id string, samples
 			return errNotFound
 		}
 		if l.Status == "finished" {
-			return errorf(http.StatusConflict, "session_finished", "this session is finished")
+			return errorf(codeSessionFinished, "this session is finished")
 		}
 		var accepted []Sample
 		startT := l.lastT
@@ -259,7 +259,7 @@ func (s *Store) SetLiveStatus(ctx context.Context, userID int64, id, status stri
 			return errNotFound
 		}
 		if l.Status == "finished" {
-			return errorf(http.StatusConflict, "session_finished", "this session is finished")
+			return errorf(codeSessionFinished, "this session is finished")
 		}
 		if err := setLiveSessionStatus(tx, id, status); err != nil {
 			return err
@@ -320,7 +320,7 @@ func (s *Store) AddLiveSet(ctx context.Context, userID int64, id string, positio
 			return errNotFound
 		}
 		if l.Status == "finished" {
-			return errorf(http.StatusConflict, "session_finished", "this session is finished")
+			return errorf(codeSessionFinished, "this session is finished")
 		}
 		if err := s.checkCatalog(ctx, tx, userID, Workout{Sport: l.Sport, Sets: []WorkoutSet{set}}); err != nil {
 			return err
@@ -515,7 +515,7 @@ func (s *server) liveByToken(ctx context.Context, token string) (LiveSession, er
 func (s *server) watchLive(w http.ResponseWriter, r *http.Request) error {
 	l, err := s.liveByToken(r.Context(), r.PathValue("token"))
 	if err != nil {
-		return errorf(http.StatusNotFound, "not_found", "this link has expired or was revoked")
+		return errorf(codeNotFound, "this link has expired or was revoked")
 	}
 	v, err := s.store.SpectatorView(r.Context(), l.ID)
 	if err != nil {

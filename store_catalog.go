@@ -81,7 +81,7 @@ func (s *Store) Exercises(ctx context.Context, userID int64) ([]Exercise, error)
 
 // ExerciseKnown reports whether key is a built-in exercise or the user's.
 func (s *Store) ExerciseKnown(ctx context.Context, userID int64, key string) (bool, error) {
-	return s.ExerciseKnown(ctx, userID, key)
+	return exerciseKnown(ctx, s.reader, userID, key)
 }
 
 // exerciseKnown is ExerciseKnown read through q.

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"net/http"
 	"sync"
 	"time"
 )
@@ -186,7 +185,7 @@ func (c *gameStateCache) put(gameID string, st GameState) {
 	c.m[gameID] = st
 }
 
-var errNotScorekeeper = errorf(http.StatusForbidden, "not_scorekeeper", "only this game's scorekeepers may change it")
+var errNotScorekeeper = errorf(codeNotScorekeeper, "only this game's scorekeepers may change it")
 
 // AppendGameEvent checks ev against the rules and the log, appends it, and
 // publishes the new state, all in one write: two scorekeepers tapping at
@@ -240,7 +239,7 @@ func (s *Store) AppendGameEvent(ctx context.Context, gameID string, userID int64
 				}
 			}
 			if ev.Target == 0 {
-				return errorf(http.StatusConflict, "nothing_to_undo", "there is nothing left to undo")
+				return errorf(codeNothingToUndo, "there is nothing left to undo")
 			}
 		} else if err := gameSports[g.Sport].normalize(&ev, &state); err != nil {
 			return err

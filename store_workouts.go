@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 	"time"
 )
@@ -84,7 +83,7 @@ func (s *Store) CreateWorkout(ctx context.Context, userID int64, w Workout) (Wor
 		err := tx.QueryRow("SELECT user_id FROM workouts WHERE id = ?", w.ID).Scan(&owner)
 		if err == nil {
 			if owner != userID {
-				return &apiError{Status: http.StatusConflict, Code: "conflict", Field: "id", Message: "id: already used; choose another UUID"}
+				return &apiError{Code: codeConflict, Field: "id", Message: "id: already used; choose another UUID"}
 			}
 			return nil
 		}

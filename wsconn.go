@@ -86,7 +86,7 @@ func (s *server) serveWS(mode connMode) http.HandlerFunc {
 		p, err := s.authenticate(r)
 		if err != nil {
 			var ae *apiError
-			if !errors.As(err, &ae) || ae.Code != "unauthorized" || mode == modeFitness {
+			if !errors.As(err, &ae) || ae.Code != codeUnauthorized || mode == modeFitness {
 				writeError(w, r, s.log, err) // a bad token is an error; no credentials at all is anonymous
 				return
 			}
@@ -548,7 +548,7 @@ func (c *wsConn) frameErrorFrom(err error) *frameError {
 	case errors.As(err, &fe):
 		return fe
 	case errors.As(err, &ae):
-		return newFrameError(ae.Code, ae.Message)
+		return newFrameError(ae.Code.String(), ae.Message)
 	case errors.Is(err, errNotFound):
 		return newFrameError("forbidden", "there is no such thing you may change")
 	}
