@@ -50,7 +50,7 @@ func validateLabel(field, s string) (string, error) {
 	return s, nil
 }
 
-var errSignupClosedHTTP = errorf(http.StatusForbidden, "signup_closed", "sign-up is closed on this fitcast; ask its admin for an account")
+var errSignupClosedHTTP = errorf(codeSignupClosed, "sign-up is closed on this fitcast; ask its admin for an account")
 
 type credentials struct {
 	Username string `json:"username"`
@@ -92,7 +92,7 @@ func (s *server) signup(w http.ResponseWriter, r *http.Request) error {
 		return errSignupClosedHTTP
 	case errors.Is(err, errConflict):
 		s.ipFailures.fail(ip)
-		return &apiError{Status: http.StatusConflict, Code: "username_taken", Field: "username", Message: "that username is taken"}
+		return &apiError{Code: codeUsernameTaken, Field: "username", Message: "that username is taken"}
 	case err != nil:
 		return err
 	}
@@ -126,7 +126,7 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if c.Username == "" || c.Password == "" || len(c.Password) > 4*maxPasswordLen || len(c.Username) > 64 {
-		return errorf(http.StatusBadRequest, "invalid_credentials_format", "send a username and a password")
+		return errorf(codeInvalidCredentialsFormat, "send a username and a password")
 	}
 	ip := s.clientIP(r)
 	account := strings.ToLower(c.Username)
@@ -153,7 +153,7 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) error {
 		s.pairFailures.fail(pair)
 		s.accountLoad.take(account)
 		s.log.Warn("sign-in failed", "user", c.Username, "ip", ip)
-		return errorf(http.StatusUnauthorized, "invalid_credentials", "wrong username or password")
+		return errorf(codeInvalidCredentials, "wrong username or password")
 	}
 	// Only this address's record is cleared: the account's bucket refills
 	// by time alone, or an attacker's guessing would resume the moment
@@ -219,7 +219,7 @@ func (s *server) changePassword(w http.ResponseWriter, r *http.Request, p *princ
 		return err
 	}
 	if !checkPassword(p.User.passwordHash, body.Current) {
-		return &apiError{Status: http.StatusForbidden, Code: "wrong_password", Field: "current_password", Message: "current password is wrong"}
+		return &apiError{Code: codeWrongPassword, Field: "current_password", Message: "current password is wrong"}
 	}
 	if err := s.store.SetPassword(r.Context(), p.User.ID, hashPassword(body.New), p.SessionID); err != nil {
 		return err
@@ -334,7 +334,7 @@ func (s *server) createUser(w http.ResponseWriter, r *http.Request, p *principal
 	}
 	u, err := s.store.CreateUser(r.Context(), body.Username, hashPassword(body.Password), body.Admin, false, false)
 	if errors.Is(err, errConflict) {
-		return &apiError{Status: http.StatusConflict, Code: "username_taken", Field: "username", Message: "that username is taken"}
+		return &apiError{Code: codeUsernameTaken, Field: "username", Message: "that username is taken"}
 	}
 	if err != nil {
 		return err

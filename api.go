@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -17,27 +16,7 @@ import (
 // their own larger limit. Defaults to 1 MiB.
 const maxJSONBody = 1 << 20
 
-// apiError is an error with everything the client is allowed to see. Any
-// other error reaching writeError is logged and shown as "internal".
-type apiError struct {
-	Status  int
-	Code    string
-	Message string
-	Field   string // the request field at fault, when there is one
-}
-
-func (e *apiError) Error() string { return e.Code + ": " + e.Message }
-
-func errorf(status int, code, format string, args ...any) *apiError {
-	return &apiError{Status: status, Code: code, Message: fmt.Sprintf(format, args...)}
-}
-
-// invalidField reports a request field that failed validation.
-func invalidField(field, format string, args ...any) *apiError {
-	return &apiError{Status: http.StatusBadRequest, Code: "invalid_field", Field: field, Message: field + ": " + fmt.Sprintf(format, args...)}
-}
-
-var errUnauthorized = errorf(http.StatusUnauthorized, "unauthorized", "sign in first")
+var errUnauthorized = errorf(codeUnauthorized, "sign in first")
 
 // errorBody is the JSON error shape every endpoint uses.
 type errorBody struct {
@@ -57,22 +36,32 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	switch {
 	case errors.As(err, &ae):
 	case errors.As(err, &tooBig):
-		ae = errorf(http.StatusRequestEntityTooLarge, "too_large", "request body is larger than %d bytes", tooBig.Limit)
+		ae = errorf(codeTooLarge, "request body is larger than %d bytes", tooBig.Limit)
 	case errors.Is(err, errNotFound):
-		ae = errorf(http.StatusNotFound, "not_found", "not found")
+		ae = errorf(codeNotFound, "not found")
 	case errors.Is(err, errConflict):
-		ae = errorf(http.StatusConflict, "conflict", "already exists")
+		ae = errorf(codeConflict, "already exists")
 	case errors.Is(err, errClosed):
-		ae = errorf(http.StatusServiceUnavailable, "shutting_down", "the server is shutting down; try again shortly")
+		ae = errorf(codeShuttingDown, "the server is shutting down; try again shortly")
 	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
 		return // the client went away; nobody is listening
 	default:
 		log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-		ae = errorf(http.StatusInternalServerError, "internal", "something went wrong on the server; it has been logged")
+		ae = errorf(codeInternal, "something went wrong on the server; it has been logged")
 	}
-	body := errBody(ae.Code, ae.Message)
+	writeAPIError(w, ae)
+}
+
+// writeAPIError writes ae in the JSON error shape, with the status the
+// error catalogue gives its code: the one place a code becomes a status.
+func writeAPIError(w http.ResponseWriter, ae *apiError) {
+	entry, ok := errorCatalogue[ae.Code]
+	if !ok {
+		entry = errorCatalogue[codeInternal]
+	}
+	body := errBody(entry.Code, ae.Message)
 	body.Error.Field = ae.Field
-	writeJSON(w, ae.Status, body)
+	writeJSON(w, entry.Status, body)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) error {
@@ -94,20 +83,20 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, dst any) error {
 		case errors.As(err, &tooBig):
 			return err
 		case errors.Is(err, io.EOF):
-			return errorf(http.StatusBadRequest, "invalid_json", "request body is empty; send a JSON object")
+			return errorf(codeInvalidJSON, "request body is empty; send a JSON object")
 		case errors.As(err, &syntax):
-			return errorf(http.StatusBadRequest, "invalid_json", "request body is not valid JSON (at byte %d)", syntax.Offset)
+			return errorf(codeInvalidJSON, "request body is not valid JSON (at byte %d)", syntax.Offset)
 		case errors.As(err, &typ):
 			if typ.Field != "" {
 				return invalidField(typ.Field, "must be a JSON %s", typ.Type.Kind())
 			}
-			return errorf(http.StatusBadRequest, "invalid_json", "request body must be a JSON object")
+			return errorf(codeInvalidJSON, "request body must be a JSON object")
 		default:
-			return errorf(http.StatusBadRequest, "invalid_json", "request body is not valid JSON: %v", err)
+			return errorf(codeInvalidJSON, "request body is not valid JSON: %v", err)
 		}
 	}
 	if dec.More() {
-		return errorf(http.StatusBadRequest, "invalid_json", "request body must hold a single JSON object")
+		return errorf(codeInvalidJSON, "request body must hold a single JSON object")
 	}
 	return nil
 }
@@ -242,7 +231,7 @@ func (s *server) routes() {
 
 	// Anything else under /api/ is a JSON 404, never the UI's index page.
 	s.handle("/api/", func(w http.ResponseWriter, r *http.Request) error {
-		return errorf(http.StatusNotFound, "not_found", "no such endpoint: %s %s", r.Method, r.URL.Path)
+		return errorf(codeNotFound, "no such endpoint: %s %s", r.Method, r.URL.Path)
 	})
 	// WebSocket endpoints: the multiplexed one the UI uses, and the two
 	// paths of the designs fitcast grew from. Not instrumented per request:
@@ -259,7 +248,7 @@ func (s *server) routes() {
 
 func (s *server) healthz(w http.ResponseWriter, r *http.Request) error {
 	if _, err := s.store.HasUsers(r.Context()); err != nil {
-		return errorf(http.StatusServiceUnavailable, "unhealthy", "database is not answering")
+		return errorf(codeUnhealthy, "database is not answering")
 	}
 	return writeJSON(w, http.StatusOK, map[string]any{
 		"status":  "ok",

@@ -108,11 +108,11 @@ func (s *server) authenticate(r *http.Request) (*principal, error) {
 	if h := r.Header.Get("Authorization"); h != "" {
 		scheme, token, ok := strings.Cut(h, " ")
 		if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
-			return nil, errorf(http.StatusUnauthorized, "invalid_token", "Authorization must be \"Bearer <api token>\"")
+			return nil, errorf(codeInvalidToken, "Authorization must be \"Bearer <api token>\"")
 		}
 		t, u, err := s.store.APITokenByHash(r.Context(), hashSecret(strings.TrimSpace(token)))
 		if errors.Is(err, errNotFound) {
-			return nil, errorf(http.StatusUnauthorized, "invalid_token", "this API token is unknown or was revoked")
+			return nil, errorf(codeInvalidToken, "this API token is unknown or was revoked")
 		}
 		if err != nil {
 			return nil, err
@@ -133,7 +133,7 @@ func (s *server) authenticate(r *http.Request) (*principal, error) {
 	}
 	sess, u, err := s.store.SessionByHash(r.Context(), hashSecret(c.Value))
 	if errors.Is(err, errNotFound) {
-		return nil, errorf(http.StatusUnauthorized, "session_expired", "your session has ended; sign in again")
+		return nil, errorf(codeSessionExpired, "your session has ended; sign in again")
 	}
 	if err != nil {
 		return nil, err
@@ -155,7 +155,7 @@ func (s *server) user(h userHandler) apiHandler {
 		p, err := s.authenticate(r)
 		if err != nil {
 			var ae *apiError
-			if errors.As(err, &ae) && ae.Code == "session_expired" {
+			if errors.As(err, &ae) && ae.Code == codeSessionExpired {
 				s.clearSessionCookie(w, r)
 			}
 			return err
@@ -168,7 +168,7 @@ func (s *server) user(h userHandler) apiHandler {
 func (s *server) admin(h userHandler) apiHandler {
 	return s.user(func(w http.ResponseWriter, r *http.Request, p *principal) error {
 		if !p.User.Admin {
-			return errorf(http.StatusForbidden, "admin_only", "only an admin may do that")
+			return errorf(codeAdminOnly, "only an admin may do that")
 		}
 		return h(w, r, p)
 	})
@@ -305,7 +305,7 @@ func rateLimited(w http.ResponseWriter, wait time.Duration) error {
 		secs = 1
 	}
 	w.Header().Set("Retry-After", strconv.Itoa(secs))
-	return errorf(http.StatusTooManyRequests, "rate_limited", "too many failed sign-in attempts; try again in %d seconds", secs)
+	return errorf(codeRateLimited, "too many failed sign-in attempts; try again in %d seconds", secs)
 }
 
 // failureBucket is a token bucket of failed sign-ins per account: each

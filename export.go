@@ -4,7 +4,6 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -88,28 +87,20 @@ func (c sampleColumns) samples() ([]Sample, error) {
 // writeExport writes the user's whole account as a zip archive, read in
 // one transaction so it is consistent however long it takes.
 func (s *Store) writeExport(ctx context.Context, u User, w io.Writer) error {
-	tx, err := s.reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	tx, err := s.BeginRead(ctx)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
 	zw := zip.NewWriter(w)
 	doc := newExportDoc(u, s.now())
-	if doc.Sports, err = queryList(ctx, tx, "SELECT key, name, kind FROM custom_sports WHERE user_id = ? ORDER BY key", []any{u.ID},
-		func(r rowScanner) (Sport, error) {
-			sp := Sport{Custom: true}
-			return sp, r.Scan(&sp.Key, &sp.Name, &sp.Kind)
-		}); err != nil {
+	if doc.Sports, err = customSportsOf(ctx, tx, u.ID); err != nil {
 		return err
 	}
-	if doc.Exercises, err = queryList(ctx, tx, "SELECT key, name FROM custom_exercises WHERE user_id = ? ORDER BY key", []any{u.ID},
-		func(r rowScanner) (Exercise, error) {
-			ex := Exercise{Custom: true}
-			return ex, r.Scan(&ex.Key, &ex.Name)
-		}); err != nil {
+	if doc.Exercises, err = customExercisesOf(ctx, tx, u.ID); err != nil {
 		return err
 	}
-	workouts, err := queryList(ctx, tx, "SELECT "+workoutColumns+" FROM workouts w WHERE w.user_id = ? ORDER BY w.start_at, w.id", []any{u.ID}, scanWorkout)
+	workouts, err := allWorkoutsOf(ctx, tx, u.ID)
 	if err != nil {
 		return err
 	}
@@ -134,9 +125,7 @@ func (s *Store) writeExport(ctx context.Context, u User, w io.Writer) error {
 				return err
 			}
 		}
-		var name string
-		var data []byte
-		err := tx.QueryRowContext(ctx, "SELECT name, data FROM workout_files WHERE workout_id = ?", wo.ID).Scan(&name, &data)
+		name, data, err := workoutFileOf(ctx, tx, wo.ID)
 		switch {
 		case err == nil:
 			if data, err = originalBytes(name, data); err != nil {
@@ -150,7 +139,7 @@ func (s *Store) writeExport(ctx context.Context, u User, w io.Writer) error {
 			if _, err := f.Write(data); err != nil {
 				return err
 			}
-		case !errors.Is(err, sql.ErrNoRows):
+		case !errors.Is(err, errNotFound):
 			return err
 		}
 		doc.Workouts = append(doc.Workouts, ew)
@@ -162,33 +151,16 @@ func (s *Store) writeExport(ctx context.Context, u User, w io.Writer) error {
 	} else if _, err := f.Write(sheet.Bytes()); err != nil {
 		return err
 	}
-	if doc.Templates, err = queryList(ctx, tx, "SELECT id, name, sets, created_at FROM templates WHERE user_id = ? ORDER BY id", []any{u.ID},
-		func(r rowScanner) (Template, error) {
-			var t Template
-			var sets string
-			var created int64
-			if err := r.Scan(&t.ID, &t.Name, &sets, &created); err != nil {
-				return t, err
-			}
-			t.CreatedAt = fromMS(created)
-			return t, json.Unmarshal([]byte(sets), &t.Sets)
-		}); err != nil {
+	if doc.Templates, err = templatesByID(ctx, tx, u.ID); err != nil {
 		return err
 	}
-	if doc.Goals, err = queryList(ctx, tx, "SELECT "+goalColumns+" FROM goals WHERE user_id = ? ORDER BY id", []any{u.ID}, scanGoal); err != nil {
+	if doc.Goals, err = goalsOf(ctx, tx, u.ID); err != nil {
 		return err
 	}
-	if doc.Weights, err = queryList(ctx, tx, "SELECT id, at, kg FROM weights WHERE user_id = ? ORDER BY at, id", []any{u.ID},
-		func(r rowScanner) (Weight, error) {
-			var wt Weight
-			var at int64
-			err := r.Scan(&wt.ID, &at, &wt.KG)
-			wt.At = fromMS(at)
-			return wt, err
-		}); err != nil {
+	if doc.Weights, err = allWeightsOf(ctx, tx, u.ID); err != nil {
 		return err
 	}
-	games, err := queryList(ctx, tx, "SELECT "+gameColumns+" FROM games WHERE owner_id = ? ORDER BY created_at, id", []any{u.ID}, scanGame)
+	games, err := gamesOwnedBy(ctx, tx, u.ID)
 	if err != nil {
 		return err
 	}
@@ -199,7 +171,7 @@ func (s *Store) writeExport(ctx context.Context, u User, w io.Writer) error {
 		}
 		doc.Games = append(doc.Games, exportedGame(g, events))
 	}
-	if doc.Gear, err = queryList(ctx, tx, gearQuery+` WHERE g.user_id = ? GROUP BY g.id ORDER BY g.id`, []any{u.ID}, scanGear); err != nil {
+	if doc.Gear, err = gearOf(ctx, tx, u.ID); err != nil {
 		return err
 	}
 	if doc.Athlete, err = settingHistory(ctx, tx, u.ID); err != nil {
@@ -322,91 +294,6 @@ func readZipJSON(e *zip.File, max int64, v any) error {
 	return nil
 }
 
-// restoreAccount restores the settings and everything small: the user's
-// own sports and exercises first (goals and templates may name them), then
-// templates, goals and weigh-ins, each checked as if entered by hand.
-func (s *Store) restoreAccount(ctx context.Context, u User, doc exportDoc) error {
-	set := doc.Account.UserSettings
-	if err := validateSettings(set); err != nil {
-		return err
-	}
-	err := s.Write(ctx, func(tx *Tx) error {
-		if _, err := tx.Exec("UPDATE users SET timezone = ?, units = ?, week_start = ? WHERE id = ?", set.Timezone, set.Units, set.WeekStart, u.ID); err != nil {
-			return err
-		}
-		for _, sp := range doc.Sports {
-			if _, err := validateLabel("sports.name", sp.Name); err != nil || !keyPattern.MatchString(sp.Key) || !validSportKind(sp.Kind) {
-				return invalidField("sports", "%q is not a valid sport", sp.Key)
-			}
-			if _, err := tx.Exec("INSERT OR IGNORE INTO custom_sports (user_id, key, name, kind) VALUES (?, ?, ?, ?)", u.ID, sp.Key, sp.Name, sp.Kind); err != nil {
-				return err
-			}
-		}
-		for _, ex := range doc.Exercises {
-			if _, err := validateLabel("exercises.name", ex.Name); err != nil || !keyPattern.MatchString(ex.Key) {
-				return invalidField("exercises", "%q is not a valid exercise", ex.Key)
-			}
-			if _, err := tx.Exec("INSERT OR IGNORE INTO custom_exercises (user_id, key, name) VALUES (?, ?, ?)", u.ID, ex.Key, ex.Name); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	u.UserSettings = set
-	goals := make([]Goal, 0, len(doc.Goals))
-	for _, g := range doc.Goals {
-		var in goalInput
-		raw, _ := json.Marshal(g)
-		json.Unmarshal(raw, &in)
-		checked, err := s.validateGoal(ctx, u, in)
-		if err != nil {
-			return err
-		}
-		checked.CreatedAt, checked.UpdatedAt = g.CreatedAt, g.UpdatedAt
-		goals = append(goals, checked)
-	}
-	return s.Write(ctx, func(tx *Tx) error {
-		for _, t := range doc.Templates {
-			if _, err := validateLabel("templates.name", t.Name); err != nil {
-				return err
-			}
-			if err := validateSets(t.Sets); err != nil {
-				return err
-			}
-			if err := s.checkCatalog(ctx, tx, u.ID, Workout{Sport: "strength", Sets: t.Sets}); err != nil {
-				return err
-			}
-			sets, _ := json.Marshal(t.Sets)
-			if _, err := tx.Exec(`INSERT INTO templates (user_id, name, sets, created_at) SELECT ?, ?, ?, ?
-				WHERE NOT EXISTS (SELECT 1 FROM templates WHERE user_id = ? AND name = ?)`, u.ID, t.Name, sets, ms(t.CreatedAt), u.ID, t.Name); err != nil {
-				return err
-			}
-		}
-		for _, g := range goals {
-			sports, _ := json.Marshal(g.Sports)
-			if _, err := tx.Exec(`INSERT INTO goals (user_id, title, kind, metric, sports, exercise, basis, target, period, start_date, end_date, status, created_at, updated_at)
-				SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM goals WHERE user_id = ? AND title = ? AND kind = ?)`,
-				u.ID, g.Title, g.Kind, g.Metric, string(sports), g.Exercise, g.Basis, g.Target, g.Period, g.StartDate, g.EndDate, g.Status,
-				ms(g.CreatedAt), ms(g.UpdatedAt), u.ID, g.Title, g.Kind); err != nil {
-				return err
-			}
-		}
-		for _, wt := range doc.Weights {
-			if err := checkRange("weights.kg", &wt.KG, 20, 500); err != nil {
-				return err
-			}
-			if _, err := tx.Exec(`INSERT INTO weights (user_id, at, kg) SELECT ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM weights WHERE user_id = ? AND at = ?)`,
-				u.ID, ms(wt.At), wt.KG, u.ID, ms(wt.At)); err != nil {
-				return err
-			}
-		}
-		return s.PublishEvent(tx, userTopic(u.ID), map[string]any{"type": EventAccountRestored})
-	})
-}
-
 // restoreWorkout restores one workout with its sets, samples and original
 // file, under its own id unless another user's workout has it.
 func (im *importer) restoreWorkout(ctx context.Context, ew exportWorkout, entries map[string]*zip.File, now time.Time) (string, bool, error) {
@@ -457,59 +344,6 @@ func (im *importer) restoreWorkout(ctx context.Context, ew exportWorkout, entrie
 		orig = &importOriginal{Name: path.Base(ew.OriginalFile), Data: data}
 	}
 	return im.store.SaveActivity(ctx, im.user.ID, a, orig)
-}
-
-// restoreGame restores a game the user owned, replaying its event log
-// through the sport's rules so the score is derived as it was. A game
-// whose id exists already is left alone.
-func (s *Store) restoreGame(ctx context.Context, userID int64, eg exportGame) (bool, error) {
-	raw, _ := json.Marshal(eg.Game)
-	var in gameInput
-	json.Unmarshal(raw, &in)
-	g, err := in.validate()
-	if err != nil {
-		return false, err
-	}
-	if len(eg.ID) < 8 || len(eg.ID) > 40 || !keyPattern.MatchString(eg.ID) {
-		return false, invalidField("id", "%q is not a game id", eg.ID)
-	}
-	g.ID, g.OwnerID, g.CreatedAt, g.UpdatedAt = eg.ID, userID, eg.CreatedAt, eg.UpdatedAt
-	state := replay(g.Sport, nil)
-	for i := range eg.Events {
-		ev := &eg.Events[i]
-		if ev.Seq != int64(i+1) {
-			return false, fmt.Errorf("event %d is numbered %d", i+1, ev.Seq)
-		}
-		if ev.Kind == "undo" {
-			if ev.Target < 1 || ev.Target >= ev.Seq || state.undone[ev.Target] {
-				return false, fmt.Errorf("event %d undoes %d, which it cannot", ev.Seq, ev.Target)
-			}
-		} else if err := gameSports[g.Sport].normalize(ev, &state); err != nil {
-			return false, fmt.Errorf("event %d: %s", ev.Seq, errorMessage(err))
-		}
-		ev.By = userID
-		state = replay(g.Sport, eg.Events[:i+1])
-	}
-	g.State = state
-	added := false
-	err = s.Write(ctx, func(tx *Tx) error {
-		var n int
-		tx.QueryRow("SELECT count(*) FROM games WHERE id = ?", g.ID).Scan(&n)
-		if n > 0 {
-			return nil
-		}
-		if err := s.writeGame(tx, g, true, nil); err != nil {
-			return err
-		}
-		for _, ev := range eg.Events {
-			if _, err := tx.Exec("INSERT INTO game_events (game_id, seq, by_user, event) VALUES (?, ?, ?, ?)", g.ID, ev.Seq, userID, eventJSON(ev)); err != nil {
-				return err
-			}
-		}
-		added = true
-		return nil
-	})
-	return added, err
 }
 
 // downloadTrack serves a workout rendered by one of the writers.

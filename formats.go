@@ -4,13 +4,11 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/binary"
-	"encoding/json"
 	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
 	"math"
-	"net/http"
 	"regexp"
 	"slices"
 	"sort"
@@ -201,12 +199,11 @@ func (a *activity) complete(now time.Time) error {
 	if a.Sport == "" {
 		a.Sport = "other"
 	}
-	raw, _ := json.Marshal(a.Workout)
-	var in workoutInput
-	json.Unmarshal(raw, &in)
-	in.ID = ""
-	w, err := in.validate(now)
-	if err != nil {
+	// Checked as a workout a user typed in would be, by the same rules. What
+	// only the server sets (id, links, counts) is not the file's to say.
+	w := a.Workout
+	w.ID, w.ShareToken, w.ShareMap, w.Samples = "", "", false, 0
+	if err := w.Validate(now); err != nil {
 		var apiErr *apiError
 		if errors.As(err, &apiErr) {
 			return errors.New(apiErr.Message)
@@ -1195,7 +1192,7 @@ func writeGPX(w Workout, samples []Sample) ([]byte, error) {
 		points = append(points, p)
 	}
 	if len(points) == 0 {
-		return nil, errorf(http.StatusNotFound, "no_track", "this workout has no GPS track to export")
+		return nil, errorf(codeNoTrack, "this workout has no GPS track to export")
 	}
 	title := w.Title
 	if title == "" {

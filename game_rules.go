@@ -113,7 +113,7 @@ func (gs gameSport) normalize(ev *GameEvent, st *GameState) error {
 		return ruleError("player", "at most 64 characters")
 	}
 	if st.Status == "finished" && !(ev.Kind == "status" && ev.Status == "live") && ev.Kind != "undo" {
-		return errorf(409, "game_finished", "the game is finished; reopen it to change it")
+		return errorf(codeGameFinished, "the game is finished; reopen it to change it")
 	}
 	switch ev.Kind {
 	case "score":

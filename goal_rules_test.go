@@ -14,7 +14,7 @@ func fieldOf(t *testing.T, err error) string {
 		return ""
 	}
 	var ae *apiError
-	if !errors.As(err, &ae) || ae.Code != "invalid_field" {
+	if !errors.As(err, &ae) || ae.Code != codeInvalidField {
 		t.Fatalf("error %v is not an invalid_field error", err)
 	}
 	return ae.Field

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"database/sql"
-	"encoding/json"
 	"errors"
 	"math"
 	"net/http"
@@ -98,12 +96,12 @@ func (s *Store) validateGoal(ctx context.Context, u User, in goalInput) (Goal, e
 			return g, err
 		}
 		for i, key := range g.Sports {
-			if _, err := s.Sport(ctx, s.reader, u.ID, key); err != nil {
+			if _, err := s.Sport(ctx, u.ID, key); err != nil {
 				return g, invalidField("sports", "sports[%d]: unknown sport %q", i, key)
 			}
 		}
 	case goalLift:
-		known, err := exerciseKnown(ctx, s.reader, u.ID, g.Exercise)
+		known, err := s.ExerciseKnown(ctx, u.ID, g.Exercise)
 		if err != nil {
 			return g, err
 		}
@@ -160,106 +158,11 @@ func displayName(key string, builtin []Exercise) string {
 	return strings.ToUpper(name[:1]) + name[1:]
 }
 
-// ---- Store ---------------------------------------------------------------
-
-const goalColumns = "id, title, kind, metric, sports, exercise, basis, target, period, start_date, end_date, status, created_at, updated_at"
-
-func scanGoal(row interface{ Scan(...any) error }) (Goal, error) {
-	var g Goal
-	var sports string
-	var created, updated int64
-	err := row.Scan(&g.ID, &g.Title, &g.Kind, &g.Metric, &sports, &g.Exercise, &g.Basis, &g.Target, &g.Period,
-		&g.StartDate, &g.EndDate, &g.Status, &created, &updated)
-	if errors.Is(err, sql.ErrNoRows) {
-		return g, errNotFound
-	}
-	if err != nil {
-		return g, err
-	}
-	g.CreatedAt, g.UpdatedAt = fromMS(created), fromMS(updated)
-	return g, json.Unmarshal([]byte(sports), &g.Sports)
-}
-
-// Goals lists the user's goals, oldest first.
-func (s *Store) Goals(ctx context.Context, userID int64) ([]Goal, error) {
-	return queryList(ctx, s.reader, "SELECT "+goalColumns+" FROM goals WHERE user_id = ? ORDER BY id", []any{userID}, scanGoal)
-}
-
-// Goal reads one of the user's goals.
-func (s *Store) Goal(ctx context.Context, userID, id int64) (Goal, error) {
-	return scanGoal(s.reader.QueryRowContext(ctx, "SELECT "+goalColumns+" FROM goals WHERE id = ? AND user_id = ?", id, userID))
-}
-
-// SaveGoal inserts g (ID 0) or replaces one of the user's goals.
-func (s *Store) SaveGoal(ctx context.Context, userID int64, g Goal) (Goal, error) {
-	now := s.now().UTC().Truncate(time.Millisecond)
-	sports, _ := json.Marshal(g.Sports)
-	err := s.Write(ctx, func(tx *Tx) error {
-		event := EventGoalUpdated
-		if g.ID == 0 {
-			g.CreatedAt, event = now, EventGoalCreated
-			res, err := tx.Exec(`INSERT INTO goals (user_id, title, kind, metric, sports, exercise, basis, target, period, start_date, end_date, status, created_at, updated_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, userID, g.Title, g.Kind, g.Metric, string(sports), g.Exercise, g.Basis,
-				g.Target, g.Period, g.StartDate, g.EndDate, g.Status, ms(now), ms(now))
-			if err != nil {
-				return err
-			}
-			if g.ID, err = res.LastInsertId(); err != nil {
-				return err
-			}
-		} else {
-			res, err := tx.Exec(`UPDATE goals SET title = ?, kind = ?, metric = ?, sports = ?, exercise = ?, basis = ?, target = ?, period = ?,
-				start_date = ?, end_date = ?, status = ?, updated_at = ? WHERE id = ? AND user_id = ?`, g.Title, g.Kind, g.Metric, string(sports),
-				g.Exercise, g.Basis, g.Target, g.Period, g.StartDate, g.EndDate, g.Status, ms(now), g.ID, userID)
-			if err != nil {
-				return err
-			}
-			if n, _ := res.RowsAffected(); n == 0 {
-				return errNotFound
-			}
-		}
-		g.UpdatedAt = now
-		return s.PublishEvent(tx, userTopic(userID), map[string]any{"type": event, "id": g.ID})
-	})
-	if err != nil {
-		return g, err
-	}
-	return s.Goal(ctx, userID, g.ID)
-}
-
-// DeleteGoal removes one of the user's goals.
-func (s *Store) DeleteGoal(ctx context.Context, userID, id int64) error {
-	return s.deleteOwned(ctx, "DELETE FROM goals WHERE id = ? AND user_id = ?", id, userID, EventGoalDeleted)
-}
-
 // volumeRow is what volume goals and stats add up from a workout.
 type volumeRow struct {
 	Start                                   time.Time
 	Sport                                   string
 	Duration, Distance, Elevation, Calories float64
-}
-
-// volumeRows reads the user's workouts starting in [from, to), oldest
-// first: a workout counts in the period where it starts, even if it runs
-// past midnight or the period's end.
-func (s *Store) volumeRows(ctx context.Context, userID int64, from, to time.Time) ([]volumeRow, error) {
-	rows, err := s.reader.QueryContext(ctx, `SELECT start_at, sport, duration_s, coalesce(distance_m, 0), coalesce(elevation_m, 0), coalesce(calories, 0)
-		FROM workouts WHERE user_id = ? AND start_at >= ? AND start_at < ? ORDER BY start_at`, userID, ms(from), ms(to))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var list []volumeRow
-	for rows.Next() {
-		var r volumeRow
-		var start int64
-		if err := rows.Scan(&start, &r.Sport, &r.Duration, &r.Distance, &r.Elevation, &r.Calories); err != nil {
-			return nil, err
-		}
-		r.Start = fromMS(start)
-		list = append(list, r)
-	}
-	return list, rows.Err()
 }
 
 func (r volumeRow) metric(m string) float64 {
@@ -396,10 +299,6 @@ func volumeProgress(g Goal, hist []PeriodResult, now time.Time) *GoalProgress {
 }
 
 func (s *server) liftProgress(ctx context.Context, u User, g Goal) (*GoalProgress, error) {
-	column := "weight_kg"
-	if g.Basis == "e1rm" {
-		column = "e1rm_kg"
-	}
 	from, to := int64(math.MinInt64), int64(math.MaxInt64)
 	if g.Period == periodCustom {
 		loc := userLocation(u)
@@ -408,21 +307,16 @@ func (s *server) liftProgress(ctx context.Context, u User, g Goal) (*GoalProgres
 		from, to = ms(f), ms(t.AddDate(0, 0, 1))
 	}
 	p := &GoalProgress{}
-	var best sql.NullFloat64
-	err := s.store.reader.QueryRowContext(ctx, `SELECT max(s.`+column+`) FROM workout_sets s JOIN workouts w ON w.id = s.workout_id
-		WHERE s.user_id = ? AND s.exercise = ? AND s.warmup = 0 AND s.reps > 0 AND w.start_at >= ? AND w.start_at < ?`,
-		u.ID, g.Exercise, from, to).Scan(&best)
+	best, err := s.store.BestLift(ctx, u.ID, g.Exercise, g.Basis, from, to)
 	if err != nil {
 		return nil, err
 	}
-	p.Value = best.Float64
+	p.Value = best
 	p.Fraction = math.Min(1, p.Value/g.Target)
 	p.Achieved = p.Value >= g.Target
 	if p.Achieved {
-		var at int64
-		if err := s.store.reader.QueryRowContext(ctx, `SELECT min(w.start_at) FROM workout_sets s JOIN workouts w ON w.id = s.workout_id
-			WHERE s.user_id = ? AND s.exercise = ? AND s.warmup = 0 AND s.reps > 0 AND s.`+column+` >= ? AND w.start_at >= ? AND w.start_at < ?`,
-			u.ID, g.Exercise, g.Target, from, to).Scan(&at); err != nil {
+		at, err := s.store.FirstLiftReaching(ctx, u.ID, g.Exercise, g.Basis, g.Target, from, to)
+		if err != nil {
 			return nil, err
 		}
 		t := fromMS(at)
@@ -433,18 +327,16 @@ func (s *server) liftProgress(ctx context.Context, u User, g Goal) (*GoalProgres
 
 func (s *server) bodyWeightProgress(ctx context.Context, u User, g Goal) (*GoalProgress, error) {
 	p := &GoalProgress{}
-	var start, current float64
 	// Where the goal began: the last weigh-in before it was set, else the first after.
-	err := s.store.reader.QueryRowContext(ctx, `SELECT kg FROM (
-		SELECT kg, 0 AS o, -at AS k FROM weights WHERE user_id = ?1 AND at < ?2
-		UNION ALL SELECT kg, 1, at FROM weights WHERE user_id = ?1 AND at >= ?2) ORDER BY o, k LIMIT 1`, u.ID, ms(g.CreatedAt)).Scan(&start)
-	if errors.Is(err, sql.ErrNoRows) {
+	start, err := s.store.WeightAsOf(ctx, u.ID, g.CreatedAt)
+	if errors.Is(err, errNotFound) {
 		return p, nil // no weigh-ins yet
 	}
 	if err != nil {
 		return nil, err
 	}
-	if err := s.store.reader.QueryRowContext(ctx, "SELECT kg FROM weights WHERE user_id = ? ORDER BY at DESC LIMIT 1", u.ID).Scan(&current); err != nil {
+	current, err := s.store.LatestWeight(ctx, u.ID)
+	if err != nil {
 		return nil, err
 	}
 	p.Value, p.StartValue = current, &start
@@ -549,7 +441,7 @@ func (s *server) goalHistory(w http.ResponseWriter, r *http.Request, p *principa
 		return err
 	}
 	if g.Kind != goalVolume {
-		return errorf(http.StatusBadRequest, "no_history", "only volume goals have periods")
+		return errorf(codeNoHistory, "only volume goals have periods")
 	}
 	hist, err := s.volumeHistory(r.Context(), p.User, g, s.now())
 	if err != nil {

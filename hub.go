@@ -7,7 +7,6 @@ import (
 	"errors"
 	"log/slog"
 	"net"
-	"net/http"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -389,11 +388,11 @@ func (h *hub) flushPresence() {
 
 // errHubFull and friends refuse a socket before it is upgraded.
 var (
-	errHubClosing  = errorf(http.StatusServiceUnavailable, "shutting_down", "the server is shutting down; reconnect shortly")
-	errHubFull     = errorf(http.StatusServiceUnavailable, "too_many_connections", "the server has too many open sockets; try again later")
-	errUserTooMany = errorf(http.StatusTooManyRequests, "too_many_connections", "you have too many open sockets; close some tabs or devices")
-	errAddrTooMany = errorf(http.StatusTooManyRequests, "too_many_connections", "too many open sockets from your address; close some, or sign in")
-	errNoFDs       = errorf(http.StatusServiceUnavailable, "server_busy", "the server is near its limit of open connections; try again later")
+	errHubClosing  = errorf(codeShuttingDown, "the server is shutting down; reconnect shortly")
+	errHubFull     = errorf(codeServerFull, "the server has too many open sockets; try again later")
+	errUserTooMany = errorf(codeTooManySockets, "you have too many open sockets; close some tabs or devices")
+	errAddrTooMany = errorf(codeTooManySockets, "too many open sockets from your address; close some, or sign in")
+	errNoFDs       = errorf(codeServerBusy, "the server is near its limit of open connections; try again later")
 )
 
 // addrFull reports, before an upgrade, whether an anonymous socket from

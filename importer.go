@@ -4,8 +4,6 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
-	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -507,59 +505,13 @@ func (j *importJobs) Close() {
 	j.wg.Wait()
 }
 
-func scanImport(row rowScanner) (importSummary, error) {
-	var sum importSummary
-	var results string
-	var created int64
-	var finished *int64
-	err := row.Scan(&sum.ID, &sum.Status, &sum.Total, &sum.Done, &sum.Imported, &sum.Duplicates, &sum.Failed, &results, &created, &finished)
-	if err != nil {
-		return sum, err
-	}
-	sum.CreatedAt = fromMS(created)
-	if finished != nil {
-		t := fromMS(*finished)
-		sum.FinishedAt = &t
-	}
-	err = json.Unmarshal([]byte(results), &sum.Results)
-	return sum, err
-}
-
-const importColumns = "id, status, total, done, imported, duplicates, failed, results, created_at, finished_at"
-
-// saveImport records an import's progress and tells the user's screens,
-// in one write.
-func (s *Store) saveImport(ctx context.Context, userID int64, sum importSummary) error {
-	results, _ := json.Marshal(sum.Results)
-	var finished any
-	if sum.FinishedAt != nil {
-		finished = ms(*sum.FinishedAt)
-	}
-	return s.Write(ctx, func(tx *Tx) error {
-		if _, err := tx.Exec(`UPDATE imports SET status = ?, total = ?, done = ?, imported = ?, duplicates = ?, failed = ?, results = ?, finished_at = ?
-			WHERE id = ? AND user_id = ?`, sum.Status, sum.Total, sum.Done, sum.Imported, sum.Duplicates, sum.Failed, string(results), finished,
-			sum.ID, userID); err != nil {
-			return err
-		}
-		event := map[string]any{"type": EventImportProgress, "id": sum.ID, "status": sum.Status, "total": sum.Total, "done": sum.Done,
-			"imported": sum.Imported, "duplicates": sum.Duplicates, "failed": sum.Failed}
-		return s.PublishEvent(tx, userTopic(userID), event)
-	})
-}
-
 // startImport records a queued import and runs it in the background; the
 // sources are removed from disk when it ends.
 func (s *server) startImport(u User, sources []importSource, tmpDir, weightUnit string) (importSummary, error) {
 	sum := importSummary{Status: "queued", Results: []importResult{}, CreatedAt: s.now().UTC().Truncate(time.Millisecond),
 		WeightUnit: weightUnitOf(weightUnit, u)}
-	err := s.store.Write(context.Background(), func(tx *Tx) error {
-		res, err := tx.Exec("INSERT INTO imports (user_id, status, created_at) VALUES (?, 'queued', ?)", u.ID, ms(sum.CreatedAt))
-		if err != nil {
-			return err
-		}
-		sum.ID, err = res.LastInsertId()
-		return err
-	})
+	var err error
+	sum.ID, err = s.store.CreateImport(context.Background(), u.ID, "queued", sum.CreatedAt)
 	if err != nil {
 		os.RemoveAll(tmpDir)
 		return sum, err
@@ -608,22 +560,6 @@ func (s *server) importLimits() importLimits {
 	return l
 }
 
-// interruptImports marks imports a previous run left unfinished, and
-// removes the uploads it left behind.
-func (s *Store) interruptImports() error {
-	stale, _ := filepath.Glob(filepath.Join(filepath.Dir(s.path), ".fitcast-import-*"))
-	for _, dir := range stale {
-		os.RemoveAll(dir)
-	}
-	return s.Write(context.Background(), func(tx *Tx) error {
-		if err := recoverImportResults(tx); err != nil {
-			return err
-		}
-		_, err := tx.Exec("UPDATE imports SET status = 'interrupted' WHERE status IN ('queued', 'running')")
-		return err
-	})
-}
-
 // maxImportFiles bounds the files one upload may carry.
 const maxImportFiles = 10_000
 
@@ -635,7 +571,7 @@ func (s *server) uploadImport(w http.ResponseWriter, r *http.Request, p *princip
 	r.Body = http.MaxBytesReader(w, r.Body, limits.MaxArchive+1<<20)
 	mr, err := r.MultipartReader()
 	if err != nil {
-		return errorf(http.StatusBadRequest, "invalid_upload", "send files as multipart/form-data, e.g. curl -F file=@run.fit")
+		return errorf(codeInvalidUpload, "send files as multipart/form-data, e.g. curl -F file=@run.fit")
 	}
 	// Uploads wait beside the database, on a disk sized for data, rather
 	// than in a /tmp that may be memory.
@@ -654,9 +590,9 @@ func (s *server) uploadImport(w http.ResponseWriter, r *http.Request, p *princip
 			os.RemoveAll(dir)
 			var tooBig *http.MaxBytesError
 			if errors.As(err, &tooBig) {
-				return errorf(http.StatusRequestEntityTooLarge, "too_large", "an upload may hold at most %d MB; import in parts", limits.MaxArchive>>20)
+				return errorf(codeTooLarge, "an upload may hold at most %d MB; import in parts", limits.MaxArchive>>20)
 			}
-			return errorf(http.StatusBadRequest, "invalid_upload", "the upload is not valid multipart/form-data: %v", err)
+			return errorf(codeInvalidUpload, "the upload is not valid multipart/form-data: %v", err)
 		}
 		if part.FileName() == "" {
 			// weight_unit says the unit of strength CSVs that do not say
@@ -675,14 +611,14 @@ func (s *server) uploadImport(w http.ResponseWriter, r *http.Request, p *princip
 		}
 		if len(sources) == maxImportFiles {
 			os.RemoveAll(dir)
-			return errorf(http.StatusBadRequest, "too_many_files", "at most %d files at once; zip them, or import in parts", maxImportFiles)
+			return errorf(codeTooManyFiles, "at most %d files at once; zip them, or import in parts", maxImportFiles)
 		}
 		src := importSource{Name: path.Base(strings.ReplaceAll(part.FileName(), `\`, "/")), Path: filepath.Join(dir, fmt.Sprint(len(sources)))}
 		if err := saveUpload(src.Path, part); err != nil {
 			os.RemoveAll(dir)
 			var tooBig *http.MaxBytesError
 			if errors.As(err, &tooBig) {
-				return errorf(http.StatusRequestEntityTooLarge, "too_large", "an upload may hold at most %d MB; import in parts", limits.MaxArchive>>20)
+				return errorf(codeTooLarge, "an upload may hold at most %d MB; import in parts", limits.MaxArchive>>20)
 			}
 			return err
 		}
@@ -690,7 +626,7 @@ func (s *server) uploadImport(w http.ResponseWriter, r *http.Request, p *princip
 	}
 	if len(sources) == 0 {
 		os.RemoveAll(dir)
-		return errorf(http.StatusBadRequest, "invalid_upload", "the upload holds no files")
+		return errorf(codeInvalidUpload, "the upload holds no files")
 	}
 	sum, err := s.startImport(p.User, sources, dir, weightUnit)
 	if err != nil {
@@ -712,7 +648,7 @@ func saveUpload(dst string, r io.Reader) error {
 }
 
 func (s *server) listImports(w http.ResponseWriter, r *http.Request, p *principal) error {
-	list, err := queryList(r.Context(), s.store.reader, "SELECT "+importColumns+" FROM imports WHERE user_id = ? ORDER BY id DESC LIMIT 20", []any{p.User.ID}, scanImport)
+	list, err := s.store.Imports(r.Context(), p.User.ID)
 	if err != nil {
 		return err
 	}
@@ -720,11 +656,7 @@ func (s *server) listImports(w http.ResponseWriter, r *http.Request, p *principa
 }
 
 func (s *server) getImport(w http.ResponseWriter, r *http.Request, p *principal) error {
-	sum, err := scanImport(s.store.reader.QueryRowContext(r.Context(), "SELECT "+importColumns+" FROM imports WHERE id = ? AND user_id = ?",
-		r.PathValue("id"), p.User.ID))
-	if errors.Is(err, sql.ErrNoRows) {
-		return errNotFound
-	}
+	sum, err := s.store.Import(r.Context(), p.User.ID, r.PathValue("id"))
 	if err != nil {
 		return err
 	}

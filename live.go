@@ -38,29 +38,6 @@ type LiveSession struct {
 	releasedM    float64
 }
 
-const liveColumns = `l.workout_id, w.sport, w.start_at, l.status, l.last_t, l.total_m, l.out_of_order, l.jumps,
-	coalesce(l.share_token, ''), l.share_expires_at, l.privacy_m, l.user_id, l.last_lat, l.last_lon, l.last_pos_t, l.released_m`
-
-func scanLive(row interface{ Scan(...any) error }) (LiveSession, error) {
-	var l LiveSession
-	var start int64
-	var expires sql.NullInt64
-	err := row.Scan(&l.ID, &l.Sport, &start, &l.Status, &l.ElapsedS, &l.DistanceM, &l.OutOfOrder, &l.Jumps, &l.ShareToken, &expires,
-		&l.PrivacyM, &l.userID, &l.lastLat, &l.lastLon, &l.lastPosT, &l.releasedM)
-	if errors.Is(err, sql.ErrNoRows) {
-		return l, errNotFound
-	}
-	l.Start, l.ShareExpires = fromMS(start), nullMS(expires)
-	l.lastT, l.ElapsedS = l.ElapsedS, math.Max(0, l.ElapsedS)
-	return l, err
-}
-
-var liveByIDSQL = prepared("SELECT " + liveColumns + " FROM live_sessions l JOIN workouts w ON w.id = l.workout_id WHERE l.workout_id = ?")
-
-func liveByID(ctx context.Context, q querier, id string) (LiveSession, error) {
-	return scanLive(q.QueryRowContext(ctx, liveByIDSQL, id))
-}
-
 func workoutTopic(id string) string { return "workout:" + id }
 
 // spectatorSample is a sample as spectators see it: never a position (the
@@ -92,20 +69,13 @@ type liveView struct {
 // StartLive begins recording: a workout that grows as samples arrive.
 func (s *Store) StartLive(ctx context.Context, userID int64, sport, id string) (LiveSession, error) {
 	err := s.Write(ctx, func(tx *Tx) error {
-		if _, err := s.Sport(ctx, tx, userID, sport); err != nil {
+		if _, err := sportIn(ctx, tx, userID, sport); err != nil {
 			return invalidField("sport", "unknown sport %q", sport)
 		}
-		var n int
-		tx.QueryRow("SELECT count(*) FROM workouts WHERE id = ?", id).Scan(&n)
-		if n > 0 {
-			return &apiError{Status: http.StatusConflict, Code: "conflict", Field: "id", Message: "id: already used"}
+		if workoutExists(tx, id) {
+			return &apiError{Code: codeConflict, Field: "id", Message: "id: already used"}
 		}
-		now := ms(s.now())
-		if _, err := tx.Exec(`INSERT INTO workouts (id, user_id, sport, start_at, duration_s, title, created_at, updated_at)
-			VALUES (?, ?, ?, ?, 0, 'Live session', ?, ?)`, id, userID, sport, now, now, now); err != nil {
-			return err
-		}
-		if _, err := tx.Exec("INSERT INTO live_sessions (workout_id, user_id) VALUES (?, ?)", id, userID); err != nil {
+		if err := insertLiveSession(tx, userID, id, sport, s.now()); err != nil {
 			return err
 		}
 		if err := setWorkoutGear(tx, userID, id, sport, s.now(), nil); err != nil {
@@ -116,7 +86,7 @@ func (s *Store) StartLive(ctx context.Context, userID int64, sport, id string) (
 	if err != nil {
 		return LiveSession{}, err
 	}
-	return liveByID(ctx, s.reader, id)
+	return s.Live(ctx, id)
 }
 
 // IngestResult says what became of a batch of samples.
@@ -130,16 +100,6 @@ type IngestResult struct {
 
 	shareExpired bool // the session's spectator link has expired: see expireShare
 }
-
-// The statements of every live batch, prepared once (see preparedWrites).
-var (
-	insertLiveSampleSQL = prepared(`INSERT INTO samples (workout_id, t, lat, lon, alt, dist, hr, cadence, power, speed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-	updateLiveSQL       = prepared(`UPDATE live_sessions SET last_t = ?, total_m = ?, out_of_order = out_of_order + ?, jumps = jumps + ?,
-			last_lat = ?, last_lon = ?, last_pos_t = ?, released_m = ? WHERE workout_id = ?`)
-	updateLiveWorkoutSQL = prepared(`UPDATE workouts SET duration_s = ?1, distance_m = ?2, updated_at = ?3,
-		sample_count = (SELECT count(*) FROM samples WHERE workout_id = ?4) WHERE id = ?4`)
-	releasedTrackSQL = prepared(`SELECT t, lat, lon FROM samples WHERE workout_id = ? AND lat IS NOT NULL AND dist > ? AND dist <= ? AND dist >= ? ORDER BY t`)
-)
 
 // IngestLive stores a batch of samples for one of the user's live
 // sessions. A sample at a time already stored is a duplicate and changes
@@ -160,16 +120,12 @@ func (s *Store) IngestLive(ctx context.Context, userID int64, id string, samples
 			return errNotFound
 		}
 		if l.Status == "finished" {
-			return errorf(http.StatusConflict, "session_finished", "this session is finished")
+			return errorf(codeSessionFinished, "this session is finished")
 		}
 		var accepted []Sample
 		startT := l.lastT
 		for _, sm := range samples {
-			switch resendFate(sm.T, l.lastT, func(t float64) bool {
-				var exists int
-				tx.QueryRow("SELECT count(*) FROM samples WHERE workout_id = ? AND t = ?", id, t).Scan(&exists)
-				return exists > 0
-			}) {
+			switch resendFate(sm.T, l.lastT, func(t float64) bool { return sampleStored(tx, id, t) }) {
 			case sampleDuplicate:
 				res.Duplicates++
 				continue
@@ -181,8 +137,7 @@ func (s *Store) IngestLive(ctx context.Context, userID int64, id string, samples
 			if sm, jumped = advanceLive(&l, sm); jumped {
 				res.Jumps++
 			}
-			if _, err := tx.Exec(insertLiveSampleSQL,
-				id, sm.T, sm.Lat, sm.Lon, sm.Alt, sm.Dist, sm.HR, sm.Cadence, sm.Power, sm.Speed); err != nil {
+			if err := insertLiveSample(tx, id, sm); err != nil {
 				return err
 			}
 			accepted = append(accepted, sm)
@@ -199,22 +154,13 @@ func (s *Store) IngestLive(ctx context.Context, userID int64, id string, samples
 			track = batchTrack(accepted, l.releasedM, upTo)
 			l.releasedM = upTo
 		case releaseFromStore:
-			rows, err := tx.Query(releasedTrackSQL, id, l.releasedM, upTo, l.PrivacyM)
+			released, err := releasedTrack(tx, id, l.releasedM, upTo, l.PrivacyM)
 			if err != nil {
 				return err
 			}
-			for rows.Next() {
-				var p [3]float64
-				if err := rows.Scan(&p[0], &p[1], &p[2]); err != nil {
-					rows.Close()
-					return err
-				}
-				track = append(track, p)
-			}
-			rows.Close()
-			l.releasedM = upTo
+			track, l.releasedM = released, upTo
 		}
-		if _, err := tx.Exec(updateLiveSQL, l.lastT, l.DistanceM, res.OutOfOrder, res.Jumps, l.lastLat, l.lastLon, l.lastPosT, l.releasedM, id); err != nil {
+		if err := saveLiveProgress(tx, l, res.OutOfOrder, res.Jumps); err != nil {
 			return err
 		}
 		// The workout row (its place in history and stats) follows once a
@@ -239,12 +185,6 @@ func (s *Store) IngestLive(ctx context.Context, userID int64, id string, samples
 		return s.PublishEvent(tx, workoutTopic(id), view)
 	})
 	return res, err
-}
-
-// updateLiveWorkout brings a live session's workout row up to date.
-func updateLiveWorkout(tx *Tx, l LiveSession, now time.Time) error {
-	_, err := tx.Exec(updateLiveWorkoutSQL, math.Max(0, l.ElapsedS), l.DistanceM, ms(now), l.ID)
-	return err
 }
 
 func spectatorSamples(samples []Sample) []spectatorSample {
@@ -292,34 +232,19 @@ func (s *Store) SetLiveStatus(ctx context.Context, userID int64, id, status stri
 			return errNotFound
 		}
 		if l.Status == "finished" {
-			return errorf(http.StatusConflict, "session_finished", "this session is finished")
+			return errorf(codeSessionFinished, "this session is finished")
 		}
-		if _, err := tx.Exec("UPDATE live_sessions SET status = ? WHERE workout_id = ?", status, id); err != nil {
+		if err := setLiveSessionStatus(tx, id, status); err != nil {
 			return err
 		}
 		if err := updateLiveWorkout(tx, l, s.now()); err != nil {
 			return err
 		}
 		if status == "finished" {
-			var avg, maxHR, climb sql.NullFloat64
-			if err := tx.QueryRow(`SELECT avg(hr), max(hr) FROM samples WHERE workout_id = ?`, id).Scan(&avg, &maxHR); err != nil {
-				return err
-			}
-			rows, err := tx.Query("SELECT alt FROM samples WHERE workout_id = ? AND alt IS NOT NULL ORDER BY t", id)
+			avg, maxHR, climb, err := liveSampleTotals(tx, id)
 			if err != nil {
 				return err
 			}
-			prev, have := 0.0, false
-			for rows.Next() {
-				var a float64
-				rows.Scan(&a)
-				if have && a > prev {
-					climb.Float64 += a - prev
-					climb.Valid = true
-				}
-				prev, have = a, true
-			}
-			rows.Close()
 			// A session with samples lasts until its last one; one without
 			// (strength sets, or a phone with neither GPS nor a strap)
 			// lasts until now.
@@ -332,8 +257,7 @@ func (s *Store) SetLiveStatus(ctx context.Context, userID int64, id, status stri
 			if l.DistanceM > 0 {
 				dist = l.DistanceM
 			}
-			if _, err := tx.Exec(`UPDATE workouts SET duration_s = ?, distance_m = ?, avg_hr = round(?, 1), max_hr = ?, elevation_m = ?, title = '', updated_at = ? WHERE id = ?`,
-				dur, dist, avg, maxHR, climb, ms(s.now()), id); err != nil {
+			if err := finishLiveWorkout(tx, id, dur, dist, avg, maxHR, climb, s.now()); err != nil {
 				return err
 			}
 			if err := s.refreshEfforts(tx, userID, id, l.Sport); err != nil {
@@ -354,7 +278,7 @@ func (s *Store) SetLiveStatus(ctx context.Context, userID int64, id, status stri
 	if err != nil {
 		return LiveSession{}, err
 	}
-	return liveByID(ctx, s.reader, id)
+	return s.Live(ctx, id)
 }
 
 // AddLiveSet logs a strength set in a live session as it happens. The
@@ -369,13 +293,13 @@ func (s *Store) AddLiveSet(ctx context.Context, userID int64, id string, positio
 			return errNotFound
 		}
 		if l.Status == "finished" {
-			return errorf(http.StatusConflict, "session_finished", "this session is finished")
+			return errorf(codeSessionFinished, "this session is finished")
 		}
 		if err := s.checkCatalog(ctx, tx, userID, Workout{Sport: l.Sport, Sets: []WorkoutSet{set}}); err != nil {
 			return err
 		}
-		var n int
-		if err := tx.QueryRow("SELECT count(*) FROM workout_sets WHERE workout_id = ?", id).Scan(&n); err != nil {
+		n, err := setCount(tx, id)
+		if err != nil {
 			return err
 		}
 		switch {
@@ -484,19 +408,9 @@ func (s *server) setLiveStatus(status string) userHandler {
 }
 
 func (s *server) listLive(w http.ResponseWriter, r *http.Request, p *principal) error {
-	rows, err := s.store.reader.QueryContext(r.Context(), "SELECT "+liveColumns+` FROM live_sessions l JOIN workouts w ON w.id = l.workout_id
-		WHERE l.user_id = ? AND l.status != 'finished' ORDER BY w.start_at DESC`, p.User.ID)
+	list, err := s.store.LiveSessions(r.Context(), p.User.ID)
 	if err != nil {
 		return err
-	}
-	defer rows.Close()
-	list := []LiveSession{}
-	for rows.Next() {
-		l, err := scanLive(rows)
-		if err != nil {
-			return err
-		}
-		list = append(list, l)
 	}
 	return writeJSON(w, http.StatusOK, list)
 }
@@ -523,17 +437,7 @@ func (s *server) shareLive(w http.ResponseWriter, r *http.Request, p *principal)
 		return invalidField("privacy_m", "must be between 0 and 5000 metres")
 	}
 	token := newSecret()
-	err := s.store.Write(r.Context(), func(tx *Tx) error {
-		res, err := tx.Exec("UPDATE live_sessions SET share_token = ?, share_expires_at = ?, privacy_m = ? WHERE workout_id = ? AND user_id = ?",
-			token, expires, body.PrivacyM, r.PathValue("id"), p.User.ID)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return errNotFound
-		}
-		return nil
-	})
+	err := s.store.ShareLive(r.Context(), p.User.ID, r.PathValue("id"), token, expires, body.PrivacyM)
 	if err != nil {
 		return err
 	}
@@ -551,23 +455,10 @@ func (s *server) unshareLive(w http.ResponseWriter, r *http.Request, p *principa
 	return nil
 }
 
-func (s *Store) deleteOwnedShare(ctx context.Context, id string, userID int64) error {
-	return s.Write(ctx, func(tx *Tx) error {
-		res, err := tx.Exec("UPDATE live_sessions SET share_token = NULL, share_expires_at = NULL WHERE workout_id = ? AND user_id = ?", id, userID)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return errNotFound
-		}
-		return nil
-	})
-}
-
 // expireShare revokes a session's link once its expiry has passed, and
 // cuts off the spectators still watching through it.
 func (s *server) expireShare(ctx context.Context, id string) {
-	l, err := liveByID(ctx, s.store.reader, id)
+	l, err := s.store.Live(ctx, id)
 	if err != nil || l.ShareToken == "" || l.ShareExpires == nil || l.ShareExpires.After(s.now()) {
 		return
 	}
@@ -582,7 +473,7 @@ func (s *server) liveByToken(ctx context.Context, token string) (LiveSession, er
 	if token == "" {
 		return LiveSession{}, errNotFound
 	}
-	l, err := scanLive(s.store.reader.QueryRowContext(ctx, "SELECT "+liveColumns+" FROM live_sessions l JOIN workouts w ON w.id = l.workout_id WHERE l.share_token = ?", token))
+	l, err := s.store.LiveByShareToken(ctx, token)
 	if err != nil {
 		return l, errNotFound
 	}
@@ -597,15 +488,15 @@ func (s *server) liveByToken(ctx context.Context, token string) (LiveSession, er
 func (s *server) watchLive(w http.ResponseWriter, r *http.Request) error {
 	l, err := s.liveByToken(r.Context(), r.PathValue("token"))
 	if err != nil {
-		return errorf(http.StatusNotFound, "not_found", "this link has expired or was revoked")
+		return errorf(codeNotFound, "this link has expired or was revoked")
 	}
-	v, err := spectatorView(r.Context(), s.store.reader, l.ID)
+	v, err := s.store.SpectatorView(r.Context(), l.ID)
 	if err != nil {
 		return err
 	}
 	// The sport's name and measure, so the spectator's page reads the
 	// session as its owner's does (speed for a ride, pace for a run).
-	sport, _ := s.store.Sport(r.Context(), s.store.reader, l.userID, l.Sport)
+	sport, _ := s.store.Sport(r.Context(), l.userID, l.Sport)
 	if sport.Name == "" {
 		sport.Name = l.Sport
 	}
@@ -618,7 +509,7 @@ func (s *server) registerLiveTopics() {
 	s.hub.registerKind("workout", &topicKind{
 		needsID: true,
 		authorize: func(ctx context.Context, p *principal, id, share string) (access, error) {
-			l, err := liveByID(ctx, s.store.reader, id)
+			l, err := s.store.Live(ctx, id)
 			if errors.Is(err, errNotFound) {
 				return accessNone, nil
 			}

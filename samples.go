@@ -104,7 +104,7 @@ func decodeSamples(w http.ResponseWriter, r *http.Request, max int) ([]Sample, e
 		if errors.As(err, &tooBig) {
 			return nil, err
 		}
-		return nil, errorf(http.StatusBadRequest, "invalid_json", `send {"samples": [{"t": 0, "lat": ..., "hr": ...}, ...]}: %v`, err)
+		return nil, errorf(codeInvalidJSON, `send {"samples": [{"t": 0, "lat": ..., "hr": ...}, ...]}: %v`, err)
 	}
 	return samplesFromInput(body.Samples, max)
 }

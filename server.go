@@ -112,7 +112,7 @@ func (s *server) Handler() http.Handler {
 		}
 	}
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, r, s.log, errorf(http.StatusForbidden, "cross_origin", "cross-origin requests that change data are refused"))
+		writeError(w, r, s.log, errorf(codeCrossOrigin, "cross-origin requests that change data are refused"))
 	}))
 	return s.accessLog(securityHeaders(tilesSource(s.cfg.Tiles), cop.Handler(s.mux)))
 }

@@ -104,7 +104,7 @@ func (s *server) ssoUser(ctx context.Context, name string, ident *ssoIdentity, v
 		}
 	}
 	if !usernamePattern.MatchString(name) {
-		return User{}, errorf(http.StatusForbidden, "sso_username", "the name %q your sign-in gives is not a usable fitcast username (1-64 letters, digits, '.', '_' or '-')", name)
+		return User{}, errorf(codeSSOUsername, "the name %q your sign-in gives is not a usable fitcast username (1-64 letters, digits, '.', '_' or '-')", name)
 	}
 	u, err := s.store.UserByName(ctx, name)
 	if errors.Is(err, errNotFound) {
@@ -113,7 +113,7 @@ func (s *server) ssoUser(ctx context.Context, name string, ident *ssoIdentity, v
 			return u, herr
 		}
 		if has && !s.cfg.SSOCreateUsers {
-			return u, errorf(http.StatusForbidden, "no_account", "%s has no account on this fitcast; ask its admin for one", name)
+			return u, errorf(codeNoAccount, "%s has no account on this fitcast; ask its admin for one", name)
 		}
 		u, err = s.store.CreateUser(ctx, name, "", false, false, false)
 		if errors.Is(err, errConflict) { // created by a request racing this one
@@ -137,22 +137,7 @@ type ssoIdentity struct {
 	Issuer, Subject string
 }
 
-// UserByIdentity finds the account linked to an identity.
-func (s *Store) UserByIdentity(ctx context.Context, issuer, subject string) (User, error) {
-	return scanUser(s.reader.QueryRowContext(ctx, "SELECT "+userJoinColumns+
-		" FROM user_identities i JOIN users u ON u.id = i.user_id WHERE i.issuer = ? AND i.subject = ?", issuer, subject))
-}
-
-// LinkIdentity links an identity to an account.
-func (s *Store) LinkIdentity(ctx context.Context, issuer, subject string, userID int64) error {
-	return s.Write(ctx, func(tx *Tx) error {
-		_, err := tx.Exec("INSERT OR IGNORE INTO user_identities (issuer, subject, user_id, created_at) VALUES (?, ?, ?, ?)",
-			issuer, subject, userID, ms(s.now()))
-		return err
-	})
-}
-
-var errPasswordsOff = errorf(http.StatusForbidden, "passwords_disabled", "sign-in with a password is turned off on this fitcast; use single sign-on")
+var errPasswordsOff = errorf(codePasswordsDisabled, "sign-in with a password is turned off on this fitcast; use single sign-on")
 
 // passwords wraps a handler that takes or sets a local password, so that
 // -local-passwords=false turns it off.
@@ -205,7 +190,7 @@ func (o *oidcAuth) discover(ctx context.Context) (*oidc.Provider, error) {
 	defer cancel()
 	p, err := oidc.NewProvider(oidc.ClientContext(context.WithoutCancel(ctx), http.DefaultClient), o.cfg.OIDCIssuer)
 	if err != nil {
-		return nil, errorf(http.StatusBadGateway, "sso_unavailable", "the sign-in provider cannot be reached: %v", err)
+		return nil, errorf(codeSSOUnavailable, "the sign-in provider cannot be reached: %v", err)
 	}
 	o.provider = p
 	return p, nil
@@ -235,7 +220,7 @@ func (s *server) oauthConfig(r *http.Request, p *oidc.Provider) oauth2.Config {
 // callback checks, and where to go afterwards.
 func (s *server) oidcLogin(w http.ResponseWriter, r *http.Request) error {
 	if s.oidc == nil {
-		return errorf(http.StatusNotFound, "not_found", "OpenID Connect sign-in is not set up on this fitcast")
+		return errorf(codeNotFound, "OpenID Connect sign-in is not set up on this fitcast")
 	}
 	p, err := s.oidc.discover(r.Context())
 	if err != nil {
@@ -268,7 +253,7 @@ func localPath(next string) bool {
 // sign-in page with the reason.
 func (s *server) oidcCallback(w http.ResponseWriter, r *http.Request) error {
 	if s.oidc == nil {
-		return errorf(http.StatusNotFound, "not_found", "OpenID Connect sign-in is not set up on this fitcast")
+		return errorf(codeNotFound, "OpenID Connect sign-in is not set up on this fitcast")
 	}
 	next, err := s.oidcFinish(w, r)
 	http.SetCookie(w, &http.Cookie{Name: oidcCookie, Value: "", Path: "/api/auth/oidc/", MaxAge: -1, HttpOnly: true, Secure: s.secureRequest(r), SameSite: http.SameSiteLaxMode})
@@ -290,15 +275,15 @@ func (s *server) oidcCallback(w http.ResponseWriter, r *http.Request) error {
 func (s *server) oidcFinish(w http.ResponseWriter, r *http.Request) (string, error) {
 	q := r.URL.Query()
 	if e := q.Get("error"); e != "" {
-		return "", errorf(http.StatusForbidden, "sso_denied", "the sign-in provider said: %s", strings.TrimSpace(e+" "+q.Get("error_description")))
+		return "", errorf(codeSSODenied, "the sign-in provider said: %s", strings.TrimSpace(e+" "+q.Get("error_description")))
 	}
 	c, err := r.Cookie(oidcCookie)
 	if err != nil {
-		return "", errorf(http.StatusBadRequest, "sso_state", "this sign-in took too long or was started elsewhere; start it again")
+		return "", errorf(codeSSOState, "this sign-in took too long or was started elsewhere; start it again")
 	}
 	parts := strings.Split(c.Value, ".")
 	if len(parts) != 4 || subtle.ConstantTimeCompare([]byte(parts[0]), []byte(q.Get("state"))) != 1 {
-		return "", errorf(http.StatusBadRequest, "sso_state", "this sign-in took too long or was started elsewhere; start it again")
+		return "", errorf(codeSSOState, "this sign-in took too long or was started elsewhere; start it again")
 	}
 	nonce, verifier := parts[1], parts[2]
 	next, _ := url.QueryUnescape(parts[3])
@@ -381,7 +366,7 @@ func (s *server) oidcAllowed(claims map[string]any) error {
 			}
 		}
 	}
-	return errorf(http.StatusForbidden, "sso_not_allowed", "your account with the sign-in provider is not allowed on this fitcast")
+	return errorf(codeSSONotAllowed, "your account with the sign-in provider is not allowed on this fitcast")
 }
 
 var notUsernameChars = regexp.MustCompile(`[^A-Za-z0-9._-]+`)

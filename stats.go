@@ -113,7 +113,7 @@ func (s *server) stats(w http.ResponseWriter, r *http.Request, p *principal) err
 		return invalidField("to", "must not be before from")
 	}
 	if sport := q.Get("sport"); sport != "" {
-		if _, err := s.store.Sport(r.Context(), s.store.reader, p.User.ID, sport); err != nil {
+		if _, err := s.store.Sport(r.Context(), p.User.ID, sport); err != nil {
 			return invalidField("sport", "unknown sport %q", sport)
 		}
 	}
@@ -169,7 +169,7 @@ func (s *server) dashboard(w http.ResponseWriter, r *http.Request, p *principal)
 			continue
 		}
 		if r.Sport != "" {
-			sp, _ := s.store.Sport(ctx, s.store.reader, p.User.ID, r.Sport)
+			sp, _ := s.store.Sport(ctx, p.User.ID, r.Sport)
 			r.Name = "Longest " + strings.ToLower(sp.Name)
 		}
 		newRecords = append(newRecords, fresh{r.Name, r.Value, r.Unit, r.WorkoutID, r.Start})

@@ -282,6 +282,24 @@ func (s *Store) Close() error {
 	return s.closeErr
 }
 
+// BeginRead starts a read-only transaction on the reader pool: every query
+// in it sees the database as of one moment, beside the writer. The caller
+// must Rollback it; Read does that for you.
+func (s *Store) BeginRead(ctx context.Context) (*sql.Tx, error) {
+	return s.reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+}
+
+// Read runs fn in one read-only transaction (see BeginRead), so that what
+// fn reads through the store's query functions is consistent.
+func (s *Store) Read(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := s.BeginRead(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	return fn(tx)
+}
+
 // Write runs fn inside the writer's current transaction and returns once
 // that transaction has committed (nil) or fn's work was rolled back (the
 // error). fn runs under a savepoint, so its failure leaves the other writes
@@ -462,4 +480,11 @@ func Backup(ctx context.Context, src, dest string) error {
 		return fmt.Errorf("backup to %s: %w", dest, err)
 	}
 	return nil
+}
+
+// querier is what a snapshot reads through: the read transaction the
+// subscription also reads the topic's head in, so the two agree.
+type querier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }

@@ -42,7 +42,7 @@ func gearByID(ctx context.Context, q querier, userID, id int64) (Gear, error) {
 func (s *Store) SaveGear(ctx context.Context, userID, id int64, g Gear) (Gear, error) {
 	err := s.Write(ctx, func(tx *Tx) error {
 		if g.DefaultSport != "" {
-			if _, err := s.Sport(ctx, tx, userID, g.DefaultSport); err != nil {
+			if _, err := sportIn(ctx, tx, userID, g.DefaultSport); err != nil {
 				return invalidField("default_sport", "unknown sport %q; see GET /api/sports", g.DefaultSport)
 			}
 			if _, err := tx.Exec("UPDATE gear SET default_sport = '' WHERE user_id = ? AND default_sport = ? AND id != ?", userID, g.DefaultSport, id); err != nil {
@@ -155,7 +155,7 @@ func (s *Store) restoreGear(ctx context.Context, userID int64, list []Gear) (map
 			err := tx.QueryRow("SELECT id FROM gear WHERE user_id = ? AND name = ? AND kind = ?", userID, g.Name, g.Kind).Scan(&id)
 			if errors.Is(err, sql.ErrNoRows) {
 				if g.DefaultSport != "" {
-					if _, err := s.Sport(ctx, tx, userID, g.DefaultSport); err != nil {
+					if _, err := sportIn(ctx, tx, userID, g.DefaultSport); err != nil {
 						g.DefaultSport = "" // a sport the archive's owner had and this account lacks
 					}
 				}

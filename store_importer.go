@@ -8,7 +8,10 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 )
@@ -300,4 +303,88 @@ func (s *Store) resolveExercise(ctx context.Context, tx *Tx, userID int64, name 
 	}
 	_, err = tx.Exec("INSERT INTO custom_exercises (user_id, key, name) VALUES (?, ?, ?)", userID, key, label)
 	return key, err
+}
+
+func scanImport(row rowScanner) (importSummary, error) {
+	var sum importSummary
+	var results string
+	var created int64
+	var finished *int64
+	err := row.Scan(&sum.ID, &sum.Status, &sum.Total, &sum.Done, &sum.Imported, &sum.Duplicates, &sum.Failed, &results, &created, &finished)
+	if err != nil {
+		return sum, err
+	}
+	sum.CreatedAt = fromMS(created)
+	if finished != nil {
+		t := fromMS(*finished)
+		sum.FinishedAt = &t
+	}
+	err = json.Unmarshal([]byte(results), &sum.Results)
+	return sum, err
+}
+
+const importColumns = "id, status, total, done, imported, duplicates, failed, results, created_at, finished_at"
+
+// saveImport records an import's progress and tells the user's screens,
+// in one write.
+func (s *Store) saveImport(ctx context.Context, userID int64, sum importSummary) error {
+	results, _ := json.Marshal(sum.Results)
+	var finished any
+	if sum.FinishedAt != nil {
+		finished = ms(*sum.FinishedAt)
+	}
+	return s.Write(ctx, func(tx *Tx) error {
+		if _, err := tx.Exec(`UPDATE imports SET status = ?, total = ?, done = ?, imported = ?, duplicates = ?, failed = ?, results = ?, finished_at = ?
+			WHERE id = ? AND user_id = ?`, sum.Status, sum.Total, sum.Done, sum.Imported, sum.Duplicates, sum.Failed, string(results), finished,
+			sum.ID, userID); err != nil {
+			return err
+		}
+		event := map[string]any{"type": EventImportProgress, "id": sum.ID, "status": sum.Status, "total": sum.Total, "done": sum.Done,
+			"imported": sum.Imported, "duplicates": sum.Duplicates, "failed": sum.Failed}
+		return s.PublishEvent(tx, userTopic(userID), event)
+	})
+}
+
+// interruptImports marks imports a previous run left unfinished, and
+// removes the uploads it left behind.
+func (s *Store) interruptImports() error {
+	stale, _ := filepath.Glob(filepath.Join(filepath.Dir(s.path), ".fitcast-import-*"))
+	for _, dir := range stale {
+		os.RemoveAll(dir)
+	}
+	return s.Write(context.Background(), func(tx *Tx) error {
+		if err := recoverImportResults(tx); err != nil {
+			return err
+		}
+		_, err := tx.Exec("UPDATE imports SET status = 'interrupted' WHERE status IN ('queued', 'running')")
+		return err
+	})
+}
+
+// CreateImport records an import that is about to run and returns its id.
+func (s *Store) CreateImport(ctx context.Context, userID int64, status string, createdAt time.Time) (int64, error) {
+	var id int64
+	err := s.Write(ctx, func(tx *Tx) error {
+		res, err := tx.Exec("INSERT INTO imports (user_id, status, created_at) VALUES (?, ?, ?)", userID, status, ms(createdAt))
+		if err != nil {
+			return err
+		}
+		id, err = res.LastInsertId()
+		return err
+	})
+	return id, err
+}
+
+// Imports lists the user's last 20 imports, newest first.
+func (s *Store) Imports(ctx context.Context, userID int64) ([]importSummary, error) {
+	return queryList(ctx, s.reader, "SELECT "+importColumns+" FROM imports WHERE user_id = ? ORDER BY id DESC LIMIT 20", []any{userID}, scanImport)
+}
+
+// Import reads one of the user's imports.
+func (s *Store) Import(ctx context.Context, userID int64, id string) (importSummary, error) {
+	sum, err := scanImport(s.reader.QueryRowContext(ctx, "SELECT "+importColumns+" FROM imports WHERE id = ? AND user_id = ?", id, userID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return sum, errNotFound
+	}
+	return sum, err
 }

@@ -357,3 +357,49 @@ func (s *Store) deleteOwned(ctx context.Context, query string, id, userID int64,
 		return s.PublishEvent(tx, userTopic(userID), map[string]any{"type": event, "id": id})
 	})
 }
+
+// UserByIdentity finds the account linked to an identity.
+func (s *Store) UserByIdentity(ctx context.Context, issuer, subject string) (User, error) {
+	return scanUser(s.reader.QueryRowContext(ctx, "SELECT "+userJoinColumns+
+		" FROM user_identities i JOIN users u ON u.id = i.user_id WHERE i.issuer = ? AND i.subject = ?", issuer, subject))
+}
+
+// LinkIdentity links an identity to an account.
+func (s *Store) LinkIdentity(ctx context.Context, issuer, subject string, userID int64) error {
+	return s.Write(ctx, func(tx *Tx) error {
+		_, err := tx.Exec("INSERT OR IGNORE INTO user_identities (issuer, subject, user_id, created_at) VALUES (?, ?, ?, ?)",
+			issuer, subject, userID, ms(s.now()))
+		return err
+	})
+}
+
+// CreateUploadToken stores an upload token's hash under a name.
+func (s *Store) CreateUploadToken(ctx context.Context, userID int64, name string, tokenHash []byte) (UploadToken, error) {
+	return s.createToken(ctx, uploadTokens, userID, name, tokenHash)
+}
+
+// UploadTokenByHash finds an upload token and its user.
+func (s *Store) UploadTokenByHash(ctx context.Context, tokenHash []byte) (UploadToken, User, error) {
+	return s.tokenByHash(ctx, uploadTokens, tokenHash)
+}
+
+// UploadTokens lists a user's upload tokens, newest first.
+func (s *Store) UploadTokens(ctx context.Context, userID int64) ([]UploadToken, error) {
+	return s.listTokens(ctx, uploadTokens, userID)
+}
+
+// TouchUploadToken records that a token was used.
+func (s *Store) TouchUploadToken(ctx context.Context, id int64) error {
+	return s.touchToken(ctx, uploadTokens, id)
+}
+
+// DeleteUploadToken revokes one of userID's upload tokens; another user's
+// token is errNotFound.
+func (s *Store) DeleteUploadToken(ctx context.Context, userID, id int64) error {
+	return s.deleteToken(ctx, uploadTokens, userID, id)
+}
+
+// userIn reads a user by id through q, for a topic's snapshot.
+func userIn(ctx context.Context, q querier, id string) (User, error) {
+	return scanUser(q.QueryRowContext(ctx, "SELECT "+userColumns+" FROM users WHERE id = ?", id))
+}

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 	"time"
 )
@@ -30,7 +29,7 @@ func scanWorkout(row interface{ Scan(...any) error }) (Workout, error) {
 // checkCatalog refuses a workout whose sport or exercises the user does
 // not have.
 func (s *Store) checkCatalog(ctx context.Context, tx *Tx, userID int64, w Workout) error {
-	if _, err := s.Sport(ctx, tx, userID, w.Sport); err != nil {
+	if _, err := sportIn(ctx, tx, userID, w.Sport); err != nil {
 		return invalidField("sport", "unknown sport %q; see GET /api/sports", w.Sport)
 	}
 	for i, set := range w.Sets {
@@ -84,7 +83,7 @@ func (s *Store) CreateWorkout(ctx context.Context, userID int64, w Workout) (Wor
 		err := tx.QueryRow("SELECT user_id FROM workouts WHERE id = ?", w.ID).Scan(&owner)
 		if err == nil {
 			if owner != userID {
-				return &apiError{Status: http.StatusConflict, Code: "conflict", Field: "id", Message: "id: already used; choose another UUID"}
+				return &apiError{Code: codeConflict, Field: "id", Message: "id: already used; choose another UUID"}
 			}
 			return nil
 		}
@@ -354,4 +353,11 @@ func (s *Store) workoutsBetween(ctx context.Context, userID int64, from, to time
 		list = append(list, w)
 	}
 	return list, rows.Err()
+}
+
+// HasOriginal reports whether the file a workout was imported from is kept.
+func (s *Store) HasOriginal(ctx context.Context, workoutID string) (bool, error) {
+	var has bool
+	err := s.reader.QueryRowContext(ctx, "SELECT count(*) > 0 FROM workout_files WHERE workout_id = ?", workoutID).Scan(&has)
+	return has, err
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -18,13 +17,6 @@ const (
 	accessRead
 	accessWrite
 )
-
-// querier is what a snapshot reads through: the read transaction the
-// subscription also reads the topic's head in, so the two agree.
-type querier interface {
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-}
 
 // topicKind is everything the hub needs to know about one kind of topic.
 // Each feature registers its kinds with registerKind.
@@ -87,7 +79,7 @@ func (s *server) registerUserTopics() {
 			return accessNone, nil
 		},
 		snapshot: func(ctx context.Context, q querier, id string) (any, error) {
-			u, err := scanUser(q.QueryRowContext(ctx, "SELECT "+userColumns+" FROM users WHERE id = ?", id))
+			u, err := userIn(ctx, q, id)
 			if err != nil {
 				return nil, err
 			}

@@ -129,7 +129,7 @@ var serverPrefixes = []string{"/api/", "/ws", "/healthz", "/metrics"}
 func (h *uiHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
-		writeJSON(w, http.StatusMethodNotAllowed, errBody("method_not_allowed", "only GET and HEAD are served here"))
+		writeAPIError(w, errorf(codeMethodNotAllowed, "only GET and HEAD are served here"))
 		return
 	}
 	p := path.Clean("/" + r.URL.Path)
@@ -137,7 +137,7 @@ func (h *uiHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		for _, prefix := range serverPrefixes {
 			if strings.HasPrefix(p, prefix) {
-				writeJSON(w, http.StatusNotFound, errBody("not_found", "no such endpoint: "+p))
+				writeAPIError(w, errorf(codeNotFound, "no such endpoint: %s", p))
 				return
 			}
 		}

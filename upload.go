@@ -24,32 +24,6 @@ const uploadTokenPrefix = "fcu_"
 // token itself is shown once, at creation.
 type UploadToken = APIToken
 
-// CreateUploadToken stores an upload token's hash under a name.
-func (s *Store) CreateUploadToken(ctx context.Context, userID int64, name string, tokenHash []byte) (UploadToken, error) {
-	return s.createToken(ctx, uploadTokens, userID, name, tokenHash)
-}
-
-// UploadTokenByHash finds an upload token and its user.
-func (s *Store) UploadTokenByHash(ctx context.Context, tokenHash []byte) (UploadToken, User, error) {
-	return s.tokenByHash(ctx, uploadTokens, tokenHash)
-}
-
-// UploadTokens lists a user's upload tokens, newest first.
-func (s *Store) UploadTokens(ctx context.Context, userID int64) ([]UploadToken, error) {
-	return s.listTokens(ctx, uploadTokens, userID)
-}
-
-// TouchUploadToken records that a token was used.
-func (s *Store) TouchUploadToken(ctx context.Context, id int64) error {
-	return s.touchToken(ctx, uploadTokens, id)
-}
-
-// DeleteUploadToken revokes one of userID's upload tokens; another user's
-// token is errNotFound.
-func (s *Store) DeleteUploadToken(ctx context.Context, userID, id int64) error {
-	return s.deleteToken(ctx, uploadTokens, userID, id)
-}
-
 func (s *server) listUploadTokens(w http.ResponseWriter, r *http.Request, p *principal) error {
 	list, err := s.store.UploadTokens(r.Context(), p.User.ID)
 	if err != nil {
@@ -112,7 +86,7 @@ func (s *server) publicURL(r *http.Request) string {
 	return scheme + "://" + host
 }
 
-var errBadUploadToken = errorf(http.StatusUnauthorized, "invalid_token", "this upload token is unknown or was revoked; create a new upload URL in Settings")
+var errBadUploadToken = errorf(codeInvalidToken, "this upload token is unknown or was revoked; create a new upload URL in Settings")
 
 // uploadUser finds whose upload r is. Recording apps put the token where
 // they can: FitoTrack only in the URL (path or ?api-key=, as for
@@ -135,7 +109,7 @@ func (s *server) uploadUser(r *http.Request) (User, error) {
 		token = strings.TrimSpace(t)
 	}
 	if token == "" {
-		return User{}, errorf(http.StatusUnauthorized, "unauthorized", "send the upload token in the URL or in an X-Upload-Token or Authorization: Bearer header")
+		return User{}, errorf(codeUnauthorized, "send the upload token in the URL or in an X-Upload-Token or Authorization: Bearer header")
 	}
 	t, u, err := s.store.UploadTokenByHash(r.Context(), hashSecret(token))
 	if errors.Is(err, errNotFound) {
@@ -180,11 +154,11 @@ func (s *server) upload(w http.ResponseWriter, r *http.Request) error {
 	}
 	res := sum.Results[0]
 	if res.Status == "failed" {
-		status, code := http.StatusUnprocessableEntity, "import_failed"
+		code := codeImportFailed
 		if item.refuse != "" && strings.HasPrefix(item.refuse, "larger than") {
-			status, code = http.StatusRequestEntityTooLarge, "too_large"
+			code = codeTooLarge
 		}
-		return errorf(status, code, "%s: %s", res.Name, res.Reason)
+		return errorf(code, "%s: %s", res.Name, res.Reason)
 	}
 	out := uploadResponse{Status: res.Status, Workouts: workouts, Duplicates: res.Duplicates, ImportID: sum.ID}
 	status := http.StatusCreated
@@ -214,19 +188,19 @@ func (s *server) readUpload(w http.ResponseWriter, r *http.Request) (importItem,
 		r.Body = http.MaxBytesReader(w, r.Body, limits.MaxFile+1<<20)
 		mr, err := r.MultipartReader()
 		if err != nil {
-			return importItem{}, errorf(http.StatusBadRequest, "invalid_upload", "the upload is not valid multipart/form-data: %v", err)
+			return importItem{}, errorf(codeInvalidUpload, "the upload is not valid multipart/form-data: %v", err)
 		}
 		for {
 			part, err := mr.NextPart()
 			if errors.Is(err, io.EOF) {
-				return importItem{}, errorf(http.StatusBadRequest, "invalid_upload", "the upload holds no file")
+				return importItem{}, errorf(codeInvalidUpload, "the upload holds no file")
 			}
 			if err != nil {
 				var tooBig *http.MaxBytesError
 				if errors.As(err, &tooBig) {
-					return importItem{}, errorf(http.StatusRequestEntityTooLarge, "too_large", "larger than %d MB", limits.MaxFile>>20)
+					return importItem{}, errorf(codeTooLarge, "larger than %d MB", limits.MaxFile>>20)
 				}
-				return importItem{}, errorf(http.StatusBadRequest, "invalid_upload", "the upload is not valid multipart/form-data: %v", err)
+				return importItem{}, errorf(codeInvalidUpload, "the upload is not valid multipart/form-data: %v", err)
 			}
 			if part.FileName() != "" {
 				if name == "" {
@@ -242,12 +216,12 @@ func (s *server) readUpload(w http.ResponseWriter, r *http.Request) (importItem,
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return importItem{}, errorf(http.StatusRequestEntityTooLarge, "too_large", "larger than %d MB", limits.MaxFile>>20)
+			return importItem{}, errorf(codeTooLarge, "larger than %d MB", limits.MaxFile>>20)
 		}
-		return importItem{}, errorf(http.StatusBadRequest, "invalid_upload", "the upload could not be read: %v", err)
+		return importItem{}, errorf(codeInvalidUpload, "the upload could not be read: %v", err)
 	}
 	if len(data) == 0 {
-		return importItem{}, errorf(http.StatusBadRequest, "invalid_upload", "the upload is empty; send a FIT, GPX or TCX file as the body")
+		return importItem{}, errorf(codeInvalidUpload, "the upload is empty; send a FIT, GPX or TCX file as the body")
 	}
 	it := importItem{name: uploadName(name, r.Header, data)}
 	it.open = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
@@ -335,14 +309,8 @@ func (s *server) importNow(ctx context.Context, u User, it importItem) (importSu
 // newImport records an import that is about to run.
 func (s *server) newImport(ctx context.Context, userID int64, status string) (importSummary, error) {
 	sum := importSummary{Status: status, Results: []importResult{}, CreatedAt: s.now().UTC().Truncate(time.Millisecond)}
-	err := s.store.Write(ctx, func(tx *Tx) error {
-		res, err := tx.Exec("INSERT INTO imports (user_id, status, created_at) VALUES (?, ?, ?)", userID, status, ms(sum.CreatedAt))
-		if err != nil {
-			return err
-		}
-		sum.ID, err = res.LastInsertId()
-		return err
-	})
+	var err error
+	sum.ID, err = s.store.CreateImport(ctx, userID, status, sum.CreatedAt)
 	return sum, err
 }
 
@@ -355,7 +323,7 @@ func (s *server) workoutTrackerImport(w http.ResponseWriter, r *http.Request) er
 	case "generic", "fitotrack":
 		return s.upload(w, r)
 	default:
-		return errorf(http.StatusNotFound, "not_found", "unknown import program %q; use generic or fitotrack", p)
+		return errorf(codeNotFound, "unknown import program %q; use generic or fitotrack", p)
 	}
 }
 
@@ -368,12 +336,12 @@ func (s *server) workoutTrackerImport(w http.ResponseWriter, r *http.Request) er
 func (s *server) endurainToken(w http.ResponseWriter, r *http.Request) error {
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	if err := r.ParseForm(); err != nil {
-		return errorf(http.StatusBadRequest, "invalid_form", "send username and password as a form")
+		return errorf(codeInvalidForm, "send username and password as a form")
 	}
 	name, token := r.PostForm.Get("username"), r.PostForm.Get("password")
 	_, u, err := s.store.UploadTokenByHash(r.Context(), hashSecret(token))
 	if errors.Is(err, errNotFound) || (err == nil && !strings.EqualFold(u.Username, name)) {
-		return errorf(http.StatusUnauthorized, "invalid_credentials", "use your fitcast username and an upload token (Settings → Upload URLs) as the password")
+		return errorf(codeInvalidCredentials, "use your fitcast username and an upload token (Settings → Upload URLs) as the password")
 	}
 	if err != nil {
 		return err

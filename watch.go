@@ -261,21 +261,7 @@ func insideFolder(root, path string) bool {
 
 // known reads the files of this folder already imported or refused.
 func (w *folderWatcher) known(ctx context.Context, userID int64) (map[string]fileStamp, error) {
-	rows, err := w.s.store.reader.QueryContext(ctx, "SELECT path, size, mtime FROM watched_files WHERE user_id = ? AND folder = ?", userID, w.root)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	known := map[string]fileStamp{}
-	for rows.Next() {
-		var rel string
-		var st fileStamp
-		if err := rows.Scan(&rel, &st.size, &st.mtime); err != nil {
-			return nil, err
-		}
-		known[rel] = st
-	}
-	return known, rows.Err()
+	return w.s.store.WatchedFiles(ctx, userID, w.root)
 }
 
 // importFiles imports ready files through the importer (which bounds
@@ -322,15 +308,11 @@ func (w *folderWatcher) importFiles(ctx context.Context, u User, files []watched
 	if sum.Status == "interrupted" {
 		return &sum, nil // the files not read are looked at again next time
 	}
-	err = s.store.Write(context.WithoutCancel(ctx), func(tx *Tx) error {
-		for _, f := range files {
-			if _, err := tx.Exec(`INSERT OR REPLACE INTO watched_files (user_id, folder, path, size, mtime, status, import_id) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-				u.ID, w.root, f.rel, f.stamp.size, f.stamp.mtime, watchedStatus(sum, f), sum.ID); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	records := make([]watchedRecord, 0, len(files))
+	for _, f := range files {
+		records = append(records, watchedRecord{path: f.rel, stamp: f.stamp, status: watchedStatus(sum, f)})
+	}
+	err = s.store.RecordWatchedFiles(context.WithoutCancel(ctx), u.ID, w.root, sum.ID, records)
 	s.log.Info("watched folder imported", "dir", w.spec.Dir, "user", u.Username, "import", sum.ID,
 		"imported", sum.Imported, "duplicates", sum.Duplicates, "failed", sum.Failed)
 	return &sum, err

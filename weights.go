@@ -26,23 +26,8 @@ func (s *server) listWeights(w http.ResponseWriter, r *http.Request, p *principa
 	if to.IsZero() {
 		to = time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC)
 	}
-	rows, err := s.store.reader.QueryContext(r.Context(), "SELECT id, at, kg FROM weights WHERE user_id = ? AND at >= ? AND at < ? ORDER BY at",
-		p.User.ID, ms(from), ms(to))
+	list, err := s.store.Weights(r.Context(), p.User.ID, from, to)
 	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	list := []Weight{}
-	for rows.Next() {
-		var wt Weight
-		var at int64
-		if err := rows.Scan(&wt.ID, &at, &wt.KG); err != nil {
-			return err
-		}
-		wt.At = fromMS(at)
-		list = append(list, wt)
-	}
-	if err := rows.Err(); err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, list)
@@ -53,16 +38,7 @@ func (s *server) addWeight(w http.ResponseWriter, r *http.Request, p *principal)
 	if err != nil {
 		return err
 	}
-	err = s.store.Write(r.Context(), func(tx *Tx) error {
-		res, err := tx.Exec("INSERT INTO weights (user_id, at, kg) VALUES (?, ?, ?)", p.User.ID, ms(wt.At), wt.KG)
-		if err != nil {
-			return err
-		}
-		if wt.ID, err = res.LastInsertId(); err != nil {
-			return err
-		}
-		return s.store.PublishEvent(tx, userTopic(p.User.ID), map[string]any{"type": EventWeightCreated, "weight": wt})
-	})
+	wt, err = s.store.AddWeight(r.Context(), p.User.ID, wt)
 	if err != nil {
 		return err
 	}
@@ -81,17 +57,7 @@ func (s *server) updateWeight(w http.ResponseWriter, r *http.Request, p *princip
 		return err
 	}
 	wt.ID = id
-	err = s.store.Write(r.Context(), func(tx *Tx) error {
-		res, err := tx.Exec("UPDATE weights SET at = ?, kg = ? WHERE id = ? AND user_id = ?", ms(wt.At), wt.KG, id, p.User.ID)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return errNotFound
-		}
-		return s.store.PublishEvent(tx, userTopic(p.User.ID), map[string]any{"type": EventWeightUpdated, "weight": wt})
-	})
-	if err != nil {
+	if err := s.store.UpdateWeight(r.Context(), p.User.ID, wt); err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, wt)
@@ -129,7 +95,7 @@ func (s *server) deleteWeight(w http.ResponseWriter, r *http.Request, p *princip
 	if err != nil {
 		return err
 	}
-	if err := s.store.deleteOwned(r.Context(), "DELETE FROM weights WHERE id = ? AND user_id = ?", id, p.User.ID, EventWeightDeleted); err != nil {
+	if err := s.store.DeleteWeight(r.Context(), p.User.ID, id); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -110,9 +110,11 @@ func checkText(field, s string, max int) error {
 	return nil
 }
 
-// validate checks every field and turns the input into a Workout. now
-// bounds the start time; the sport and exercises are checked against the
-// user's catalogue by the caller.
+// validate checks what only a client's input can get wrong (an id that is
+// not a UUID, a start that is not an RFC 3339 time, a missing sport or
+// duration) and turns the input into a Workout, which Workout.Validate then
+// checks. now bounds the start time; the sport and exercises are checked
+// against the user's catalogue by the caller.
 func (in workoutInput) validate(now time.Time) (Workout, error) {
 	var w Workout
 	if in.ID != "" {
@@ -129,53 +131,77 @@ func (in workoutInput) validate(now time.Time) (Workout, error) {
 	if err != nil {
 		return w, invalidField("start", "must be an RFC 3339 time such as 2026-11-23T07:30:00+01:00")
 	}
-	if start.Year() < 1900 || start.After(now.Add(24*time.Hour)) {
-		return w, invalidField("start", "must be after 1900 and not more than a day in the future")
+	if err := checkStart(start, now); err != nil {
+		return w, err
 	}
 	if in.DurationS == nil {
 		return w, invalidField("duration_s", "is required")
 	}
-	for _, err := range []error{
-		checkRange("duration_s", in.DurationS, 1, maxDuration.Seconds()),
-		checkRange("moving_s", in.MovingS, 0, maxDuration.Seconds()),
-		checkRange("distance_m", in.DistanceM, 0, maxDistanceM),
-		checkRange("elevation_m", in.ElevationM, 0, maxElevationM),
-		checkRange("calories", in.Calories, 0, maxCalories),
-		checkRange("avg_hr", in.AvgHR, minHR, maxHR),
-		checkRange("max_hr", in.MaxHR, minHR, maxHR),
-		checkText("title", in.Title, maxTitleLen),
-		checkText("notes", in.Notes, maxNotesLen),
-	} {
-		if err != nil {
-			return w, err
-		}
-	}
-	if in.AvgHR != nil && in.MaxHR != nil && *in.AvgHR > *in.MaxHR {
-		return w, invalidField("avg_hr", "cannot be above max_hr")
-	}
-	if in.MovingS != nil && *in.MovingS > *in.DurationS {
-		return w, invalidField("moving_s", "cannot be above duration_s")
-	}
-	if in.RPE != nil && (*in.RPE < 1 || *in.RPE > 10) {
-		return w, invalidField("rpe", "must be between 1 and 10")
-	}
-	if err := validateSets(in.Sets); err != nil {
-		return w, err
-	}
-	if len(in.Gear) > maxGearPerWorkout {
-		return w, invalidField("gear", "at most %d items", maxGearPerWorkout)
-	}
 	w.Gear = in.Gear
-	w.Sport, w.Start, w.DurationS = in.Sport, start.UTC().Truncate(time.Millisecond), *in.DurationS
+	w.Sport, w.Start, w.DurationS = in.Sport, start, *in.DurationS
 	w.MovingS = in.MovingS
 	w.DistanceM, w.ElevationM, w.Calories, w.AvgHR, w.MaxHR, w.RPE = in.DistanceM, in.ElevationM, in.Calories, in.AvgHR, in.MaxHR, in.RPE
-	w.Title, w.Notes = strings.TrimSpace(in.Title), in.Notes
+	w.Title, w.Notes = in.Title, in.Notes
 	w.Sets = in.Sets
+	return w, w.Validate(now)
+}
+
+func checkStart(start, now time.Time) error {
+	if start.Year() < 1900 || start.After(now.Add(24*time.Hour)) {
+		return invalidField("start", "must be after 1900 and not more than a day in the future")
+	}
+	return nil
+}
+
+// Validate checks a workout, whether a client sent it or a file was read
+// into it, with the same rules, field names and messages either way, and
+// normalises it: the start in UTC to the millisecond, the title trimmed,
+// the sets never nil. now bounds the start time; the sport and exercises
+// are checked against the user's catalogue by the store.
+func (w *Workout) Validate(now time.Time) error {
+	if w.Sport == "" {
+		return invalidField("sport", "is required")
+	}
+	if err := checkStart(w.Start, now); err != nil {
+		return err
+	}
+	for _, err := range []error{
+		checkRange("duration_s", &w.DurationS, 1, maxDuration.Seconds()),
+		checkRange("moving_s", w.MovingS, 0, maxDuration.Seconds()),
+		checkRange("distance_m", w.DistanceM, 0, maxDistanceM),
+		checkRange("elevation_m", w.ElevationM, 0, maxElevationM),
+		checkRange("calories", w.Calories, 0, maxCalories),
+		checkRange("avg_hr", w.AvgHR, minHR, maxHR),
+		checkRange("max_hr", w.MaxHR, minHR, maxHR),
+		checkText("title", w.Title, maxTitleLen),
+		checkText("notes", w.Notes, maxNotesLen),
+	} {
+		if err != nil {
+			return err
+		}
+	}
+	if w.AvgHR != nil && w.MaxHR != nil && *w.AvgHR > *w.MaxHR {
+		return invalidField("avg_hr", "cannot be above max_hr")
+	}
+	if w.MovingS != nil && *w.MovingS > w.DurationS {
+		return invalidField("moving_s", "cannot be above duration_s")
+	}
+	if w.RPE != nil && (*w.RPE < 1 || *w.RPE > 10) {
+		return invalidField("rpe", "must be between 1 and 10")
+	}
+	if err := validateSets(w.Sets); err != nil {
+		return err
+	}
+	if len(w.Gear) > maxGearPerWorkout {
+		return invalidField("gear", "at most %d items", maxGearPerWorkout)
+	}
+	w.Start = w.Start.UTC().Truncate(time.Millisecond)
+	w.Title = strings.TrimSpace(w.Title)
 	if w.Sets == nil {
 		w.Sets = []WorkoutSet{}
 	}
 	w.SetCount = len(w.Sets)
-	return w, nil
+	return nil
 }
 
 func (s *server) createWorkout(w http.ResponseWriter, r *http.Request, p *principal) error {
@@ -247,7 +273,7 @@ func (s *server) getWorkout(w http.ResponseWriter, r *http.Request, p *principal
 		if err != nil {
 			return err
 		}
-		sport, _ := s.store.Sport(r.Context(), s.store.reader, p.User.ID, wo.Sport)
+		sport, _ := s.store.Sport(r.Context(), p.User.ID, wo.Sport)
 		if sp := splits(samples, splitUnit(sport.Measure, p.User.Units)); sp != nil {
 			d.Splits = sp
 		}
@@ -255,7 +281,7 @@ func (s *server) getWorkout(w http.ResponseWriter, r *http.Request, p *principal
 	if d.Records, err = s.store.RecordsHeldBy(r.Context(), p.User.ID, wo); err != nil {
 		return err
 	}
-	if err := s.store.reader.QueryRowContext(r.Context(), "SELECT count(*) > 0 FROM workout_files WHERE workout_id = ?", wo.ID).Scan(&d.HasOriginal); err != nil {
+	if d.HasOriginal, err = s.store.HasOriginal(r.Context(), wo.ID); err != nil {
 		return err
 	}
 	if d.workoutTraining, err = s.store.WorkoutTraining(r.Context(), p.User, wo.ID); err != nil {

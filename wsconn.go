@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -83,7 +82,7 @@ func (s *server) serveWS(mode connMode) http.HandlerFunc {
 		p, err := s.authenticate(r)
 		if err != nil {
 			var ae *apiError
-			if !errors.As(err, &ae) || ae.Code != "unauthorized" || mode == modeFitness {
+			if !errors.As(err, &ae) || ae.Code != codeUnauthorized || mode == modeFitness {
 				writeError(w, r, s.log, err) // a bad token is an error; no credentials at all is anonymous
 				return
 			}
@@ -424,7 +423,7 @@ func (c *wsConn) readHead(topic string) (TopicHead, any, error) {
 	kindName, id, _ := parseTopic(topic)
 	kind := c.hub.kinds[kindName]
 	ctx := context.Background()
-	tx, err := c.hub.store.reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	tx, err := c.hub.store.BeginRead(ctx)
 	if err != nil {
 		return TopicHead{}, nil, err
 	}
@@ -545,7 +544,7 @@ func (c *wsConn) frameErrorFrom(err error) *frameError {
 	case errors.As(err, &fe):
 		return fe
 	case errors.As(err, &ae):
-		return newFrameError(ae.Code, ae.Message)
+		return newFrameError(ae.Code.String(), ae.Message)
 	case errors.Is(err, errNotFound):
 		return newFrameError("forbidden", "there is no such thing you may change")
 	}
