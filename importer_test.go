@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"mime/multipart"
 	"os"
@@ -113,12 +114,15 @@ func zipOf(t testing.TB, files map[string][]byte) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
-	for name, data := range files {
+	// In name order, as an archiver writes a folder: a test that puts a
+	// size limit's worth of files beside others must get the same archive
+	// every run.
+	for _, name := range slices.Sorted(maps.Keys(files)) {
 		w, err := zw.Create(name)
 		if err != nil {
 			t.Fatal(err)
 		}
-		w.Write(data)
+		w.Write(files[name])
 	}
 	if err := zw.Close(); err != nil {
 		t.Fatal(err)
